@@ -1,0 +1,237 @@
+//! Discrete architectures: the `Genotype` (quark0/darts cnn/genotypes.py), the named ones, and
+//! discretisation of architecture weights by the DARTS rule (model_search.py Network.genotype).
+use crate::ops::Primitive;
+use serde::{Deserialize, Serialize};
+
+/// Each cell is a list of (op, input state) pairs, two per intermediate node; states 0 and 1 are
+/// the cell's inputs, state 2 + i is node i. `*_concat` lists the states concatenated as output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Genotype {
+    pub normal: Vec<(Primitive, usize)>,
+    pub normal_concat: Vec<usize>,
+    pub reduce: Vec<(Primitive, usize)>,
+    pub reduce_concat: Vec<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GenotypeError {
+    #[error("unknown genotype '{0}' (named genotypes: darts-v1, darts-v2)")]
+    UnknownName(String),
+    #[error("{cell} cell: {message}")]
+    Invalid { cell: &'static str, message: String },
+}
+
+fn cell(ops: [(Primitive, usize); 8]) -> Vec<(Primitive, usize)> {
+    ops.to_vec()
+}
+
+impl Genotype {
+    /// DARTS (first order) from the paper, genotypes.py `DARTS_V1`.
+    pub fn darts_v1() -> Self {
+        use Primitive::*;
+        Genotype {
+            normal: cell([
+                (SepConv3x3, 1),
+                (SepConv3x3, 0),
+                (SkipConnect, 0),
+                (SepConv3x3, 1),
+                (SkipConnect, 0),
+                (SepConv3x3, 1),
+                (SepConv3x3, 0),
+                (SkipConnect, 2),
+            ]),
+            normal_concat: vec![2, 3, 4, 5],
+            reduce: cell([
+                (MaxPool3x3, 0),
+                (MaxPool3x3, 1),
+                (SkipConnect, 2),
+                (MaxPool3x3, 0),
+                (MaxPool3x3, 0),
+                (SkipConnect, 2),
+                (SkipConnect, 2),
+                (AvgPool3x3, 0),
+            ]),
+            reduce_concat: vec![2, 3, 4, 5],
+        }
+    }
+
+    /// DARTS (second order) from the paper, genotypes.py `DARTS_V2`.
+    pub fn darts_v2() -> Self {
+        use Primitive::*;
+        Genotype {
+            normal: cell([
+                (SepConv3x3, 0),
+                (SepConv3x3, 1),
+                (SepConv3x3, 0),
+                (SepConv3x3, 1),
+                (SepConv3x3, 1),
+                (SkipConnect, 0),
+                (SkipConnect, 0),
+                (DilConv3x3, 2),
+            ]),
+            normal_concat: vec![2, 3, 4, 5],
+            reduce: cell([
+                (MaxPool3x3, 0),
+                (MaxPool3x3, 1),
+                (SkipConnect, 2),
+                (MaxPool3x3, 1),
+                (MaxPool3x3, 0),
+                (SkipConnect, 2),
+                (SkipConnect, 2),
+                (MaxPool3x3, 1),
+            ]),
+            reduce_concat: vec![2, 3, 4, 5],
+        }
+    }
+
+    /// A named genotype: `darts-v1`/`darts_v1`, `darts-v2`/`darts_v2`/`darts`.
+    pub fn named(name: &str) -> Result<Self, GenotypeError> {
+        match name.to_ascii_lowercase().replace('_', "-").as_str() {
+            "darts-v1" => Ok(Self::darts_v1()),
+            "darts-v2" | "darts" => Ok(Self::darts_v2()),
+            _ => Err(GenotypeError::UnknownName(name.to_string())),
+        }
+    }
+
+    /// Checks that every op reads an earlier state and every output index exists.
+    pub fn validate(&self) -> Result<(), GenotypeError> {
+        for (name, ops, concat) in [
+            ("normal", &self.normal, &self.normal_concat),
+            ("reduce", &self.reduce, &self.reduce_concat),
+        ] {
+            let invalid = |message: String| GenotypeError::Invalid {
+                cell: name,
+                message,
+            };
+            if ops.is_empty() || ops.len() % 2 != 0 {
+                return Err(invalid(format!(
+                    "needs two ops per node, got {} ops",
+                    ops.len()
+                )));
+            }
+            for (k, (_, input)) in ops.iter().enumerate() {
+                if *input >= 2 + k / 2 {
+                    return Err(invalid(format!(
+                        "op {k} of node {} reads state {input}, which does not exist yet",
+                        k / 2
+                    )));
+                }
+            }
+            let states = 2 + ops.len() / 2;
+            if concat.is_empty() || concat.iter().any(|&i| i >= states) {
+                return Err(invalid(format!(
+                    "concat {concat:?} must name states below {states}"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Parameter-free ops (none, pools, skips) in the (normal, reduce) cell.
+    pub fn param_free(&self) -> (usize, usize) {
+        let count =
+            |ops: &[(Primitive, usize)]| ops.iter().filter(|(p, _)| p.is_parameter_free()).count();
+        (count(&self.normal), count(&self.reduce))
+    }
+
+    /// Discretises softmaxed architecture weights (rows: edges, columns: `primitives`) by the DARTS
+    /// rule: for each node keep the 2 incoming edges whose strongest non-`none` op is largest, and
+    /// on each the argmax non-`none` op. `max_skip_connects` (P-DARTS) keeps only the strongest k
+    /// skip connections of the normal cell and gives the others their edge's next-best op.
+    pub fn from_weights(
+        normal: &[Vec<f32>],
+        reduce: &[Vec<f32>],
+        primitives: &[Primitive],
+        nodes: usize,
+        max_skip_connects: Option<usize>,
+    ) -> Self {
+        let mut normal_ops = parse_cell(normal, primitives, nodes);
+        if let Some(cap) = max_skip_connects {
+            cap_skips(&mut normal_ops, normal, primitives, cap);
+        }
+        let concat: Vec<usize> = (2..2 + nodes).collect();
+        Genotype {
+            normal: normal_ops.iter().map(|k| (k.prim, k.input)).collect(),
+            normal_concat: concat.clone(),
+            reduce: parse_cell(reduce, primitives, nodes)
+                .iter()
+                .map(|k| (k.prim, k.input))
+                .collect(),
+            reduce_concat: concat,
+        }
+    }
+}
+
+/// A kept edge: its input state, its row in the weight table, and the chosen op.
+#[derive(Debug, Clone, Copy)]
+struct Kept {
+    input: usize,
+    row: usize,
+    prim: Primitive,
+}
+
+/// The best op on a row, skipping `none` and anything in `exclude`, with its weight.
+fn best_op(
+    row: &[f32],
+    primitives: &[Primitive],
+    exclude: &[Primitive],
+) -> Option<(Primitive, f32)> {
+    let mut best: Option<(Primitive, f32)> = None;
+    for (k, &w) in row.iter().enumerate() {
+        let prim = primitives[k];
+        if prim == Primitive::None || exclude.contains(&prim) {
+            continue;
+        }
+        // Strictly greater: ties go to the earlier op, as the authors' loop does.
+        if best.is_none_or(|(_, bw)| w > bw) {
+            best = Some((prim, w));
+        }
+    }
+    best
+}
+
+fn parse_cell(weights: &[Vec<f32>], primitives: &[Primitive], nodes: usize) -> Vec<Kept> {
+    let mut kept = Vec::with_capacity(2 * nodes);
+    let mut start = 0;
+    for i in 0..nodes {
+        let n_in = 2 + i;
+        let strength =
+            |j: usize| best_op(&weights[start + j], primitives, &[]).map_or(f32::MIN, |(_, w)| w);
+        let mut inputs: Vec<usize> = (0..n_in).collect();
+        // Stable sort by descending strength: ties keep the lower input first, as Python's sorted.
+        inputs.sort_by(|&a, &b| strength(b).total_cmp(&strength(a)));
+        for &j in inputs.iter().take(2) {
+            if let Some((prim, _)) = best_op(&weights[start + j], primitives, &[]) {
+                kept.push(Kept {
+                    input: j,
+                    row: start + j,
+                    prim,
+                });
+            }
+        }
+        start += n_in;
+    }
+    kept
+}
+
+fn cap_skips(kept: &mut [Kept], weights: &[Vec<f32>], primitives: &[Primitive], cap: usize) {
+    let Some(skip_col) = primitives.iter().position(|p| *p == Primitive::SkipConnect) else {
+        return;
+    };
+    let mut skips: Vec<usize> = (0..kept.len())
+        .filter(|&i| kept[i].prim == Primitive::SkipConnect)
+        .collect();
+    if skips.len() <= cap {
+        return;
+    }
+    skips.sort_by(|&a, &b| {
+        weights[kept[b].row][skip_col].total_cmp(&weights[kept[a].row][skip_col])
+    });
+    for &i in &skips[cap..] {
+        if let Some((prim, _)) =
+            best_op(&weights[kept[i].row], primitives, &[Primitive::SkipConnect])
+        {
+            kept[i].prim = prim;
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! Dartboard's engine: the DARTS search space, search strategies, training, data and export on
+//! tch. No web code lives here.
+pub mod cell;
+pub mod genotype;
+pub mod model;
+pub mod network;
+pub mod nn;
+pub mod ops;
+
+/// Number of trainable weights in a VarStore (BN running statistics are not trainable).
+pub fn count_weights(vs: &tch::nn::VarStore) -> i64 {
+    vs.trainable_variables()
+        .iter()
+        .map(|t| t.numel() as i64)
+        .sum()
+}

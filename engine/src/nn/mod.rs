@@ -1,0 +1,5 @@
+//! Building blocks shared by the search supernet and the evaluation network: the forward mode,
+//! batch normalisation with an explicit statistics policy, and convolutions without bias.
+mod layers;
+
+pub use layers::{conv, conv_kxk, BatchNorm, Mode};

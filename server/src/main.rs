@@ -1,0 +1,4 @@
+fn main() {
+    engine::hello();
+    println!("{}", tch::Cuda::is_available());
+}
