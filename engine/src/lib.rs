@@ -14,3 +14,5 @@ pub fn count_weights(vs: &tch::nn::VarStore) -> i64 {
         .map(|t| t.numel() as i64)
         .sum()
 }
+pub mod architect;
+pub mod optim;
