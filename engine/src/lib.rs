@@ -15,4 +15,13 @@ pub fn count_weights(vs: &tch::nn::VarStore) -> i64 {
         .sum()
 }
 pub mod architect;
+pub mod checkpoint;
+pub mod config;
+pub mod data;
+pub mod device;
+pub mod events;
+pub mod metrics;
 pub mod optim;
+pub mod rng;
+pub mod search;
+pub mod searcher;

@@ -9,16 +9,24 @@ use tch::Tensor;
 
 /// The closed set of candidate operations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
 pub enum Primitive {
+    #[serde(rename = "none")]
     None,
+    #[serde(rename = "max_pool_3x3")]
     MaxPool3x3,
+    #[serde(rename = "avg_pool_3x3")]
     AvgPool3x3,
+    #[serde(rename = "skip_connect")]
     SkipConnect,
+    #[serde(rename = "sep_conv_3x3")]
     SepConv3x3,
+    #[serde(rename = "sep_conv_5x5")]
     SepConv5x5,
+    #[serde(rename = "dil_conv_3x3")]
     DilConv3x3,
+    #[serde(rename = "dil_conv_5x5")]
     DilConv5x5,
+    #[serde(rename = "sep_conv_7x7")]
     SepConv7x7,
     #[serde(rename = "conv_7x1_1x7")]
     Conv7x1_1x7,
@@ -344,5 +352,22 @@ impl Preprocess {
             Preprocess::Reduce(op) => op.forward(x, mode),
             Preprocess::Conv(op) => op.forward(x, mode),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_through_strings_and_serde() {
+        for p in Primitive::ALL {
+            assert_eq!(p.as_str().parse::<Primitive>(), Ok(p));
+            assert_eq!(
+                serde_json::to_value(p).unwrap(),
+                serde_json::Value::String(p.as_str().into())
+            );
+        }
+        assert!("sep_conv_9x9".parse::<Primitive>().is_err());
     }
 }

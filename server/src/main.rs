@@ -1,4 +1,67 @@
+//! `dartboard`: the command line of Dartboard (the web server joins in a later issue).
+mod args;
+mod bench;
+mod params;
+mod progress;
+mod search_cmd;
+
+use anyhow::{Context, Result};
+use args::Args;
+use engine::genotype::Genotype;
+
+const USAGE: &str = "dartboard: neural architecture search (DARTS) for scientists
+
+usage:
+  dartboard search --data PATH [--preset tiny|quick|default|darts-paper] [--config FILE.json]
+                   [--<config-key> VALUE ...] --out DIR
+  dartboard search --resume DIR
+  dartboard params --model search|eval [--genotype darts-v1|darts-v2|FILE] [--channels C]
+                   [--classes K] [--init-channels C] [--layers L] [--nodes N] [--auxiliary]
+  dartboard bench [--batch 32] [--size 28] [--channels 1] [--init-channels 8] [--layers 5]
+                  [--steps 5] [--device auto|cpu|cuda|cuda:N]
+  dartboard config-keys
+
+JSON results go to stdout as one line; progress and logs go to stderr.";
+
+/// A genotype from a file (JSON) or a name (darts-v1, darts-v2).
+pub fn genotype_arg(text: &str) -> Result<Genotype> {
+    let path = std::path::Path::new(text);
+    if path.is_file() {
+        let json = std::fs::read_to_string(path).with_context(|| text.to_string())?;
+        let g: Genotype =
+            serde_json::from_str(&json).with_context(|| format!("{text}: not a genotype"))?;
+        g.validate().with_context(|| text.to_string())?;
+        Ok(g)
+    } else {
+        Ok(Genotype::named(text)?)
+    }
+}
+
 fn main() {
-    engine::hello();
-    println!("{}", tch::Cuda::is_available());
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let (command, rest) = match argv.split_first() {
+        Some((c, r)) => (c.as_str(), r),
+        None => ("help", &[][..]),
+    };
+    let result = match command {
+        "search" => Args::parse(rest, &[]).and_then(search_cmd::run),
+        "params" => Args::parse(rest, &["auxiliary"]).and_then(params::run),
+        "bench" => Args::parse(rest, &[]).and_then(bench::run),
+        "config-keys" => {
+            println!(
+                "{}",
+                serde_json::json!(engine::config::SearchConfig::keys())
+            );
+            Ok(())
+        }
+        "help" | "--help" | "-h" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => Err(anyhow::anyhow!("unknown command '{other}'\n\n{USAGE}")),
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
 }

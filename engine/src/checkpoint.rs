@@ -1,0 +1,120 @@
+//! Epoch checkpoints: weights (with BN running statistics), architecture weights, both
+//! optimisers' state and the run's progress, written to a temporary folder that replaces the old
+//! one by rename, so a crash never leaves a half checkpoint that looks whole. The data order and
+//! every random draw of an epoch derive from (seed, epoch), so no RNG state needs saving.
+use crate::events::Event;
+use crate::optim::State;
+use crate::searcher::Searcher;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use tch::{Device, Tensor};
+
+pub const DIR: &str = "checkpoint";
+
+/// Progress saved with the tensors.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Progress {
+    /// The last finished epoch (from 1).
+    pub epoch: usize,
+    pub best_val_metric: Option<f64>,
+    /// Seconds spent in earlier sessions of the run.
+    pub seconds: f64,
+    /// The epoch events so far.
+    pub history: Vec<Event>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CheckpointError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Tensor { path: PathBuf, message: String },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CheckpointError + '_ {
+    move |source| CheckpointError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn tensor_err(path: &Path) -> impl FnOnce(tch::TchError) -> CheckpointError + '_ {
+    move |e| CheckpointError::Tensor {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+fn write_state(path: &Path, state: &State) -> Result<(), CheckpointError> {
+    let named: Vec<(&str, Tensor)> = state
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.to_device(Device::Cpu)))
+        .collect();
+    Tensor::write_safetensors(&named, path).map_err(tensor_err(path))
+}
+
+fn read_state(path: &Path, device: Device) -> Result<State, CheckpointError> {
+    let named = Tensor::read_safetensors(path).map_err(tensor_err(path))?;
+    Ok(named
+        .into_iter()
+        .map(|(n, t)| (n, t.to_device(device)))
+        .collect())
+}
+
+pub fn save(out: &Path, searcher: &Searcher, progress: &Progress) -> Result<(), CheckpointError> {
+    let tmp = out.join(format!("{DIR}.tmp"));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).map_err(io(&tmp))?;
+    let p = tmp.join("weights.safetensors");
+    searcher.weights_vs.save(&p).map_err(tensor_err(&p))?;
+    let p = tmp.join("alphas.safetensors");
+    searcher.alphas_vs.save(&p).map_err(tensor_err(&p))?;
+    write_state(
+        &tmp.join("w_optimizer.safetensors"),
+        &searcher.w_opt.state(),
+    )?;
+    write_state(
+        &tmp.join("alpha_optimizer.safetensors"),
+        &searcher.a_opt.state(),
+    )?;
+    let p = tmp.join("progress.json");
+    let json = serde_json::to_vec_pretty(progress).unwrap_or_default();
+    std::fs::write(&p, json).map_err(io(&p))?;
+    let dir = out.join(DIR);
+    let old = out.join(format!("{DIR}.old"));
+    if dir.exists() {
+        std::fs::rename(&dir, &old).map_err(io(&dir))?;
+    }
+    std::fs::rename(&tmp, &dir).map_err(io(&tmp))?;
+    let _ = std::fs::remove_dir_all(&old);
+    Ok(())
+}
+
+/// The checkpoint folder of a run, if one was completed (a crash mid-swap leaves `.old`).
+pub fn find(out: &Path) -> Option<PathBuf> {
+    [DIR.to_string(), format!("{DIR}.old")]
+        .iter()
+        .map(|d| out.join(d))
+        .find(|d| d.join("progress.json").exists())
+}
+
+pub fn load(dir: &Path, searcher: &mut Searcher) -> Result<Progress, CheckpointError> {
+    let device = searcher.weights_vs.device();
+    let p = dir.join("weights.safetensors");
+    searcher.weights_vs.load(&p).map_err(tensor_err(&p))?;
+    let p = dir.join("alphas.safetensors");
+    searcher.alphas_vs.load(&p).map_err(tensor_err(&p))?;
+    let w_state = read_state(&dir.join("w_optimizer.safetensors"), device)?;
+    searcher.w_opt.load_state(&w_state);
+    let a_state = read_state(&dir.join("alpha_optimizer.safetensors"), device)?;
+    searcher.a_opt.load_state(&a_state);
+    let p = dir.join("progress.json");
+    let text = std::fs::read_to_string(&p).map_err(io(&p))?;
+    serde_json::from_str(&text).map_err(|e| CheckpointError::Tensor {
+        path: p.clone(),
+        message: e.to_string(),
+    })
+}

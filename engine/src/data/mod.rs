@@ -1,0 +1,241 @@
+//! Datasets: images as stored (float32 [N, C, H, W] in their original value scale), targets,
+//! splits, and the statistics training normalises with. Readers for each file format live in
+//! their own modules; `load` picks one from the path.
+mod csv;
+mod idx;
+mod npy;
+mod split;
+
+pub use split::{holdout_test, Splits, TEST_FRACTION, TEST_SEED};
+
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use tch::{Device, Kind, Tensor};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Task {
+    Classification,
+    Regression,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Format { path: PathBuf, message: String },
+    #[error(
+        "{path}: not a format Dartboard reads (expected an IDX folder or file, .npz, or .csv[.gz])"
+    )]
+    Unknown { path: PathBuf },
+}
+
+impl DataError {
+    pub fn format(path: &Path, message: impl Into<String>) -> Self {
+        DataError::Format {
+            path: path.to_path_buf(),
+            message: message.into(),
+        }
+    }
+    pub fn io(path: &Path, source: std::io::Error) -> Self {
+        DataError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// Images and targets for every sample, with the splits.
+#[derive(Debug)]
+pub struct Dataset {
+    pub name: String,
+    pub task: Task,
+    /// float32 [N, C, H, W], values as stored (0-255 for 8-bit images).
+    pub images: Tensor,
+    /// int64 [N] class indices, or float32 [N, R] regression targets.
+    pub targets: Tensor,
+    /// Class names (classification) or target names (regression).
+    pub names: Vec<String>,
+    pub splits: Splits,
+}
+
+/// Per-channel image statistics and, for regression, per-target statistics of the train split.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stats {
+    pub channel_mean: Vec<f64>,
+    pub channel_sd: Vec<f64>,
+    pub target_mean: Vec<f64>,
+    pub target_sd: Vec<f64>,
+}
+
+impl Dataset {
+    pub fn len(&self) -> usize {
+        self.images.size()[0] as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// (channels, height, width).
+    pub fn image_shape(&self) -> (i64, i64, i64) {
+        let s = self.images.size();
+        (s[1], s[2], s[3])
+    }
+
+    /// Number of network outputs: classes, or regression targets.
+    pub fn outputs(&self) -> i64 {
+        self.names.len() as i64
+    }
+
+    /// Statistics of the given samples (normally the train split); a zero sd becomes 1.
+    pub fn stats(&self, indices: &[i64]) -> Stats {
+        let idx = Tensor::from_slice(indices);
+        let x = self.images.index_select(0, &idx).to_kind(Kind::Double);
+        let per_channel = |t: Tensor| Vec::<f64>::try_from(t).unwrap_or_default();
+        let channel_mean = per_channel(x.mean_dim([0i64, 2, 3].as_slice(), false, Kind::Double));
+        let channel_sd = per_channel(x.std_dim([0i64, 2, 3].as_slice(), false, false))
+            .into_iter()
+            .map(nonzero)
+            .collect();
+        let (target_mean, target_sd) = match self.task {
+            Task::Classification => (vec![], vec![]),
+            Task::Regression => {
+                let y = self.targets.index_select(0, &idx).to_kind(Kind::Double);
+                let sd = per_channel(y.std_dim([0i64].as_slice(), false, false))
+                    .into_iter()
+                    .map(nonzero)
+                    .collect();
+                (
+                    per_channel(y.mean_dim([0i64].as_slice(), false, Kind::Double)),
+                    sd,
+                )
+            }
+        };
+        Stats {
+            channel_mean,
+            channel_sd,
+            target_mean,
+            target_sd,
+        }
+    }
+
+    /// Samples `indices`, normalised with `stats` (images per channel, regression targets
+    /// standardised), on `device`.
+    pub fn batch(&self, indices: &[i64], stats: &Stats, device: Device) -> (Tensor, Tensor) {
+        let idx = Tensor::from_slice(indices);
+        let c = stats.channel_mean.len() as i64;
+        let mean = Tensor::from_slice(&stats.channel_mean)
+            .to_kind(Kind::Float)
+            .view([1, c, 1, 1]);
+        let sd = Tensor::from_slice(&stats.channel_sd)
+            .to_kind(Kind::Float)
+            .view([1, c, 1, 1]);
+        let x = (self.images.index_select(0, &idx) - mean) / sd;
+        let y = self.targets.index_select(0, &idx);
+        let y = match self.task {
+            Task::Classification => y,
+            Task::Regression => {
+                let r = stats.target_mean.len() as i64;
+                let m = Tensor::from_slice(&stats.target_mean)
+                    .to_kind(Kind::Float)
+                    .view([1, r]);
+                let s = Tensor::from_slice(&stats.target_sd)
+                    .to_kind(Kind::Float)
+                    .view([1, r]);
+                (y - m) / s
+            }
+        };
+        (x.to_device(device), y.to_device(device))
+    }
+}
+
+fn nonzero(sd: f64) -> f64 {
+    if sd > 0.0 && sd.is_finite() {
+        sd
+    } else {
+        1.0
+    }
+}
+
+/// Reads a dataset: an IDX folder (or one of its image files), a `.npz`, or a `.csv[.gz]`.
+/// Without a test split, a stratified 15% is held out as test (seed `TEST_SEED`).
+pub fn load(path: &Path) -> Result<Dataset, DataError> {
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let lower = name.to_ascii_lowercase();
+    let raw = if path.is_dir() {
+        idx::read_dir(path)?
+    } else if !path.exists() {
+        return Err(DataError::io(
+            path,
+            std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or folder"),
+        ));
+    } else if lower.contains("idx3-ubyte") {
+        idx::read_dir(path.parent().unwrap_or(Path::new(".")))?
+    } else if lower.ends_with(".npz") {
+        npy::read_npz(path)?
+    } else if lower.ends_with(".csv") || lower.ends_with(".csv.gz") {
+        csv::read(path)?
+    } else {
+        return Err(DataError::Unknown {
+            path: path.to_path_buf(),
+        });
+    };
+    raw.into_dataset(name)
+}
+
+/// What a reader produces before splits are settled.
+#[derive(Debug)]
+pub(crate) struct Raw {
+    pub images: Tensor,
+    pub labels: Tensor,
+    /// (split name, sample count) in order; empty when the source has no splits.
+    pub parts: Vec<(SplitName, usize)>,
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SplitName {
+    Train,
+    Val,
+    Test,
+}
+
+impl Raw {
+    /// Integer labels: classification with classes named by their values.
+    fn into_dataset(self, name: String) -> Result<Dataset, DataError> {
+        let n = self.images.size()[0];
+        if n == 0 {
+            return Err(DataError::format(&self.path, "no samples"));
+        }
+        if self.labels.size()[0] != n {
+            return Err(DataError::format(
+                &self.path,
+                format!("{} images but {} labels", n, self.labels.size()[0]),
+            ));
+        }
+        let labels = Vec::<i64>::try_from(&self.labels.to_kind(Kind::Int64)).unwrap_or_default();
+        let mut values: Vec<i64> = labels.clone();
+        values.sort_unstable();
+        values.dedup();
+        let code = |v: i64| values.binary_search(&v).unwrap_or(0) as i64;
+        let targets = Tensor::from_slice(&labels.iter().map(|&v| code(v)).collect::<Vec<_>>());
+        let names = values.iter().map(|v| v.to_string()).collect();
+        let splits = Splits::from_parts(&self.parts, &labels);
+        Ok(Dataset {
+            name,
+            task: Task::Classification,
+            images: self.images,
+            targets,
+            names,
+            splits,
+        })
+    }
+}

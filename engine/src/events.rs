@@ -1,0 +1,138 @@
+//! What a run reports, as one serde enum tagged by `type`. The CLI writes these to events.jsonl
+//! and the server streams them unchanged, each with its `seq`.
+use crate::genotype::Genotype;
+use crate::ops::Primitive;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    Running,
+    Succeeded,
+    Failed,
+    Cancelled,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParamFree {
+    pub normal: usize,
+    pub reduce: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    Status {
+        status: RunStatus,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+    },
+    Step {
+        epoch: usize,
+        step: usize,
+        steps: usize,
+        train_loss: f64,
+    },
+    Epoch {
+        epoch: usize,
+        epochs: usize,
+        train_loss: f64,
+        train_metric: f64,
+        val_loss: f64,
+        val_metric: f64,
+        seconds: f64,
+        memory_bytes: u64,
+    },
+    /// Softmaxed architecture weights, edges x ops.
+    Alphas {
+        epoch: usize,
+        primitives: Vec<Primitive>,
+        normal: Vec<Vec<f32>>,
+        reduce: Vec<Vec<f32>>,
+    },
+    Genotype {
+        epoch: usize,
+        genotype: Genotype,
+        param_free: ParamFree,
+    },
+    Log {
+        level: LogLevel,
+        message: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogLevel {
+    Info,
+    Warn,
+    Error,
+}
+
+impl Event {
+    pub fn log(level: LogLevel, message: impl Into<String>) -> Self {
+        Event::Log {
+            level,
+            message: message.into(),
+        }
+    }
+
+    /// The event as one JSON object with its sequence number.
+    pub fn to_json_with_seq(&self, seq: u64) -> serde_json::Value {
+        let mut v = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
+        if let serde_json::Value::Object(m) = &mut v {
+            m.insert("seq".to_string(), seq.into());
+        }
+        v
+    }
+}
+
+/// Peak resident memory of this process (Linux VmHWM), in bytes; 0 where unknown.
+pub fn peak_rss_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+            line.split_whitespace().nth(1)?.parse::<u64>().ok()
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn events_serialise_to_the_documented_shapes() {
+        let e = Event::Status {
+            status: RunStatus::Running,
+            message: None,
+        };
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            json!({"type": "status", "status": "running"})
+        );
+        let e = Event::Step {
+            epoch: 1,
+            step: 2,
+            steps: 3,
+            train_loss: 0.5,
+        };
+        assert_eq!(
+            e.to_json_with_seq(7),
+            json!({"type": "step", "epoch": 1, "step": 2, "steps": 3, "train_loss": 0.5, "seq": 7})
+        );
+        let g = Event::Genotype {
+            epoch: 1,
+            genotype: Genotype::darts_v2(),
+            param_free: ParamFree {
+                normal: 2,
+                reduce: 8,
+            },
+        };
+        let v = serde_json::to_value(&g).unwrap();
+        assert_eq!(v["genotype"]["normal"][0], json!(["sep_conv_3x3", 0]));
+        assert_eq!(serde_json::from_value::<Event>(v).unwrap(), g);
+    }
+}

@@ -1,0 +1,79 @@
+//! Progress on stderr: a bar redrawn in place on a terminal, plain lines otherwise.
+use engine::events::Event;
+use std::io::{IsTerminal, Write};
+
+pub struct Progress {
+    tty: bool,
+}
+
+impl Progress {
+    pub fn new() -> Self {
+        Progress {
+            tty: std::io::stderr().is_terminal(),
+        }
+    }
+
+    pub fn show(&mut self, event: &Event) {
+        let mut err = std::io::stderr().lock();
+        match event {
+            Event::Step {
+                epoch,
+                step,
+                steps,
+                train_loss,
+            } if self.tty => {
+                let width = 30;
+                let done = (step * width).checked_div(*steps).unwrap_or(width);
+                let bar = format!("{}{}", "#".repeat(done), ".".repeat(width - done));
+                let _ = write!(
+                    err,
+                    "\repoch {epoch} [{bar}] step {step}/{steps} loss {train_loss:.4}   "
+                );
+            }
+            Event::Epoch {
+                epoch,
+                epochs,
+                train_loss,
+                train_metric,
+                val_loss,
+                val_metric,
+                seconds,
+                ..
+            } => {
+                let clear = if self.tty { "\r\x1b[2K" } else { "" };
+                let _ = writeln!(
+                    err,
+                    "{clear}epoch {epoch}/{epochs}: train loss {train_loss:.4} metric {train_metric:.4} | val loss {val_loss:.4} metric {val_metric:.4} | {seconds:.1} s"
+                );
+            }
+            Event::Genotype { genotype, .. } => {
+                let ops = |c: &[(engine::ops::Primitive, usize)]| {
+                    c.iter()
+                        .map(|(p, i)| format!("{p}<-{i}"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                };
+                let _ = writeln!(
+                    err,
+                    "  normal: {}\n  reduce: {}",
+                    ops(&genotype.normal),
+                    ops(&genotype.reduce)
+                );
+            }
+            Event::Log { level, message } => {
+                let _ = writeln!(err, "{}: {message}", format!("{level:?}").to_lowercase());
+            }
+            Event::Status { status, message } => {
+                let _ = writeln!(
+                    err,
+                    "status: {status:?}{}",
+                    message
+                        .as_ref()
+                        .map(|m| format!(" ({m})"))
+                        .unwrap_or_default()
+                );
+            }
+            _ => {}
+        }
+    }
+}
