@@ -2,7 +2,7 @@
 //! the auxiliary head and drop path, for any channel count and image size.
 use crate::cell::edge_stride;
 use crate::genotype::Genotype;
-use crate::network::{pad_to_multiple, NetShape, Stem, STEM_MULTIPLIER};
+use crate::network::{channels_last, pad_to_multiple, NetShape, Stem, STEM_MULTIPLIER};
 use crate::nn::{conv_kxk, BatchNorm, Mode};
 use crate::ops::{Op, Preprocess, Primitive};
 use tch::nn::{self, Path};
@@ -167,7 +167,7 @@ impl EvalNetwork {
     /// head, the auxiliary logits [N, outputs].
     pub fn forward(&self, x: &Tensor, mode: Mode, drop_prob: f64) -> (Tensor, Option<Tensor>) {
         let x = pad_to_multiple(x, self.shape.size_multiple());
-        let s = self.stem.forward(&x, mode); // [N, 3C, H', W']
+        let s = channels_last(&self.stem.forward(&x, mode)); // [N, 3C, H', W']
         let (mut s0, mut s1) = (s.shallow_clone(), s);
         let mut aux = None;
         for (i, cell) in self.cells.iter().enumerate() {
