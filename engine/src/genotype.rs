@@ -235,3 +235,74 @@ fn cap_skips(kept: &mut [Kept], weights: &[Vec<f32>], primitives: &[Primitive], 
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Primitive::*;
+
+    /// Rows over Primitive::DARTS = [none, max_pool, avg_pool, skip, sep3, sep5, dil3, dil5].
+    fn row(pairs: &[(usize, f32)]) -> Vec<f32> {
+        let rest = (1.0 - pairs.iter().map(|p| p.1).sum::<f32>()) / (8 - pairs.len()) as f32;
+        (0..8)
+            .map(|k| pairs.iter().find(|p| p.0 == k).map_or(rest, |p| p.1))
+            .collect()
+    }
+
+    // Worked by hand with the rule of quark0/darts model_search.py Network.genotype, 2 nodes:
+    // node 0 (edges 0, 1 from s0, s1): both kept, strongest first: edge 1 (skip 0.4) then edge 0
+    // (sep3 0.2; `none` at 0.5 is ignored). Node 1 (edges 2, 3, 4 from s0, s1, node 0): strongest
+    // non-none ops 0.3 (max_pool), 0.25 (dil3), 0.35 (sep5): keep edge 4 then edge 2.
+    fn hand_worked() -> Vec<Vec<f32>> {
+        vec![
+            row(&[(0, 0.5), (4, 0.2)]),
+            row(&[(3, 0.4), (6, 0.3)]),
+            row(&[(1, 0.3), (0, 0.4)]),
+            row(&[(6, 0.25)]),
+            row(&[(5, 0.35)]),
+        ]
+    }
+
+    #[test]
+    fn discretisation_follows_the_darts_rule() {
+        let w = hand_worked();
+        let g = Genotype::from_weights(&w, &w, &Primitive::DARTS, 2, Option::None);
+        assert_eq!(
+            g.normal,
+            vec![
+                (SkipConnect, 1),
+                (SepConv3x3, 0),
+                (SepConv5x5, 2),
+                (MaxPool3x3, 0)
+            ]
+        );
+        assert_eq!(g.normal_concat, vec![2, 3]);
+        assert_eq!(g.reduce, g.normal);
+        assert_eq!(g.param_free(), (2, 2));
+        g.validate().unwrap();
+    }
+
+    #[test]
+    fn skip_cap_replaces_the_weakest_skips_by_the_next_best_op() {
+        let w = hand_worked();
+        let g = Genotype::from_weights(&w, &w, &Primitive::DARTS, 2, Some(0));
+        // Edge 1's next best after skip (0.4) is dil3 (0.3); the reduction cell is not capped.
+        assert_eq!(g.normal[0], (DilConv3x3, 1));
+        assert_eq!(g.reduce[0], (SkipConnect, 1));
+        let kept = Genotype::from_weights(&w, &w, &Primitive::DARTS, 2, Some(1));
+        assert_eq!(kept.normal[0], (SkipConnect, 1));
+    }
+
+    #[test]
+    fn named_genotypes_and_json() {
+        let v2 = Genotype::named("DARTS_V2").unwrap();
+        assert_eq!(v2, Genotype::darts_v2());
+        assert_eq!(v2.param_free(), (2, 8));
+        let json = serde_json::to_string(&v2).unwrap();
+        assert_eq!(serde_json::from_str::<Genotype>(&json).unwrap(), v2);
+        assert!(Genotype::named("nasnet").is_err());
+        let mut bad = Genotype::darts_v1();
+        bad.normal[0].1 = 4;
+        assert!(bad.validate().is_err());
+    }
+}

@@ -18,6 +18,7 @@ use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 use std::time::Instant;
 use tch::{Device, Kind, Tensor};
 
@@ -43,6 +44,8 @@ pub enum SearchError {
     #[error("cancelled")]
     Cancelled,
 }
+
+static SEEDED_INIT: Mutex<()> = Mutex::new(());
 
 /// What `result.json` holds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -253,8 +256,15 @@ pub fn run(
         init_channels: cfg.init_channels,
         layers: cfg.layers,
     };
-    tch::manual_seed(cfg.seed as i64);
-    let mut searcher = Searcher::new(&shape, cfg, loss, device);
+    let mut searcher = {
+        // tch's generator is global to the process: hold the lock from seeding to the last draw
+        // of the initialisation so concurrent searches in one process stay reproducible.
+        let _guard = SEEDED_INIT
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        tch::manual_seed(cfg.seed as i64);
+        Searcher::new(&shape, cfg, loss, device)
+    };
     let n_weights = crate::count_weights(&searcher.weights_vs);
     let mut progress = match checkpoint::find(out) {
         Some(dir) => {
@@ -291,7 +301,6 @@ pub fn run(
         .map_or(steps_all, |m| m.min(steps_all));
     for epoch in progress.epoch + 1..=cfg.epochs {
         let epoch_start = Instant::now();
-        tch::manual_seed(cfg.seed as i64 ^ ((epoch as i64) << 20));
         searcher
             .w_opt
             .set_lr(cosine_lr(cfg.w_lr, cfg.w_lr_min, epoch - 1, cfg.epochs));

@@ -101,7 +101,10 @@ impl Searcher {
     /// One weight step on a training batch; returns (loss, output) with the output detached.
     pub fn weight_step(&mut self, x: &Tensor, y: &Tensor) -> (f64, Tensor) {
         // Detached alphas: no gradient flows to them, so autograd skips the per-op reductions.
-        let fixed = Alphas { normal: self.alphas.normal.detach(), reduce: self.alphas.reduce.detach() };
+        let fixed = Alphas {
+            normal: self.alphas.normal.detach(),
+            reduce: self.alphas.reduce.detach(),
+        };
         let out = self.net.forward(x, &fixed, Mode::Train);
         let loss = self.loss.compute(&out, y);
         let mut grads = architect::grads(&loss, &self.weights);

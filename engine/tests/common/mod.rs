@@ -1,0 +1,29 @@
+//! Helpers shared by the engine's integration tests.
+#![allow(dead_code)]
+use std::path::PathBuf;
+
+/// The shared datasets folder, from `DARTBOARD_DATASETS` (the Makefile sets it to the absolute
+/// path of ../shared/datasets). A test that needs it fails with this message rather than skipping.
+pub fn datasets() -> PathBuf {
+    let dir = std::env::var_os("DARTBOARD_DATASETS").map(PathBuf::from).unwrap_or_else(|| {
+        panic!("DARTBOARD_DATASETS is not set: run the tests with `make test`, or set it to the shared datasets folder")
+    });
+    assert!(
+        dir.is_dir(),
+        "DARTBOARD_DATASETS={} is not a folder",
+        dir.display()
+    );
+    dir
+}
+
+/// The sample dataset the repository carries (the sklearn digits).
+pub fn sample() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../data/sample/digits.csv.gz")
+}
+
+/// A fresh, empty folder under the target directory.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
