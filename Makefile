@@ -1,0 +1,51 @@
+# Dartboard. `make run` and `make test` install whatever is missing (the project-local venv with
+# PyTorch 2.11.0, which tch 0.24 links against), then run. See ../shared/TOOLCHAIN.md.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+VENV := .venv
+TORCH_VERSION := 2.11.0
+# tch's build finds libtorch inside the venv's torch package; the binary gets an rpath to it.
+WITH_TORCH := scripts/with-torch
+TIMED := scripts/timed
+BIN := target/release/dartboard
+
+# The shared datasets tests and benchmarks read (CI has shared/ beside its clone).
+export DARTBOARD_DATASETS ?= $(abspath ../shared/datasets)
+
+.PHONY: all build run test bench fmt clean
+
+all: build
+
+$(VENV)/.torch-$(TORCH_VERSION):
+	$(TIMED) venv bash -c 'python3 -m venv $(VENV) && $(VENV)/bin/pip install --disable-pip-version-check -q torch==$(TORCH_VERSION) numpy'
+	touch $@
+
+venv: $(VENV)/.torch-$(TORCH_VERSION)
+
+build: venv
+	$(TIMED) build $(WITH_TORCH) cargo build --release -p server
+
+# A short demo search on the built-in sample (the sklearn digits), printing the genotype.
+run: build
+	@out=runs/demo-$$(date +%Y%m%d-%H%M%S); \
+	echo "demo search on data/sample/digits.csv.gz into $$out"; \
+	$(BIN) search --data data/sample/digits.csv.gz --preset quick --out $$out >/dev/null; \
+	echo "genotype ($$out/genotype.json):"; cat $$out/genotype.json; \
+	echo "result: $$(cat $$out/result.json | tr -d '\n ')"
+
+# Every test, in the release profile so it shares the binary's compiled dependencies.
+test: venv
+	@test -d "$$DARTBOARD_DATASETS" || { echo "DARTBOARD_DATASETS=$$DARTBOARD_DATASETS is not a folder (expected ../shared/datasets beside the repo)"; exit 1; }
+	$(TIMED) build $(WITH_TORCH) cargo test --release --workspace --no-run
+	$(TIMED) test $(WITH_TORCH) cargo test --release --workspace
+
+# The speed benchmark of the issue (the peer's configuration); prints JSON.
+bench: build
+	$(BIN) bench --batch 32 --size 28 --channels 1 --init-channels 8 --layers 5 --steps 5 --device cpu
+
+fmt:
+	cargo fmt --all
+
+clean:
+	cargo clean
