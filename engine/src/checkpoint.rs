@@ -21,6 +21,9 @@ pub struct Progress {
     pub seconds: f64,
     /// The epoch events so far.
     pub history: Vec<Event>,
+    /// Every metric on the validation part at the last finished epoch.
+    #[serde(default)]
+    pub val_metrics: std::collections::BTreeMap<String, f64>,
 }
 
 #[derive(Debug, thiserror::Error)]

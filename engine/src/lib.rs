@@ -23,5 +23,6 @@ pub mod events;
 pub mod metrics;
 pub mod optim;
 pub mod rng;
+pub mod runlog;
 pub mod search;
 pub mod searcher;

@@ -12,10 +12,10 @@ use crate::metrics;
 use crate::network::NetShape;
 use crate::optim::cosine_lr;
 use crate::rng::Rng;
+pub use crate::runlog::{write_json, EventLog};
 use crate::searcher::{Loss, Searcher};
 use serde::{Deserialize, Serialize};
-use std::fs::OpenOptions;
-use std::io::Write;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
@@ -58,6 +58,8 @@ pub struct SearchResult {
     pub best_val_metric: f64,
     /// The supernet's metric on the validation part at the last epoch.
     pub final_val_metric: f64,
+    /// Every metric of the task on the validation part at the last epoch.
+    pub val_metrics: BTreeMap<String, f64>,
     pub epochs: usize,
     pub seconds: f64,
     pub weights: i64,
@@ -101,86 +103,62 @@ pub fn parts(data: &Dataset, cfg: &SearchConfig) -> Result<Parts, SearchError> {
     })
 }
 
-/// Appends events to `events.jsonl` with increasing `seq`, and passes each to a listener.
-pub struct EventLog<'a> {
-    file: std::fs::File,
-    path: PathBuf,
-    seq: u64,
-    listener: &'a mut dyn FnMut(u64, &Event),
-}
-
-impl<'a> EventLog<'a> {
-    pub fn open(out: &Path, listener: &'a mut dyn FnMut(u64, &Event)) -> Result<Self, SearchError> {
-        let path = out.join("events.jsonl");
-        let seq = std::fs::read_to_string(&path)
-            .map(|s| s.lines().count() as u64)
-            .unwrap_or(0);
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .map_err(|source| SearchError::Io {
-                path: path.clone(),
-                source,
-            })?;
-        Ok(EventLog {
-            file,
-            path,
-            seq,
-            listener,
-        })
-    }
-
-    pub fn emit(&mut self, event: Event) -> Result<(), SearchError> {
-        self.seq += 1;
-        let line = event.to_json_with_seq(self.seq).to_string();
-        writeln!(self.file, "{line}").map_err(|source| SearchError::Io {
-            path: self.path.clone(),
-            source,
-        })?;
-        (self.listener)(self.seq, &event);
-        Ok(())
-    }
-}
-
-pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), SearchError> {
-    let tmp = path.with_extension("json.tmp");
-    let text = serde_json::to_string_pretty(value).unwrap_or_default();
-    std::fs::write(&tmp, text + "\n").map_err(|source| SearchError::Io {
-        path: tmp.clone(),
-        source,
-    })?;
-    std::fs::rename(&tmp, path).map_err(|source| SearchError::Io {
-        path: path.to_path_buf(),
-        source,
-    })
-}
-
 /// Loss and metric of the supernet on `indices`, in evaluation mode.
 struct Score {
     loss: f64,
-    metric: f64,
+    metrics: BTreeMap<String, f64>,
 }
 
-fn metric_of(task: Task, out: &Tensor, y: &Tensor, stats: &Stats) -> f64 {
+/// The headline metric's name: accuracy (classification) or RMSE in original units.
+fn metric_name(task: Task) -> &'static str {
+    match task {
+        Task::Classification => "accuracy",
+        Task::Regression => "rmse",
+    }
+}
+
+/// Every metric of the task by name: accuracy and balanced accuracy; RMSE, MAE and R^2 in
+/// original units.
+fn all_metrics(
+    task: Task,
+    out: &Tensor,
+    y: &Tensor,
+    stats: &Stats,
+    classes: usize,
+) -> BTreeMap<String, f64> {
+    let mut m = BTreeMap::new();
     match task {
         Task::Classification => {
             let pred = Vec::<i64>::try_from(out.argmax(-1, false)).unwrap_or_default();
             let truth = Vec::<i64>::try_from(y).unwrap_or_default();
-            metrics::accuracy(&pred, &truth)
+            m.insert("accuracy".into(), metrics::accuracy(&pred, &truth));
+            m.insert(
+                "balanced_accuracy".into(),
+                metrics::balanced_accuracy(&pred, &truth, classes),
+            );
         }
         Task::Regression => {
             let r = stats.target_mean.len() as i64;
-            let m = Tensor::from_slice(&stats.target_mean).view([1, r]);
-            let s = Tensor::from_slice(&stats.target_sd).view([1, r]);
+            let mean = Tensor::from_slice(&stats.target_mean).view([1, r]);
+            let sd = Tensor::from_slice(&stats.target_sd).view([1, r]);
             let orig = |t: &Tensor| {
-                Vec::<f64>::try_from(t.to_kind(Kind::Double).flatten(0, -1)).unwrap_or_default()
+                let t = t.to_device(Device::Cpu).to_kind(Kind::Double) * &sd + &mean;
+                Vec::<f64>::try_from(t.flatten(0, -1)).unwrap_or_default()
             };
-            let pred = orig(&(out.to_device(Device::Cpu).to_kind(Kind::Double) * &s + &m));
-            let truth = orig(&(y.to_device(Device::Cpu).to_kind(Kind::Double) * &s + &m));
-            metrics::regression(&pred, &truth, r as usize).rmse
+            let reg = metrics::regression(&orig(out), &orig(y), r as usize);
+            m.insert("rmse".into(), reg.rmse);
+            m.insert("mae".into(), reg.mae);
+            m.insert("r2".into(), reg.r2);
         }
     }
+    m
+}
+
+fn metric_of(task: Task, out: &Tensor, y: &Tensor, stats: &Stats, classes: usize) -> f64 {
+    all_metrics(task, out, y, stats, classes)
+        .get(metric_name(task))
+        .copied()
+        .unwrap_or(f64::NAN)
 }
 
 fn evaluate(
@@ -202,7 +180,7 @@ fn evaluate(
     let loss = s.loss.compute(&out, &y).double_value(&[]);
     Score {
         loss,
-        metric: metric_of(data.task, &out, &y, stats),
+        metrics: all_metrics(data.task, &out, &y, stats, data.names.len()),
     }
 }
 
@@ -336,6 +314,7 @@ pub fn run(
                 &out.to_device(Device::Cpu),
                 &yt.to_device(Device::Cpu),
                 &parts.stats,
+                data.names.len(),
             ) * wb.len() as f64;
             seen += wb.len();
             if last_step_event.elapsed().as_secs_f64() >= 0.5 || step + 1 == steps {
@@ -349,6 +328,11 @@ pub fn run(
             }
         }
         let val = evaluate(&searcher, data, &parts.arch, &parts.stats, device, 2 * b);
+        let val_metric = val
+            .metrics
+            .get(metric_name(data.task))
+            .copied()
+            .unwrap_or(f64::NAN);
         let (normal, reduce) = searcher.alphas.softmaxed();
         let genotype = Genotype::from_weights(
             &normal,
@@ -387,17 +371,18 @@ pub fn run(
             train_loss: loss_sum / seen.max(1) as f64,
             train_metric: metric_sum / seen.max(1) as f64,
             val_loss: val.loss,
-            val_metric: val.metric,
+            val_metric,
             seconds: epoch_start.elapsed().as_secs_f64(),
             memory_bytes: peak_rss_bytes(),
         };
         progress.epoch = epoch;
         if progress
             .best_val_metric
-            .is_none_or(|best| better(data.task, val.metric, best))
+            .is_none_or(|best| better(data.task, val_metric, best))
         {
-            progress.best_val_metric = Some(val.metric);
+            progress.best_val_metric = Some(val_metric);
         }
+        progress.val_metrics = val.metrics;
         progress.history.push(epoch_event.clone());
         let mut saved = progress.clone();
         saved.seconds += started.elapsed().as_secs_f64();
@@ -419,10 +404,8 @@ pub fn run(
     };
     let result = SearchResult {
         genotype: genotype.clone(),
-        metric: match data.task {
-            Task::Classification => "accuracy".into(),
-            Task::Regression => "rmse".into(),
-        },
+        metric: metric_name(data.task).into(),
+        val_metrics: progress.val_metrics.clone(),
         higher_is_better: data.task == Task::Classification,
         best_val_metric: progress.best_val_metric.unwrap_or(f64::NAN),
         final_val_metric: final_val,

@@ -56,6 +56,11 @@ fn tiny_search_writes_every_result_file_and_event() {
         ("accuracy", true, 2)
     );
     assert!((0.0..=1.0).contains(&result.best_val_metric));
+    assert_eq!(
+        result.val_metrics.keys().collect::<Vec<_>>(),
+        ["accuracy", "balanced_accuracy"]
+    );
+    assert_eq!(result.val_metrics["accuracy"], result.final_val_metric);
     let saved: Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("result.json")).unwrap()).unwrap();
     for key in [
