@@ -60,19 +60,20 @@ pub fn hessian_vector_product(
         .collect()
 }
 
-/// Second order: the unrolled gradient. `direction` maps the weights' training gradients to the
-/// weight optimiser's next step; `xi` is the virtual step size (the current weight learning
-/// rate in DARTS). The weights are left exactly as they were.
+/// Second order: the unrolled gradient. `virtual_step` returns the weight optimiser's next step
+/// at the current weights (for SGD: momentum * buf + grad_w L_train + wd * w); `xi` is the
+/// virtual step size (the current weight learning rate in DARTS). The weights are left exactly
+/// as they were.
 pub fn second_order(
     weights: &[Tensor],
     alphas: &[Tensor],
     xi: f64,
-    direction: &dyn Fn(&[Tensor]) -> Vec<Tensor>,
+    virtual_step: &mut dyn FnMut() -> Vec<Tensor>,
     train_loss: &mut dyn FnMut() -> Tensor,
     val_loss: &mut dyn FnMut() -> Tensor,
 ) -> Vec<Tensor> {
     let w0 = snapshot(weights);
-    let step = direction(&grads(&train_loss(), weights));
+    let step = virtual_step();
     assign(weights, |i| &w0[i] - &step[i] * xi);
     let mut inputs: Vec<Tensor> = alphas.iter().map(|a| a.shallow_clone()).collect();
     inputs.extend(weights.iter().map(|w| w.shallow_clone()));

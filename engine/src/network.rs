@@ -93,6 +93,14 @@ impl Alphas {
         }
     }
 
+    /// The same values cut from autograd, for passes that need no alpha gradient.
+    pub fn detached(&self) -> Alphas {
+        Alphas {
+            normal: self.normal.detach(),
+            reduce: self.reduce.detach(),
+        }
+    }
+
     pub fn tensors(&self) -> [&Tensor; 2] {
         [&self.normal, &self.reduce]
     }

@@ -128,14 +128,19 @@ impl Searcher {
             Order::Second => {
                 let mut train_loss =
                     || loss.compute(&net.forward(train.0, alphas, Mode::Probe), train.1);
-                let w_opt = &self.w_opt;
-                let direction = |g: &[Tensor]| w_opt.direction(&self.weights, g);
+                // The virtual step's weight gradients need no path to the alphas.
+                let fixed = alphas.detached();
+                let (w_opt, weights) = (&self.w_opt, &self.weights);
+                let mut virtual_step = || {
+                    let l = loss.compute(&net.forward(train.0, &fixed, Mode::Probe), train.1);
+                    w_opt.direction(weights, &architect::grads(&l, weights))
+                };
                 let xi = w_opt.lr();
                 architect::second_order(
-                    &self.weights,
+                    weights,
                     &self.alpha_list,
                     xi,
-                    &direction,
+                    &mut virtual_step,
                     &mut train_loss,
                     &mut val_loss,
                 )

@@ -25,20 +25,20 @@ fn scalar(v: f64) -> Tensor {
 fn toy(xi: f64) -> (usize, f64, f64) {
     let (a, w) = (scalar(2.0), scalar(-2.0));
     let (alphas, weights) = ([a.shallow_clone()], [w.shallow_clone()]);
-    let mut train_loss = || &w * &w - &a * &w * 2.0 + &a * &a;
+    let train_loss = || &w * &w - &a * &w * 2.0 + &a * &a;
     let mut val_loss = || &a * &w - &a * 2.0 + 1.0;
     for iteration in 1..100_000 {
         let (a0, w0) = (a.double_value(&[]), w.double_value(&[]));
         let da = if xi == 0.0 {
             architect::first_order(&alphas, &mut val_loss)
         } else {
-            let plain = |g: &[Tensor]| g.iter().map(|t| t.shallow_clone()).collect();
+            let mut step = || architect::grads(&train_loss(), &weights);
             architect::second_order(
                 &weights,
                 &alphas,
                 xi,
-                &plain,
-                &mut train_loss,
+                &mut step,
+                &mut &train_loss,
                 &mut val_loss,
             )
         };
@@ -162,7 +162,7 @@ fn unrolled_step_restores_weights_and_reduces_to_first_order() {
     let y = Tensor::arange(8, (Kind::Int64, Device::Cpu)).remainder(3);
     let weights = vs.trainable_variables();
     let alpha_list: Vec<Tensor> = alphas.tensors().iter().map(|a| a.shallow_clone()).collect();
-    let mut train_loss = || {
+    let train_loss = || {
         net.forward(&x, &alphas, Mode::Probe)
             .cross_entropy_for_logits(&y)
     };
@@ -171,13 +171,13 @@ fn unrolled_step_restores_weights_and_reduces_to_first_order() {
             .cross_entropy_for_logits(&y)
     };
     let before: Vec<Tensor> = weights.iter().map(|w| w.detach().copy()).collect();
-    let plain = |g: &[Tensor]| g.iter().map(|t| t.shallow_clone()).collect();
+    let mut step = || architect::grads(&train_loss(), &weights);
     let second = architect::second_order(
         &weights,
         &alpha_list,
         0.025,
-        &plain,
-        &mut train_loss,
+        &mut step,
+        &mut &train_loss,
         &mut val_loss,
     );
     for (w, b) in weights.iter().zip(&before) {
@@ -188,8 +188,8 @@ fn unrolled_step_restores_weights_and_reduces_to_first_order() {
         &weights,
         &alpha_list,
         0.0,
-        &plain,
-        &mut train_loss,
+        &mut step,
+        &mut &train_loss,
         &mut val_loss,
     );
     for ((f, z), s) in first.iter().zip(&zero).zip(&second) {
