@@ -31,8 +31,8 @@ run: build
 	@out=runs/demo-$$(date +%Y%m%d-%H%M%S); \
 	echo "demo search on data/sample/digits.csv.gz into $$out"; \
 	$(BIN) search --data data/sample/digits.csv.gz --preset quick --out $$out >/dev/null; \
-	echo "genotype ($$out/genotype.json):"; cat $$out/genotype.json; \
-	echo "result: $$(cat $$out/result.json | tr -d '\n ')"
+	echo "genotype ($$out/genotype.json): $$(tr -d ' \n' < $$out/genotype.json)"; \
+	echo "result ($$out/result.json): $$(tr -d ' \n' < $$out/result.json)"
 
 # Every test, in the release profile so it shares the binary's compiled dependencies.
 test: venv
