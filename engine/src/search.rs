@@ -8,11 +8,11 @@ use crate::config::SearchConfig;
 use crate::data::{Dataset, Stats, Task};
 use crate::events::{peak_rss_bytes, Event, LogLevel, ParamFree, RunStatus};
 use crate::genotype::Genotype;
-use crate::metrics;
 use crate::network::NetShape;
 use crate::optim::cosine_lr;
 use crate::rng::Rng;
 pub use crate::runlog::{write_json, EventLog};
+use crate::scoring::{evaluate, metric_name, metric_of};
 use crate::searcher::{Loss, Searcher};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
-use tch::{Device, Kind, Tensor};
+use tch::Device;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
@@ -103,85 +103,15 @@ pub fn parts(data: &Dataset, cfg: &SearchConfig) -> Result<Parts, SearchError> {
     })
 }
 
-/// Loss and metric of the supernet on `indices`, in evaluation mode.
-struct Score {
-    loss: f64,
-    metrics: BTreeMap<String, f64>,
-}
-
-/// The headline metric's name: accuracy (classification) or RMSE in original units.
-fn metric_name(task: Task) -> &'static str {
-    match task {
-        Task::Classification => "accuracy",
-        Task::Regression => "rmse",
-    }
-}
-
-/// Every metric of the task by name: accuracy and balanced accuracy; RMSE, MAE and R^2 in
-/// original units.
-fn all_metrics(
-    task: Task,
-    out: &Tensor,
-    y: &Tensor,
-    stats: &Stats,
-    classes: usize,
-) -> BTreeMap<String, f64> {
-    let mut m = BTreeMap::new();
-    match task {
-        Task::Classification => {
-            let pred = Vec::<i64>::try_from(out.argmax(-1, false)).unwrap_or_default();
-            let truth = Vec::<i64>::try_from(y).unwrap_or_default();
-            m.insert("accuracy".into(), metrics::accuracy(&pred, &truth));
-            m.insert(
-                "balanced_accuracy".into(),
-                metrics::balanced_accuracy(&pred, &truth, classes),
-            );
-        }
-        Task::Regression => {
-            let r = stats.target_mean.len() as i64;
-            let mean = Tensor::from_slice(&stats.target_mean).view([1, r]);
-            let sd = Tensor::from_slice(&stats.target_sd).view([1, r]);
-            let orig = |t: &Tensor| {
-                let t = t.to_device(Device::Cpu).to_kind(Kind::Double) * &sd + &mean;
-                Vec::<f64>::try_from(t.flatten(0, -1)).unwrap_or_default()
-            };
-            let reg = metrics::regression(&orig(out), &orig(y), r as usize);
-            m.insert("rmse".into(), reg.rmse);
-            m.insert("mae".into(), reg.mae);
-            m.insert("r2".into(), reg.r2);
-        }
-    }
-    m
-}
-
-fn metric_of(task: Task, out: &Tensor, y: &Tensor, stats: &Stats, classes: usize) -> f64 {
-    all_metrics(task, out, y, stats, classes)
-        .get(metric_name(task))
-        .copied()
-        .unwrap_or(f64::NAN)
-}
-
-fn evaluate(
-    s: &Searcher,
-    data: &Dataset,
-    indices: &[i64],
-    stats: &Stats,
-    device: Device,
-    batch: usize,
-) -> Score {
-    let mut outs = Vec::new();
-    let mut ys = Vec::new();
-    for chunk in indices.chunks(batch.max(1)) {
-        let (x, y) = data.batch(chunk, stats, device);
-        outs.push(s.predict(&x).to_device(Device::Cpu));
-        ys.push(y.to_device(Device::Cpu));
-    }
-    let (out, y) = (Tensor::cat(&outs, 0), Tensor::cat(&ys, 0));
-    let loss = s.loss.compute(&out, &y).double_value(&[]);
-    Score {
-        loss,
-        metrics: all_metrics(data.task, &out, &y, stats, data.names.len()),
-    }
+/// The DARTS rule with the config's skip cap.
+fn discretise(normal: &[Vec<f32>], reduce: &[Vec<f32>], cfg: &SearchConfig) -> Genotype {
+    Genotype::from_weights(
+        normal,
+        reduce,
+        &cfg.primitives,
+        cfg.nodes,
+        cfg.max_skip_connects,
+    )
 }
 
 fn better(task: Task, a: f64, b: f64) -> bool {
@@ -334,13 +264,7 @@ pub fn run(
             .copied()
             .unwrap_or(f64::NAN);
         let (normal, reduce) = searcher.alphas.softmaxed();
-        let genotype = Genotype::from_weights(
-            &normal,
-            &reduce,
-            &cfg.primitives,
-            cfg.nodes,
-            cfg.max_skip_connects,
-        );
+        let genotype = discretise(&normal, &reduce, cfg);
         let uncapped = Genotype::from_weights(&normal, &reduce, &cfg.primitives, cfg.nodes, None);
         let (pf_normal, pf_reduce) = genotype.param_free();
         log.emit(Event::Alphas {
@@ -391,13 +315,7 @@ pub fn run(
     }
 
     let (normal, reduce) = searcher.alphas.softmaxed();
-    let genotype = Genotype::from_weights(
-        &normal,
-        &reduce,
-        &cfg.primitives,
-        cfg.nodes,
-        cfg.max_skip_connects,
-    );
+    let genotype = discretise(&normal, &reduce, cfg);
     let final_val = match progress.history.last() {
         Some(Event::Epoch { val_metric, .. }) => *val_metric,
         _ => f64::NAN,

@@ -112,17 +112,5 @@ pub(crate) fn read_dir(dir: &Path) -> Result<Raw, DataError> {
             "no *-images-idx3-ubyte[.gz] file (train- or t10k-) in this folder",
         ));
     }
-    let shapes: Vec<Vec<i64>> = images.iter().map(|t| t.size()[1..].to_vec()).collect();
-    if shapes.windows(2).any(|w| w[0] != w[1]) {
-        return Err(DataError::format(
-            dir,
-            format!("train and test images differ in size: {shapes:?}"),
-        ));
-    }
-    Ok(Raw {
-        images: Tensor::cat(&images, 0),
-        labels: Tensor::cat(&labels, 0),
-        parts,
-        path: dir.to_path_buf(),
-    })
+    Raw::join(dir, &images, &labels, parts)
 }

@@ -209,6 +209,28 @@ pub(crate) enum SplitName {
 }
 
 impl Raw {
+    /// Concatenates the splits a reader found; their images must share one shape.
+    fn join(
+        path: &Path,
+        images: &[Tensor],
+        labels: &[Tensor],
+        parts: Vec<(SplitName, usize)>,
+    ) -> Result<Raw, DataError> {
+        let shapes: Vec<Vec<i64>> = images.iter().map(|t| t.size()[1..].to_vec()).collect();
+        if shapes.windows(2).any(|w| w[0] != w[1]) {
+            return Err(DataError::format(
+                path,
+                format!("splits differ in image shape: {shapes:?}"),
+            ));
+        }
+        Ok(Raw {
+            images: Tensor::cat(images, 0),
+            labels: Tensor::cat(labels, 0),
+            parts,
+            path: path.to_path_buf(),
+        })
+    }
+
     /// Integer labels: classification with classes named by their values.
     fn into_dataset(self, name: String) -> Result<Dataset, DataError> {
         let n = self.images.size()[0];

@@ -197,19 +197,7 @@ pub(crate) fn read_npz(path: &Path) -> Result<Raw, DataError> {
         let names: Vec<&String> = arrays.keys().collect();
         return Err(DataError::format(path, format!("no image/label arrays found among {names:?} (expected x/y, images/labels, x_train/y_train, ...)")));
     }
-    let sizes: Vec<Vec<i64>> = images.iter().map(|t| t.size()[1..].to_vec()).collect();
-    if sizes.windows(2).any(|w| w[0] != w[1]) {
-        return Err(DataError::format(
-            path,
-            format!("splits differ in image shape: {sizes:?}"),
-        ));
-    }
-    Ok(Raw {
-        images: Tensor::cat(&images, 0),
-        labels: Tensor::cat(&labels, 0),
-        parts,
-        path: path.to_path_buf(),
-    })
+    Raw::join(path, &images, &labels, parts)
 }
 
 #[cfg(test)]
