@@ -135,6 +135,7 @@ fn brightness_dataset() -> Dataset {
         targets,
         names: vec!["brightness".into()],
         splits,
+        warnings: vec![],
     }
 }
 

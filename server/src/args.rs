@@ -40,6 +40,14 @@ impl Args {
         Ok(args)
     }
 
+    /// Adds a value given positionally.
+    pub fn insert(&mut self, name: &str, value: String) -> Result<()> {
+        if self.values.insert(name.to_string(), value).is_some() {
+            bail!("--{name} given twice");
+        }
+        Ok(())
+    }
+
     pub fn flag(&self, name: &str) -> bool {
         self.flags.iter().any(|f| f == name)
     }

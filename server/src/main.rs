@@ -1,6 +1,7 @@
 //! `dartboard`: the command line of Dartboard (the web server joins in a later issue).
 mod args;
 mod bench;
+mod data_cmd;
 mod params;
 mod progress;
 mod search_cmd;
@@ -12,13 +13,16 @@ use engine::genotype::Genotype;
 const USAGE: &str = "dartboard: neural architecture search (DARTS) for scientists
 
 usage:
-  dartboard search --data PATH [--preset tiny|quick|default|darts-paper] [--config FILE.json]
+  dartboard search --data PATH|ID [--data-dir DIR] [import options] [--preset tiny|quick|default|darts-paper] [--config FILE.json]
                    [--<config-key> VALUE ...] --out DIR
   dartboard search --resume DIR
   dartboard params --model search|eval [--genotype darts-v1|darts-v2|FILE] [--channels C]
                    [--classes K] [--init-channels C] [--layers L] [--nodes N] [--auxiliary]
   dartboard bench [--batch 32] [--size 28] [--channels 1] [--init-channels 8] [--layers 5]
                   [--steps 5] [--device auto|cpu|cuda|cuda:N]
+  dartboard data inspect PATH [--x NAME] [--y NAME] [--y-file FILE] [--target NAME|INDEX|all]
+                   [--shape C,H,W] [--task classification|regression] [--crop H[,W]] [--resize H[,W]]
+  dartboard data import PATH [same options] [--data-dir DIR] [--name NAME]
   dartboard config-keys
 
 JSON results go to stdout as one line; progress and logs go to stderr.";
@@ -45,6 +49,24 @@ fn main() {
     };
     let result = match command {
         "search" => Args::parse(rest, &[]).and_then(search_cmd::run),
+        "data" => match rest.split_first() {
+            Some((sub, tail)) => {
+                // The path may come first, as `dartboard data inspect PATH --json`.
+                let (path, opts) = match tail.split_first() {
+                    Some((p, o)) if !p.starts_with("--") => (Some(p.clone()), o),
+                    _ => (None, tail),
+                };
+                Args::parse(opts, &["json"]).and_then(|mut a| {
+                    if let Some(p) = path {
+                        a.insert("path", p)?;
+                    }
+                    data_cmd::run(sub, a)
+                })
+            }
+            None => Err(anyhow::anyhow!(
+                "usage: dartboard data inspect|import PATH [options]"
+            )),
+        },
         "params" => Args::parse(rest, &["auxiliary"]).and_then(params::run),
         "bench" => Args::parse(rest, &[]).and_then(bench::run),
         "config-keys" => {

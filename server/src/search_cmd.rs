@@ -36,6 +36,11 @@ pub fn run(mut args: Args) -> Result<()> {
         (None, None) => bail!("--out DIR is required"),
     };
     let data_arg = args.take("data");
+    let data_dir = PathBuf::from(
+        args.take("data-dir")
+            .unwrap_or_else(|| crate::data_cmd::DEFAULT_DATA_DIR.into()),
+    );
+    let import = crate::data_cmd::import_options(&mut args)?;
     let config_file = args.take("config").map(PathBuf::from);
     let (cfg, data_path) = if resume.is_some() {
         let cfg_path = out.join("config.json");
@@ -85,10 +90,13 @@ pub fn run(mut args: Args) -> Result<()> {
         (cfg, data)
     };
 
-    let data = engine::data::load(&data_path)?;
+    let data = crate::data_cmd::open(&data_path.to_string_lossy(), &data_dir, &import)?;
     std::fs::create_dir_all(&out).with_context(|| format!("{}", out.display()))?;
     let abs = std::fs::canonicalize(&data_path).unwrap_or(data_path.clone());
-    search::write_json(&out.join("source.json"), &serde_json::json!({"data": abs}))?;
+    search::write_json(
+        &out.join("source.json"),
+        &serde_json::json!({"data": abs, "data_dir": data_dir, "import": import}),
+    )?;
 
     let cancel = AtomicBool::new(false);
     let mut progress = Progress::new();

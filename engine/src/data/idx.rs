@@ -103,7 +103,11 @@ pub(crate) fn read_dir(dir: &Path) -> Result<Raw, DataError> {
                 .view([dims[0], 1, dims[1], dims[2]])
                 .to_kind(Kind::Float),
         );
-        labels.push(Tensor::from_slice(&lbls).to_kind(Kind::Int64));
+        labels.push(
+            Tensor::from_slice(&lbls)
+                .to_kind(Kind::Double)
+                .view([-1, 1]),
+        );
         parts.push((split, dims[0] as usize));
     }
     if images.is_empty() {
@@ -112,5 +116,5 @@ pub(crate) fn read_dir(dir: &Path) -> Result<Raw, DataError> {
             "no *-images-idx3-ubyte[.gz] file (train- or t10k-) in this folder",
         ));
     }
-    Raw::join(dir, &images, &labels, parts)
+    Raw::join(dir, &images, &labels, vec!["label".to_string()], parts)
 }

@@ -4,9 +4,17 @@
 mod csv;
 mod idx;
 mod npy;
+mod options;
+mod preprocess;
 mod split;
+pub mod store;
+pub mod summary;
+mod targets;
+mod text;
 
+pub use options::{parse_shape, parse_size, parse_task, ImportOptions};
 pub use split::{holdout_test, Splits, TEST_FRACTION, TEST_SEED};
+use targets::RawTargets;
 
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -54,13 +62,16 @@ impl DataError {
 pub struct Dataset {
     pub name: String,
     pub task: Task,
-    /// float32 [N, C, H, W], values as stored (0-255 for 8-bit images).
+    /// [N, C, H, W], values as stored (0-255 for 8-bit images): float32 as read, uint8 when
+    /// loaded from the store.
     pub images: Tensor,
     /// int64 [N] class indices, or float32 [N, R] regression targets.
     pub targets: Tensor,
     /// Class names (classification) or target names (regression).
     pub names: Vec<String>,
     pub splits: Splits,
+    /// What the import noticed but did not refuse.
+    pub warnings: Vec<String>,
 }
 
 /// Per-channel image statistics and, for regression, per-target statistics of the train split.
@@ -135,7 +146,7 @@ impl Dataset {
         let sd = Tensor::from_slice(&stats.channel_sd)
             .to_kind(Kind::Float)
             .view([1, c, 1, 1]);
-        let x = (self.images.index_select(0, &idx) - mean) / sd;
+        let x = (self.images.index_select(0, &idx).to_kind(Kind::Float) - mean) / sd;
         let y = self.targets.index_select(0, &idx);
         let y = match self.task {
             Task::Classification => y,
@@ -162,9 +173,16 @@ fn nonzero(sd: f64) -> f64 {
     }
 }
 
-/// Reads a dataset: an IDX folder (or one of its image files), a `.npz`, or a `.csv[.gz]`.
-/// Without a test split, a stratified 15% is held out as test (seed `TEST_SEED`).
+/// Reads a dataset with default options; see `load_with`.
 pub fn load(path: &Path) -> Result<Dataset, DataError> {
+    load_with(path, &ImportOptions::default())
+}
+
+/// Reads a dataset: an IDX folder (or one of its image files), a `.npz`, a `.csv[.gz]`, or a
+/// whitespace-separated text matrix (plain or zipped) with `y_file` targets. Without a test
+/// split, a stratified (classification) or random (regression) 15% is held out as test
+/// (seed `TEST_SEED`).
+pub fn load_with(path: &Path, opts: &ImportOptions) -> Result<Dataset, DataError> {
     let name = path.file_name().map_or_else(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
@@ -180,22 +198,29 @@ pub fn load(path: &Path) -> Result<Dataset, DataError> {
     } else if lower.contains("idx3-ubyte") {
         idx::read_dir(path.parent().unwrap_or(Path::new(".")))?
     } else if lower.ends_with(".npz") {
-        npy::read_npz(path)?
+        npy::read_npz(path, opts)?
     } else if lower.ends_with(".csv") || lower.ends_with(".csv.gz") {
-        csv::read(path)?
+        csv::read(path, opts)?
+    } else if opts.y_file.is_some()
+        || lower.ends_with(".txt")
+        || lower.ends_with(".txt.zip")
+        || lower.ends_with(".txt.gz")
+    {
+        text::read(path, opts)?
     } else {
         return Err(DataError::Unknown {
             path: path.to_path_buf(),
         });
     };
-    raw.into_dataset(name)
+    raw.into_dataset(name, opts)
 }
 
-/// What a reader produces before splits are settled.
+/// What a reader produces before targets and splits are settled.
 #[derive(Debug)]
 pub(crate) struct Raw {
+    /// float32 [N, C, H, W].
     pub images: Tensor,
-    pub labels: Tensor,
+    pub targets: RawTargets,
     /// (split name, sample count) in order; empty when the source has no splits.
     pub parts: Vec<(SplitName, usize)>,
     pub path: PathBuf,
@@ -209,11 +234,13 @@ pub(crate) enum SplitName {
 }
 
 impl Raw {
-    /// Concatenates the splits a reader found; their images must share one shape.
+    /// Concatenates the splits a reader found (targets float64 [N_i, R]); their images must share
+    /// one shape.
     fn join(
         path: &Path,
         images: &[Tensor],
-        labels: &[Tensor],
+        targets: &[Tensor],
+        columns: Vec<String>,
         parts: Vec<(SplitName, usize)>,
     ) -> Result<Raw, DataError> {
         let shapes: Vec<Vec<i64>> = images.iter().map(|t| t.size()[1..].to_vec()).collect();
@@ -223,41 +250,45 @@ impl Raw {
                 format!("splits differ in image shape: {shapes:?}"),
             ));
         }
+        let values = Tensor::cat(targets, 0);
         Ok(Raw {
             images: Tensor::cat(images, 0),
-            labels: Tensor::cat(labels, 0),
+            targets: RawTargets::Numeric { values, columns },
             parts,
             path: path.to_path_buf(),
         })
     }
 
-    /// Integer labels: classification with classes named by their values.
-    fn into_dataset(self, name: String) -> Result<Dataset, DataError> {
+    fn into_dataset(self, name: String, opts: &ImportOptions) -> Result<Dataset, DataError> {
         let n = self.images.size()[0];
         if n == 0 {
             return Err(DataError::format(&self.path, "no samples"));
         }
-        if self.labels.size()[0] != n {
+        let n_targets = match &self.targets {
+            RawTargets::Numeric { values, .. } => values.size()[0],
+            RawTargets::Text(labels) => labels.len() as i64,
+        };
+        if n_targets != n {
             return Err(DataError::format(
                 &self.path,
-                format!("{} images but {} labels", n, self.labels.size()[0]),
+                format!("{n} images but {n_targets} targets"),
             ));
         }
-        let labels = Vec::<i64>::try_from(&self.labels.to_kind(Kind::Int64)).unwrap_or_default();
-        let mut values: Vec<i64> = labels.clone();
-        values.sort_unstable();
-        values.dedup();
-        let code = |v: i64| values.binary_search(&v).unwrap_or(0) as i64;
-        let targets = Tensor::from_slice(&labels.iter().map(|&v| code(v)).collect::<Vec<_>>());
-        let names = values.iter().map(|v| v.to_string()).collect();
-        let splits = Splits::from_parts(&self.parts, &labels);
+        let resolved = targets::resolve(&self.path, self.targets, opts)?;
+        let images = preprocess::apply(&self.path, self.images, opts)?;
+        let strata: Vec<i64> = match resolved.task {
+            Task::Classification => Vec::<i64>::try_from(&resolved.targets).unwrap_or_default(),
+            Task::Regression => vec![0; n as usize],
+        };
+        let splits = Splits::from_parts(&self.parts, &strata);
         Ok(Dataset {
             name,
-            task: Task::Classification,
-            images: self.images,
-            targets,
-            names,
+            task: resolved.task,
+            images,
+            targets: resolved.targets,
+            names: resolved.names,
             splits,
+            warnings: resolved.warnings,
         })
     }
 }

@@ -1,6 +1,6 @@
 //! NumPy `.npy` arrays inside `.npz` archives (stored or deflated, as `savez_compressed` writes):
 //! any integer, float or bool dtype, read into float32 tensors.
-use super::{DataError, Raw, SplitName};
+use super::{DataError, ImportOptions, Raw, SplitName};
 use std::io::Read;
 use std::path::Path;
 use tch::{Kind, Tensor};
@@ -148,7 +148,7 @@ fn to_nchw(path: &Path, name: &str, a: Array) -> Result<Tensor, DataError> {
     }
 }
 
-pub(crate) fn read_npz(path: &Path) -> Result<Raw, DataError> {
+pub(crate) fn read_npz(path: &Path, opts: &ImportOptions) -> Result<Raw, DataError> {
     let file = std::fs::File::open(path).map_err(|e| DataError::io(path, e))?;
     let mut zip = zip::ZipArchive::new(file)
         .map_err(|e| DataError::format(path, format!("not a valid .npz (zip) archive: {e}")))?;
@@ -167,37 +167,61 @@ pub(crate) fn read_npz(path: &Path) -> Result<Raw, DataError> {
             parse_npy(&name, &bytes).map_err(|m| DataError::format(path, m))?,
         );
     }
+    let named: Vec<(String, String, SplitName)> = match (&opts.x, &opts.y) {
+        (Some(x), Some(y)) => vec![(x.clone(), y.clone(), SplitName::Train)],
+        (None, None) => NAME_PAIRS
+            .iter()
+            .map(|(x, y, s)| (x.to_string(), y.to_string(), *s))
+            .collect(),
+        _ => {
+            return Err(DataError::format(
+                path,
+                "name both arrays: --x NAME and --y NAME",
+            ))
+        }
+    };
     let (mut images, mut labels, mut parts) = (Vec::new(), Vec::new(), Vec::new());
-    for (x, y, split) in NAME_PAIRS {
-        if !arrays.contains_key(x)
-            || !arrays.contains_key(y)
+    let mut columns = vec![];
+    for (x, y, split) in named {
+        if !arrays.contains_key(&x)
+            || !arrays.contains_key(&y)
             || parts.iter().any(|(s, _)| *s == split)
         {
             continue;
         }
-        let (xa, ya) = (arrays.remove(x), arrays.remove(y));
-        let (Some(xa), Some(ya)) = (xa, ya) else {
+        let (Some(xa), Some(ya)) = (arrays.remove(&x), arrays.remove(&y)) else {
             continue;
         };
-        let img = to_nchw(path, x, xa)?;
-        if ya.shape.iter().skip(1).any(|&d| d != 1) {
+        let img = to_nchw(path, &x, xa)?;
+        let n = ya.shape.first().copied().unwrap_or(0);
+        let r: i64 = ya.shape.iter().skip(1).product();
+        if ya.shape.len() > 2 {
             return Err(DataError::format(
                 path,
                 format!(
-                    "array '{y}' has shape {:?}; labels need one value per image",
+                    "array '{y}' has shape {:?}; targets need (N,) or (N, R)",
                     ya.shape
                 ),
             ));
         }
+        columns = if r == 1 {
+            vec![y.clone()]
+        } else {
+            (0..r).map(|j| j.to_string()).collect()
+        };
         parts.push((split, img.size()[0] as usize));
         images.push(img);
-        labels.push(Tensor::from_slice(&ya.values).to_kind(Kind::Int64));
+        labels.push(
+            Tensor::from_slice(&ya.values)
+                .to_kind(Kind::Double)
+                .view([n, r]),
+        );
     }
     if images.is_empty() {
         let names: Vec<&String> = arrays.keys().collect();
-        return Err(DataError::format(path, format!("no image/label arrays found among {names:?} (expected x/y, images/labels, x_train/y_train, ...)")));
+        return Err(DataError::format(path, format!("no image/target arrays found among {names:?} (expected x/y, images/labels, x_train/y_train, ...; or name them with --x and --y)")));
     }
-    Raw::join(path, &images, &labels, parts)
+    Raw::join(path, &images, &labels, columns, parts)
 }
 
 #[cfg(test)]

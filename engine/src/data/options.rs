@@ -1,0 +1,58 @@
+//! What a user can tell an import beyond the path: array names, a targets file, the target
+//! column, the image shape, the task, and preprocessing (part of the dataset's identity).
+use super::Task;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ImportOptions {
+    /// Image array name in an `.npz`/HDF5 file.
+    pub x: Option<String>,
+    /// Target array name in an `.npz`/HDF5 file.
+    pub y: Option<String>,
+    /// Targets in a file of their own (text matrices).
+    pub y_file: Option<PathBuf>,
+    /// Target column by name or index, or `all`; default: the last column.
+    pub target: Option<String>,
+    /// (C, H, W) of flattened pixel rows.
+    pub shape: Option<(i64, i64, i64)>,
+    /// Overrides the inferred task.
+    pub task: Option<Task>,
+    /// Centre crop (H, W), applied before resizing.
+    pub crop: Option<(i64, i64)>,
+    /// Resize to (H, W).
+    pub resize: Option<(i64, i64)>,
+}
+
+/// Parses `H` or `H,W` (a square when one number is given).
+pub fn parse_size(text: &str) -> Result<(i64, i64), String> {
+    let nums: Result<Vec<i64>, _> = text.split(',').map(|s| s.trim().parse::<i64>()).collect();
+    match nums.as_deref() {
+        Ok([h]) if *h > 0 => Ok((*h, *h)),
+        Ok([h, w]) if *h > 0 && *w > 0 => Ok((*h, *w)),
+        _ => Err(format!(
+            "'{text}' is not a size: use H or H,W with positive integers"
+        )),
+    }
+}
+
+/// Parses `C,H,W`.
+pub fn parse_shape(text: &str) -> Result<(i64, i64, i64), String> {
+    let nums: Result<Vec<i64>, _> = text.split(',').map(|s| s.trim().parse::<i64>()).collect();
+    match nums.as_deref() {
+        Ok([c, h, w]) if *c > 0 && *h > 0 && *w > 0 => Ok((*c, *h, *w)),
+        _ => Err(format!(
+            "'{text}' is not a shape: use C,H,W with positive integers"
+        )),
+    }
+}
+
+pub fn parse_task(text: &str) -> Result<Task, String> {
+    match text {
+        "classification" => Ok(Task::Classification),
+        "regression" => Ok(Task::Regression),
+        _ => Err(format!(
+            "'{text}' is not a task: use classification or regression"
+        )),
+    }
+}

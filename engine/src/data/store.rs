@@ -1,0 +1,118 @@
+//! Imported datasets under a data directory: `datasets/<id>/data.safetensors` (images as uint8
+//! when 8-bit, targets, split indices) and `summary.json`, written to a temporary folder and
+//! renamed, so a crash never leaves a half dataset that looks whole. The id is the first 16 hex
+//! digits of the content hash: importing the same data again finds it.
+use super::summary::{storage_kind, summarize, Summary};
+use super::{DataError, Dataset, ImportOptions, Splits, Task};
+use std::path::{Path, PathBuf};
+use tch::{Kind, Tensor};
+
+const DATA_FILE: &str = "data.safetensors";
+const SUMMARY_FILE: &str = "summary.json";
+
+/// Where a dataset with this id lives.
+pub fn dataset_dir(data_dir: &Path, id: &str) -> PathBuf {
+    data_dir.join("datasets").join(id)
+}
+
+/// Whether `text` looks like a dataset id (16 hex digits).
+pub fn is_id(text: &str) -> bool {
+    text.len() == 16 && text.chars().all(|c| c.is_ascii_hexdigit())
+}
+
+/// The summary with its id.
+pub fn id_of(summary: &Summary) -> String {
+    summary.sha256.chars().take(16).collect()
+}
+
+fn tensor_err(path: &Path) -> impl FnOnce(tch::TchError) -> DataError + '_ {
+    move |e| DataError::format(path, e.to_string())
+}
+
+/// Stores `d` unless the same data is already there; returns its summary and whether it was new.
+pub fn import(
+    data_dir: &Path,
+    d: &Dataset,
+    opts: &ImportOptions,
+) -> Result<(Summary, bool), DataError> {
+    let summary = summarize(d, opts);
+    let id = id_of(&summary);
+    let dir = dataset_dir(data_dir, &id);
+    if dir.join(SUMMARY_FILE).exists() {
+        let existing = read_summary(&dir)?;
+        return Ok((existing, false));
+    }
+    let tmp = data_dir.join("datasets").join(format!(".{id}.tmp"));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).map_err(|e| DataError::io(&tmp, e))?;
+    let index = |v: &[i64]| Tensor::from_slice(v);
+    let target_kind = if d.task == Task::Classification {
+        Kind::Int64
+    } else {
+        Kind::Float
+    };
+    let tensors = [
+        ("images", d.images.to_kind(storage_kind(&d.images))),
+        ("targets", d.targets.to_kind(target_kind)),
+        ("train", index(&d.splits.train)),
+        ("val", index(&d.splits.val)),
+        ("test", index(&d.splits.test)),
+    ];
+    let data_path = tmp.join(DATA_FILE);
+    Tensor::write_safetensors(&tensors, &data_path).map_err(tensor_err(&data_path))?;
+    let json = serde_json::to_string_pretty(&summary).unwrap_or_default();
+    std::fs::write(tmp.join(SUMMARY_FILE), json + "\n").map_err(|e| DataError::io(&tmp, e))?;
+    std::fs::rename(&tmp, &dir).map_err(|e| DataError::io(&dir, e))?;
+    Ok((summary, true))
+}
+
+fn read_summary(dir: &Path) -> Result<Summary, DataError> {
+    let path = dir.join(SUMMARY_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|e| DataError::io(&path, e))?;
+    serde_json::from_str(&text).map_err(|e| DataError::format(&path, e.to_string()))
+}
+
+/// Loads a stored dataset by id.
+pub fn load(data_dir: &Path, id: &str) -> Result<(Dataset, Summary), DataError> {
+    let dir = dataset_dir(data_dir, id);
+    if !dir.join(SUMMARY_FILE).exists() {
+        return Err(DataError::format(
+            &dir,
+            format!("no dataset {id} in {}", data_dir.display()),
+        ));
+    }
+    let summary = read_summary(&dir)?;
+    let path = dir.join(DATA_FILE);
+    let named = Tensor::read_safetensors(&path).map_err(tensor_err(&path))?;
+    let get = |name: &str| {
+        named
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, t)| t.shallow_clone())
+            .ok_or_else(|| DataError::format(&path, format!("no tensor '{name}'")))
+    };
+    let indices = |name: &str| -> Result<Vec<i64>, DataError> {
+        Ok(Vec::<i64>::try_from(get(name)?).unwrap_or_default())
+    };
+    let names = match (&summary.classes, &summary.targets) {
+        (Some(c), _) => c.iter().map(|c| c.name.clone()).collect(),
+        (_, Some(t)) => t.iter().map(|t| t.name.clone()).collect(),
+        _ => vec![],
+    };
+    let splits = Splits {
+        train: indices("train")?,
+        val: indices("val")?,
+        test: indices("test")?,
+        test_seed: summary.test_seed,
+    };
+    let d = Dataset {
+        name: summary.name.clone(),
+        task: summary.task,
+        images: get("images")?,
+        targets: get("targets")?,
+        names,
+        splits,
+        warnings: summary.warnings.clone(),
+    };
+    Ok((d, summary))
+}

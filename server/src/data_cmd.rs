@@ -1,0 +1,73 @@
+//! `dartboard data inspect|import`: read a dataset in any supported format, print its summary as
+//! one JSON line, and (import) store it under a data directory.
+use crate::args::Args;
+use anyhow::{anyhow, bail, Result};
+use engine::data::store;
+use engine::data::{parse_shape, parse_size, parse_task, Dataset, ImportOptions};
+use std::path::{Path, PathBuf};
+
+/// The default data directory (the server's, too).
+pub const DEFAULT_DATA_DIR: &str = "dartboard-data";
+
+/// Takes the import options (`--x --y --y-file --target --shape --task --resize --crop`).
+pub fn import_options(args: &mut Args) -> Result<ImportOptions> {
+    Ok(ImportOptions {
+        x: args.take("x"),
+        y: args.take("y"),
+        y_file: args.take("y-file").map(PathBuf::from),
+        target: args.take("target"),
+        shape: parse("shape", args.take("shape"), parse_shape)?,
+        task: parse("task", args.take("task"), parse_task)?,
+        crop: parse("crop", args.take("crop"), parse_size)?,
+        resize: parse("resize", args.take("resize"), parse_size)?,
+    })
+}
+
+fn parse<T>(
+    name: &str,
+    value: Option<String>,
+    f: fn(&str) -> Result<T, String>,
+) -> Result<Option<T>> {
+    value
+        .map(|v| f(&v).map_err(|m| anyhow!("--{name}: {m}")))
+        .transpose()
+}
+
+/// A dataset from a path, or from the store when `data` is an id there.
+pub fn open(data: &str, data_dir: &Path, opts: &ImportOptions) -> Result<Dataset> {
+    if store::is_id(data) && store::dataset_dir(data_dir, data).exists() {
+        return Ok(store::load(data_dir, data)?.0);
+    }
+    Ok(engine::data::load_with(Path::new(data), opts)?)
+}
+
+pub fn run(sub: &str, mut args: Args) -> Result<()> {
+    let path = args.take("path").or_else(|| args.take("data"));
+    let opts = import_options(&mut args)?;
+    let data_dir = PathBuf::from(
+        args.take("data-dir")
+            .unwrap_or_else(|| DEFAULT_DATA_DIR.into()),
+    );
+    let rename = args.take("name");
+    args.reject_rest()?;
+    let path = path.ok_or_else(|| anyhow!("usage: dartboard data {sub} PATH [options]"))?;
+    let mut dataset = engine::data::load_with(Path::new(&path), &opts)?;
+    if let Some(name) = rename {
+        dataset.name = name;
+    }
+    match sub {
+        "inspect" => {
+            let summary = engine::data::summary::summarize(&dataset, &opts);
+            println!("{}", serde_json::to_string(&summary)?);
+        }
+        "import" => {
+            let (summary, new) = store::import(&data_dir, &dataset, &opts)?;
+            let mut json = serde_json::to_value(&summary)?;
+            json["id"] = store::id_of(&summary).into();
+            json["stored"] = new.into();
+            println!("{json}");
+        }
+        other => bail!("unknown data command '{other}': use inspect or import"),
+    }
+    Ok(())
+}
