@@ -1,8 +1,11 @@
 //! Datasets: images as stored (float32 [N, C, H, W] in their original value scale), targets,
 //! splits, and the statistics training normalises with. Readers for each file format live in
 //! their own modules; `load` picks one from the path.
+mod archive;
 mod csv;
+mod decode;
 mod idx;
+mod images;
 mod npy;
 mod options;
 mod preprocess;
@@ -188,7 +191,11 @@ pub fn load_with(path: &Path, opts: &ImportOptions) -> Result<Dataset, DataError
         |n| n.to_string_lossy().into_owned(),
     );
     let lower = name.to_ascii_lowercase();
-    let raw = if path.is_dir() {
+    let has_idx = path.is_dir()
+        && std::fs::read_dir(path).is_ok_and(|mut d| {
+            d.any(|e| e.is_ok_and(|e| e.file_name().to_string_lossy().contains("idx3-ubyte")))
+        });
+    let raw = if has_idx {
         idx::read_dir(path)?
     } else if !path.exists() {
         return Err(DataError::io(
@@ -197,6 +204,8 @@ pub fn load_with(path: &Path, opts: &ImportOptions) -> Result<Dataset, DataError
         ));
     } else if lower.contains("idx3-ubyte") {
         idx::read_dir(path.parent().unwrap_or(Path::new(".")))?
+    } else if archive::is_container(path) {
+        images::read(path, opts)?
     } else if lower.ends_with(".npz") {
         npy::read_npz(path, opts)?
     } else if lower.ends_with(".csv") || lower.ends_with(".csv.gz") {
@@ -224,6 +233,9 @@ pub(crate) struct Raw {
     /// (split name, sample count) in order; empty when the source has no splits.
     pub parts: Vec<(SplitName, usize)>,
     pub path: PathBuf,
+    /// Crop and resize were already applied (per image, by the image reader).
+    pub preprocessed: bool,
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -256,6 +268,8 @@ impl Raw {
             targets: RawTargets::Numeric { values, columns },
             parts,
             path: path.to_path_buf(),
+            preprocessed: false,
+            warnings: vec![],
         })
     }
 
@@ -274,8 +288,13 @@ impl Raw {
                 format!("{n} images but {n_targets} targets"),
             ));
         }
-        let resolved = targets::resolve(&self.path, self.targets, opts)?;
-        let images = preprocess::apply(&self.path, self.images, opts)?;
+        let mut resolved = targets::resolve(&self.path, self.targets, opts)?;
+        let images = if self.preprocessed {
+            self.images
+        } else {
+            preprocess::apply(&self.path, self.images, opts)?
+        };
+        resolved.warnings.extend(self.warnings);
         let strata: Vec<i64> = match resolved.task {
             Task::Classification => Vec::<i64>::try_from(&resolved.targets).unwrap_or_default(),
             Task::Regression => vec![0; n as usize],

@@ -1,0 +1,218 @@
+//! Walking the files of a folder, `.zip`, `.tar` or `.tar.gz` as (relative path, bytes), streamed
+//! in order without unpacking to disk. Entries that escape the archive (`..`, absolute paths,
+//! links) are refused, and so is an archive whose unpacked size passes the limit, checked while
+//! streaming.
+use super::DataError;
+use flate2::read::GzDecoder;
+use std::io::Read;
+use std::path::{Component, Path, PathBuf};
+
+/// Default bound on the bytes an archive may unpack to.
+pub const DEFAULT_MAX_UNPACKED: u64 = 8 << 30;
+
+/// One file or folder: its path inside the source (with `/` separators) and a file's bytes.
+pub struct Entry {
+    pub path: String,
+    pub bytes: Vec<u8>,
+    pub is_dir: bool,
+}
+
+/// Whether `path` is a folder or an archive this module walks.
+pub fn is_container(path: &Path) -> bool {
+    let name = path.to_string_lossy().to_ascii_lowercase();
+    path.is_dir()
+        || name.ends_with(".zip")
+        || name.ends_with(".tar")
+        || name.ends_with(".tar.gz")
+        || name.ends_with(".tgz")
+}
+
+/// Checks that an entry name stays inside its archive and returns it with `/` separators.
+fn safe_name(source: &Path, name: &Path) -> Result<String, DataError> {
+    let mut parts = Vec::new();
+    for c in name.components() {
+        match c {
+            Component::Normal(p) => parts.push(p.to_string_lossy().into_owned()),
+            Component::CurDir => {}
+            _ => {
+                return Err(DataError::format(
+                    source,
+                    format!("entry '{}' escapes the archive", name.display()),
+                ))
+            }
+        }
+    }
+    Ok(parts.join("/"))
+}
+
+struct Budget<'a> {
+    source: &'a Path,
+    used: u64,
+    max: u64,
+}
+
+impl Budget<'_> {
+    fn take(&mut self, bytes: u64, entry: &str) -> Result<(), DataError> {
+        self.used += bytes;
+        if self.used > self.max {
+            return Err(DataError::format(
+                self.source,
+                format!("unpacks to more than {} bytes (at '{entry}'); raise the limit if this is expected", self.max),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Reads an entry's bytes, counting them against the budget as they stream.
+fn read_counted(r: &mut impl Read, budget: &mut Budget, entry: &str) -> Result<Vec<u8>, DataError> {
+    let mut bytes = Vec::new();
+    let mut buf = [0u8; 64 * 1024];
+    loop {
+        let n = r
+            .read(&mut buf)
+            .map_err(|e| DataError::format(budget.source, format!("'{entry}': {e}")))?;
+        if n == 0 {
+            return Ok(bytes);
+        }
+        budget.take(n as u64, entry)?;
+        bytes.extend_from_slice(&buf[..n]);
+    }
+}
+
+/// Calls `f` on every file, in the source's order. Folders are walked in sorted order.
+pub fn walk(
+    source: &Path,
+    max_unpacked: u64,
+    f: &mut dyn FnMut(Entry) -> Result<(), DataError>,
+) -> Result<(), DataError> {
+    let mut budget = Budget {
+        source,
+        used: 0,
+        max: max_unpacked,
+    };
+    let name = source.to_string_lossy().to_ascii_lowercase();
+    if source.is_dir() {
+        walk_dir(source, source, &mut budget, f)
+    } else if name.ends_with(".zip") {
+        let file = std::fs::File::open(source).map_err(|e| DataError::io(source, e))?;
+        let mut zip = zip::ZipArchive::new(file)
+            .map_err(|e| DataError::format(source, format!("not a valid zip archive: {e}")))?;
+        for i in 0..zip.len() {
+            let mut entry = zip
+                .by_index(i)
+                .map_err(|e| DataError::format(source, format!("entry {i}: {e}")))?;
+            let path = safe_name(source, Path::new(entry.name()))?;
+            if entry.is_symlink() {
+                return Err(DataError::format(
+                    source,
+                    format!("entry '{path}' is a link; archives of links are refused"),
+                ));
+            }
+            if entry.is_dir() {
+                f(Entry {
+                    path,
+                    bytes: vec![],
+                    is_dir: true,
+                })?;
+                continue;
+            }
+            let bytes = read_counted(&mut entry, &mut budget, &path)?;
+            f(Entry {
+                path,
+                bytes,
+                is_dir: false,
+            })?;
+        }
+        Ok(())
+    } else {
+        let file = std::fs::File::open(source).map_err(|e| DataError::io(source, e))?;
+        let reader: Box<dyn Read> = if name.ends_with(".tar") {
+            Box::new(file)
+        } else {
+            Box::new(GzDecoder::new(file))
+        };
+        let mut archive = tar::Archive::new(reader);
+        let entries = archive
+            .entries()
+            .map_err(|e| DataError::format(source, format!("not a valid tar archive: {e}")))?;
+        for entry in entries {
+            let mut entry = entry
+                .map_err(|e| DataError::format(source, format!("corrupt tar archive: {e}")))?;
+            let raw = entry
+                .path()
+                .map_err(|e| DataError::format(source, e.to_string()))?
+                .into_owned();
+            let path = safe_name(source, &raw)?;
+            let kind = entry.header().entry_type();
+            if kind.is_symlink() || kind.is_hard_link() {
+                return Err(DataError::format(
+                    source,
+                    format!("entry '{path}' is a link; archives of links are refused"),
+                ));
+            }
+            if kind.is_dir() {
+                f(Entry {
+                    path,
+                    bytes: vec![],
+                    is_dir: true,
+                })?;
+                continue;
+            }
+            if !kind.is_file() {
+                continue;
+            }
+            let bytes = read_counted(&mut entry, &mut budget, &path)?;
+            f(Entry {
+                path,
+                bytes,
+                is_dir: false,
+            })?;
+        }
+        Ok(())
+    }
+}
+
+fn walk_dir(
+    root: &Path,
+    dir: &Path,
+    budget: &mut Budget,
+    f: &mut dyn FnMut(Entry) -> Result<(), DataError>,
+) -> Result<(), DataError> {
+    let mut children: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| DataError::io(dir, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    children.sort();
+    for child in children {
+        let meta = std::fs::symlink_metadata(&child).map_err(|e| DataError::io(&child, e))?;
+        let rel = child
+            .strip_prefix(root)
+            .unwrap_or(&child)
+            .to_string_lossy()
+            .replace('\\', "/");
+        if meta.file_type().is_symlink() {
+            return Err(DataError::format(
+                root,
+                format!("'{rel}' is a link; links are refused"),
+            ));
+        }
+        if meta.is_dir() {
+            f(Entry {
+                path: rel,
+                bytes: vec![],
+                is_dir: true,
+            })?;
+            walk_dir(root, &child, budget, f)?;
+        } else {
+            let mut file = std::fs::File::open(&child).map_err(|e| DataError::io(&child, e))?;
+            let bytes = read_counted(&mut file, budget, &rel)?;
+            f(Entry {
+                path: rel,
+                bytes,
+                is_dir: false,
+            })?;
+        }
+    }
+    Ok(())
+}

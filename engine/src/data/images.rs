@@ -1,0 +1,380 @@
+//! Folders and archives of image files: `<class>/<file>` or `<split>/<class>/<file>` (split:
+//! train, val/validation, test), or any layout with a `labels.csv` whose first column names each
+//! image relative to the folder holding it and whose other columns are targets. One top-level
+//! folder holding everything is looked through. Non-image files are skipped and counted.
+use super::archive::{self, Entry, DEFAULT_MAX_UNPACKED};
+use super::decode::{is_image, Decoded, Pool};
+use super::targets::RawTargets;
+use super::{preprocess, DataError, ImportOptions, Raw, SplitName};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+use tch::Tensor;
+
+const LABELS_FILE: &str = "labels.csv";
+
+fn split_of(name: &str) -> Option<SplitName> {
+    match name.to_ascii_lowercase().as_str() {
+        "train" | "training" => Some(SplitName::Train),
+        "val" | "valid" | "validation" => Some(SplitName::Val),
+        "test" | "testing" => Some(SplitName::Test),
+        _ => None,
+    }
+}
+
+/// What the walk collected.
+struct Collected {
+    images: Vec<String>,
+    labels_csv: Option<(String, Vec<u8>)>,
+    dirs: BTreeSet<String>,
+    skipped: Vec<String>,
+}
+
+/// Streams the source, decoding images in parallel as they arrive.
+fn collect(source: &Path) -> Result<(Collected, Vec<Result<Decoded, String>>), DataError> {
+    let pool = Pool::new();
+    let mut c = Collected {
+        images: vec![],
+        labels_csv: None,
+        dirs: BTreeSet::new(),
+        skipped: vec![],
+    };
+    let walked = archive::walk(source, DEFAULT_MAX_UNPACKED, &mut |e: Entry| {
+        let file_name = e.path.rsplit('/').next().unwrap_or("").to_string();
+        if e.is_dir {
+            c.dirs.insert(e.path);
+        } else if file_name.eq_ignore_ascii_case(LABELS_FILE) {
+            if c.labels_csv
+                .as_ref()
+                .is_none_or(|(p, _)| e.path.len() < p.len())
+            {
+                c.labels_csv = Some((e.path, e.bytes));
+            }
+        } else if is_image(&e.path) {
+            pool.submit(c.images.len(), e.bytes);
+            c.images.push(e.path);
+        } else if !file_name.starts_with('.') {
+            c.skipped.push(e.path);
+        }
+        Ok(())
+    });
+    let decoded = pool.finish();
+    walked?;
+    Ok((c, decoded))
+}
+
+/// The common top-level folder of every path, if there is exactly one.
+fn common_root(paths: &[String]) -> Option<String> {
+    let first = paths.first()?.split_once('/')?.0.to_string();
+    paths
+        .iter()
+        .all(|p| p.split_once('/').is_some_and(|(head, _)| head == first))
+        .then_some(first)
+}
+
+fn strip<'a>(path: &'a str, root: &Option<String>) -> &'a str {
+    match root {
+        Some(r) if path == r => "",
+        Some(r) => path
+            .strip_prefix(r.as_str())
+            .and_then(|p| p.strip_prefix('/'))
+            .unwrap_or(path),
+        None => path,
+    }
+}
+
+/// (split, class) from `<class>/<file>` or `<split>/<class>/<file>`.
+fn class_layout(source: &Path, rel: &str) -> Result<(Option<SplitName>, String), DataError> {
+    let parts: Vec<&str> = rel.split('/').collect();
+    match parts.as_slice() {
+        [class, _] => Ok((None, class.to_string())),
+        [split, class, _] if split_of(split).is_some() => Ok((split_of(split), class.to_string())),
+        _ => Err(DataError::format(
+            source,
+            format!("'{rel}' is not <class>/<file> or <split>/<class>/<file>; or add a labels.csv naming each image"),
+        )),
+    }
+}
+
+pub(crate) fn read(source: &Path, opts: &ImportOptions) -> Result<Raw, DataError> {
+    let (c, decoded) = collect(source)?;
+    if c.images.is_empty() {
+        return Err(DataError::format(
+            source,
+            format!(
+                "no image files (JPEG, PNG or TIFF) found; {} other files skipped",
+                c.skipped.len()
+            ),
+        ));
+    }
+    let mut all: Vec<String> = c.images.clone();
+    all.extend(c.labels_csv.iter().map(|(p, _)| p.clone()));
+    let root = common_root(&all);
+    let mut images = Vec::with_capacity(c.images.len());
+    for (path, d) in c.images.iter().zip(decoded) {
+        images.push(d.map_err(|e| {
+            DataError::format(source, format!("'{path}': cannot decode image: {e}"))
+        })?);
+    }
+    // Sample order: split, then path; targets and parts follow it.
+    let (order, targets, parts) = match &c.labels_csv {
+        Some((csv_path, bytes)) => labels_layout(source, csv_path, bytes, &c.images, opts)?,
+        None => folder_layout(source, &c.images, &root, &c.dirs)?,
+    };
+    let tensor = stack(source, &c.images, &images, &order, opts)?;
+    let mut raw = Raw {
+        images: tensor,
+        targets,
+        parts,
+        path: source.to_path_buf(),
+        preprocessed: opts.resize.is_some() || opts.crop.is_some(),
+        warnings: vec![],
+    };
+    if !c.skipped.is_empty() {
+        raw.warnings.push(format!(
+            "skipped {} non-image files (e.g. '{}')",
+            c.skipped.len(),
+            c.skipped[0]
+        ));
+    }
+    Ok(raw)
+}
+
+type Layout = (Vec<usize>, RawTargets, Vec<(SplitName, usize)>);
+
+fn folder_layout(
+    source: &Path,
+    paths: &[String],
+    root: &Option<String>,
+    dirs: &BTreeSet<String>,
+) -> Result<Layout, DataError> {
+    let mut keyed = Vec::with_capacity(paths.len());
+    let mut used_dirs = BTreeSet::new();
+    for (i, p) in paths.iter().enumerate() {
+        let rel = strip(p, root);
+        let (split, class) = class_layout(source, rel)?;
+        if let Some((dir, _)) = p.rsplit_once('/') {
+            used_dirs.insert(dir.to_string());
+        }
+        keyed.push((
+            split.map_or(0, |s| s as u8),
+            rel.to_string(),
+            i,
+            split,
+            class,
+        ));
+    }
+    // An empty class folder: a folder at class depth that holds no image.
+    for d in dirs {
+        let rel = strip(d, root);
+        let depth = rel.split('/').count();
+        let at_class_depth = depth == 1 && split_of(rel).is_none()
+            || depth == 2 && rel.split('/').next().and_then(split_of).is_some();
+        if at_class_depth && !used_dirs.iter().any(|u| u == d) && !rel.is_empty() {
+            return Err(DataError::format(
+                source,
+                format!("class folder '{rel}' holds no images"),
+            ));
+        }
+    }
+    keyed.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    let splits: Vec<Option<SplitName>> = keyed.iter().map(|k| k.3).collect();
+    let parts = if splits.iter().all(Option::is_none) {
+        vec![]
+    } else {
+        runs(&splits)?
+    };
+    let order = keyed.iter().map(|k| k.2).collect();
+    let labels = keyed.into_iter().map(|k| k.4).collect();
+    Ok((order, RawTargets::Text(labels), parts))
+}
+
+/// Consecutive runs of splits (images outside a split folder are refused when others are in one).
+fn runs(splits: &[Option<SplitName>]) -> Result<Vec<(SplitName, usize)>, DataError> {
+    let mut parts: Vec<(SplitName, usize)> = Vec::new();
+    for s in splits {
+        let s = s.unwrap_or(SplitName::Train);
+        match parts.last_mut() {
+            Some((last, n)) if *last == s => *n += 1,
+            _ => parts.push((s, 1)),
+        }
+    }
+    Ok(parts)
+}
+
+fn labels_layout(
+    source: &Path,
+    csv_path: &str,
+    bytes: &[u8],
+    paths: &[String],
+    opts: &ImportOptions,
+) -> Result<Layout, DataError> {
+    let where_csv = || format!("{}: {csv_path}", source.display());
+    let text = String::from_utf8_lossy(bytes);
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
+    let (_, header) = lines
+        .next()
+        .ok_or_else(|| DataError::format(source, format!("{csv_path} is empty")))?;
+    let columns: Vec<String> = header
+        .split(',')
+        .skip(1)
+        .map(|s| s.trim().to_string())
+        .collect();
+    if columns.is_empty() {
+        return Err(DataError::format(
+            source,
+            format!("{csv_path}: needs a path column and at least one target column"),
+        ));
+    }
+    let base = csv_path
+        .rsplit_once('/')
+        .map_or(String::new(), |(d, _)| format!("{d}/"));
+    let by_path: HashMap<&str, usize> = paths
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.as_str(), i))
+        .collect();
+    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, p) in paths.iter().enumerate() {
+        by_name
+            .entry(p.rsplit('/').next().unwrap_or(p))
+            .or_default()
+            .push(i);
+    }
+    let mut order = Vec::new();
+    let mut cells: Vec<Vec<String>> = Vec::new();
+    let mut seen = BTreeMap::new();
+    for (line_no, line) in lines {
+        let row: Vec<&str> = line.split(',').map(str::trim).collect();
+        if row.len() != columns.len() + 1 {
+            return Err(DataError::format(
+                source,
+                format!(
+                    "{csv_path} row {}: {} columns, expected {}",
+                    line_no + 1,
+                    row.len(),
+                    columns.len() + 1
+                ),
+            ));
+        }
+        let name = row[0].trim_start_matches("./");
+        let full = format!("{base}{name}");
+        let index = match by_path.get(full.as_str()) {
+            Some(i) => *i,
+            None => match by_name.get(name).map(Vec::as_slice) {
+                Some([only]) if !name.contains('/') => *only,
+                Some([_, _, ..]) => {
+                    return Err(DataError::format(
+                        source,
+                        format!(
+                            "{csv_path} row {}: '{name}' matches several images; give its path",
+                            line_no + 1
+                        ),
+                    ))
+                }
+                _ => {
+                    return Err(DataError::format(
+                        source,
+                        format!("{csv_path} row {}: no image '{name}'", line_no + 1),
+                    ))
+                }
+            },
+        };
+        if seen.insert(index, line_no + 1).is_some() {
+            return Err(DataError::format(
+                source,
+                format!("{csv_path} row {}: '{name}' is listed twice", line_no + 1),
+            ));
+        }
+        order.push(index);
+        cells.push(row[1..].iter().map(|s| s.to_string()).collect());
+    }
+    if let Some(missing) = (0..paths.len()).find(|i| !seen.contains_key(i)) {
+        return Err(DataError::format(
+            source,
+            format!(
+                "{} misses image '{}' (and {} more)",
+                where_csv(),
+                paths[missing],
+                paths.len() - seen.len() - 1
+            ),
+        ));
+    }
+    let numeric: Option<Vec<f64>> = cells
+        .iter()
+        .flatten()
+        .map(|c| c.parse::<f64>().ok())
+        .collect();
+    let targets = match numeric {
+        Some(values) => RawTargets::Numeric {
+            values: Tensor::from_slice(&values).view([cells.len() as i64, columns.len() as i64]),
+            columns,
+        },
+        None => {
+            let col = match opts.target.as_deref() {
+                Some(t) => columns.iter().position(|c| c == t).ok_or_else(|| {
+                    DataError::format(source, format!("{csv_path}: no column '{t}'"))
+                })?,
+                None => columns.len() - 1,
+            };
+            RawTargets::Text(cells.iter().map(|r| r[col].clone()).collect())
+        }
+    };
+    Ok((order, targets, vec![]))
+}
+
+/// Stacks the images in `order` into [N, C, H, W]; mixed channel counts are refused, mixed sizes
+/// too unless resizing (then each image is cropped and resized on its own).
+fn stack(
+    source: &Path,
+    paths: &[String],
+    images: &[Decoded],
+    order: &[usize],
+    opts: &ImportOptions,
+) -> Result<Tensor, DataError> {
+    let channels: BTreeSet<i64> = images.iter().map(|d| d.channels).collect();
+    if channels.len() > 1 {
+        let example = |c: i64| {
+            images
+                .iter()
+                .position(|d| d.channels == c)
+                .map_or("", |i| paths[i].as_str())
+        };
+        let list: Vec<String> = channels
+            .iter()
+            .map(|&c| format!("{c} ('{}')", example(c)))
+            .collect();
+        return Err(DataError::format(
+            source,
+            format!("images have different channel counts: {}", list.join(", ")),
+        ));
+    }
+    let sizes: BTreeSet<(i64, i64)> = images.iter().map(|d| (d.height, d.width)).collect();
+    let each: Vec<Tensor> = if sizes.len() > 1 || opts.resize.is_some() || opts.crop.is_some() {
+        if sizes.len() > 1 && opts.resize.is_none() {
+            let list: Vec<String> = sizes
+                .iter()
+                .take(10)
+                .map(|(h, w)| format!("{h}x{w}"))
+                .collect();
+            return Err(DataError::format(
+                source,
+                format!(
+                    "images differ in size ({}); give --resize H[,W]",
+                    list.join(", ")
+                ),
+            ));
+        }
+        let mut out = Vec::with_capacity(order.len());
+        for &i in order {
+            let one = images[i].tensor().unsqueeze(0);
+            out.push(preprocess::apply(Path::new(&paths[i]), one, opts)?.squeeze_dim(0));
+        }
+        out
+    } else {
+        order.iter().map(|&i| images[i].tensor()).collect()
+    };
+    Ok(Tensor::stack(&each, 0))
+}
