@@ -13,7 +13,7 @@ BIN := target/release/dartboard
 # The shared datasets tests and benchmarks read (CI has shared/ beside its clone).
 export DARTBOARD_DATASETS ?= $(abspath ../shared/datasets)
 
-.PHONY: all build run test bench fmt clean
+.PHONY: all build run test bench check-defaults fmt clean
 
 all: build
 
@@ -38,11 +38,15 @@ run: build
 test: venv
 	@test -d "$$DARTBOARD_DATASETS" || { echo "DARTBOARD_DATASETS=$$DARTBOARD_DATASETS is not a folder (expected ../shared/datasets beside the repo)"; exit 1; }
 	$(TIMED) build $(WITH_TORCH) cargo test --release --workspace --no-run
-	$(TIMED) test $(WITH_TORCH) cargo test --release --workspace
+	$(TIMED) test $(WITH_TORCH) cargo test --release --workspace --no-fail-fast
 
 # The speed benchmark of the issue (the peer's configuration); prints JSON.
 bench: build
 	$(BIN) bench --batch 32 --size 28 --channels 1 --init-channels 8 --layers 5 --steps 5 --device cpu
+
+# The default preset on every shared dataset, 2 epochs of 20 steps (tens of minutes on a CPU).
+check-defaults: build
+	scripts/check-defaults
 
 fmt:
 	cargo fmt --all

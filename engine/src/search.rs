@@ -247,7 +247,7 @@ pub fn run(
                 data.names.len(),
             ) * wb.len() as f64;
             seen += wb.len();
-            if last_step_event.elapsed().as_secs_f64() >= 0.5 || step + 1 == steps {
+            if step == 0 || last_step_event.elapsed().as_secs_f64() >= 0.5 || step + 1 == steps {
                 log.emit(Event::Step {
                     epoch,
                     step: step + 1,

@@ -88,9 +88,14 @@ fn bad_input_names_the_file_and_row() {
     );
     let msg = load(&dir.join("missing.npz")).unwrap_err().to_string();
     assert!(msg.contains("missing.npz"), "{msg}");
-    std::fs::write(dir.join("notes.txt"), "hello").unwrap();
-    assert!(load(&dir.join("notes.txt"))
+    std::fs::write(dir.join("notes.md"), "hello").unwrap();
+    assert!(load(&dir.join("notes.md"))
         .unwrap_err()
         .to_string()
         .contains("not a format"));
+    std::fs::write(dir.join("matrix.txt"), "1 2 3 4").unwrap();
+    assert!(load(&dir.join("matrix.txt"))
+        .unwrap_err()
+        .to_string()
+        .contains("--y-file"));
 }

@@ -3,7 +3,7 @@
 //! image relative to the folder holding it and whose other columns are targets. One top-level
 //! folder holding everything is looked through. Non-image files are skipped and counted.
 use super::archive::{self, Entry, DEFAULT_MAX_UNPACKED};
-use super::decode::{is_image, Decoded, Pool};
+use super::decode::{is_image, Decoded, Pixels, Pool};
 use super::targets::RawTargets;
 use super::{preprocess, DataError, ImportOptions, Raw, SplitName};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -120,7 +120,7 @@ pub(crate) fn read(source: &Path, opts: &ImportOptions) -> Result<Raw, DataError
         Some((csv_path, bytes)) => labels_layout(source, csv_path, bytes, &c.images, opts)?,
         None => folder_layout(source, &c.images, &root, &c.dirs)?,
     };
-    let tensor = stack(source, &c.images, &images, &order, opts)?;
+    let tensor = stack(source, &c.images, images, &order, opts)?;
     let mut raw = Raw {
         images: tensor,
         targets,
@@ -330,7 +330,7 @@ fn labels_layout(
 fn stack(
     source: &Path,
     paths: &[String],
-    images: &[Decoded],
+    images: Vec<Decoded>,
     order: &[usize],
     opts: &ImportOptions,
 ) -> Result<Tensor, DataError> {
@@ -373,6 +373,26 @@ fn stack(
             out.push(preprocess::apply(Path::new(&paths[i]), one, opts)?.squeeze_dim(0));
         }
         out
+    } else if images.iter().all(|d| matches!(d.pixels, Pixels::U8(_))) {
+        // All 8-bit and one size: copied straight into one uint8 tensor, each decoded image
+        // freed as soon as it is in, so the peak stays near twice the decoded size.
+        let d0 = &images[order[0]];
+        let out = Tensor::zeros(
+            [order.len() as i64, d0.channels, d0.height, d0.width],
+            (tch::Kind::Uint8, tch::Device::Cpu),
+        );
+        let mut slots: Vec<Option<Decoded>> = images.into_iter().map(Some).collect();
+        for (k, &i) in order.iter().enumerate() {
+            if let Some(Decoded {
+                pixels: Pixels::U8(v),
+                ..
+            }) = slots[i].take()
+            {
+                out.get(k as i64)
+                    .copy_(&Tensor::from_slice(&v).view_as(&out.get(k as i64)));
+            }
+        }
+        return Ok(out);
     } else {
         order.iter().map(|&i| images[i].tensor()).collect()
     };

@@ -109,12 +109,38 @@ impl Dataset {
     /// Statistics of the given samples (normally the train split); a zero sd becomes 1.
     pub fn stats(&self, indices: &[i64]) -> Stats {
         let idx = Tensor::from_slice(indices);
-        let x = self.images.index_select(0, &idx).to_kind(Kind::Double);
         let per_channel = |t: Tensor| Vec::<f64>::try_from(t).unwrap_or_default();
-        let channel_mean = per_channel(x.mean_dim([0i64, 2, 3].as_slice(), false, Kind::Double));
-        let channel_sd = per_channel(x.std_dim([0i64, 2, 3].as_slice(), false, false))
-            .into_iter()
-            .map(nonzero)
+        // Sums in chunks, so 8-bit images are never widened to float64 all at once.
+        let (c, h, w) = self.image_shape();
+        let (mut sum, mut sumsq) = (vec![0f64; c as usize], vec![0f64; c as usize]);
+        for chunk in indices.chunks(2048) {
+            let x = self
+                .images
+                .index_select(0, &Tensor::from_slice(chunk))
+                .to_kind(Kind::Double);
+            let dims = [0i64, 2, 3];
+            for (acc, t) in [
+                (
+                    &mut sum,
+                    x.sum_dim_intlist(dims.as_slice(), false, Kind::Double),
+                ),
+                (
+                    &mut sumsq,
+                    x.square()
+                        .sum_dim_intlist(dims.as_slice(), false, Kind::Double),
+                ),
+            ] {
+                for (a, v) in acc.iter_mut().zip(per_channel(t)) {
+                    *a += v;
+                }
+            }
+        }
+        let count = (indices.len() as i64 * h * w).max(1) as f64;
+        let channel_mean: Vec<f64> = sum.iter().map(|s| s / count).collect();
+        let channel_sd = sumsq
+            .iter()
+            .zip(&channel_mean)
+            .map(|(q, m)| nonzero((q / count - m * m).max(0.0).sqrt()))
             .collect();
         let (target_mean, target_sd) = match self.task {
             Task::Classification => (vec![], vec![]),
@@ -204,18 +230,18 @@ pub fn load_with(path: &Path, opts: &ImportOptions) -> Result<Dataset, DataError
         ));
     } else if lower.contains("idx3-ubyte") {
         idx::read_dir(path.parent().unwrap_or(Path::new(".")))?
-    } else if archive::is_container(path) {
-        images::read(path, opts)?
-    } else if lower.ends_with(".npz") {
-        npy::read_npz(path, opts)?
-    } else if lower.ends_with(".csv") || lower.ends_with(".csv.gz") {
-        csv::read(path, opts)?
     } else if opts.y_file.is_some()
         || lower.ends_with(".txt")
         || lower.ends_with(".txt.zip")
         || lower.ends_with(".txt.gz")
     {
         text::read(path, opts)?
+    } else if archive::is_container(path) {
+        images::read(path, opts)?
+    } else if lower.ends_with(".npz") {
+        npy::read_npz(path, opts)?
+    } else if lower.ends_with(".csv") || lower.ends_with(".csv.gz") {
+        csv::read(path, opts)?
     } else {
         return Err(DataError::Unknown {
             path: path.to_path_buf(),

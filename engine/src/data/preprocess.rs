@@ -35,6 +35,9 @@ pub(crate) fn apply(
 
 /// Whether every value is an integer in 0..=255 (stored as uint8).
 pub(crate) fn is_8bit(x: &Tensor) -> bool {
+    if x.kind() == Kind::Uint8 {
+        return true;
+    }
     let t = x.to_kind(Kind::Double);
     let integral = t.eq_tensor(&t.round()).all().int64_value(&[]) == 1;
     integral && t.min().double_value(&[]) >= 0.0 && t.max().double_value(&[]) <= 255.0

@@ -78,20 +78,9 @@ pub fn storage_kind(images: &Tensor) -> Kind {
     }
 }
 
-fn duplicates(images: &[u8], per_image: usize) -> usize {
-    let mut seen: HashMap<u64, usize> = HashMap::new();
-    for chunk in images.chunks(per_image.max(1)) {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        chunk.hash(&mut h);
-        *seen.entry(h.finish()).or_default() += 1;
-    }
-    seen.values().map(|c| c - 1).sum()
-}
-
 pub fn summarize(d: &Dataset, opts: &ImportOptions) -> Summary {
     let (c, h, w) = d.image_shape();
     let kind = storage_kind(&d.images);
-    let image_bytes = le_bytes(&d.images, kind);
     let preprocessing = Preprocessing {
         crop: opts.crop,
         resize: opts.resize,
@@ -106,7 +95,20 @@ pub fn summarize(d: &Dataset, opts: &ImportOptions) -> Summary {
         )
         .as_bytes(),
     );
-    hasher.update(&image_bytes);
+    // Images in chunks: hashed and checked for exact repeats without one big copy.
+    let per_image = (c * h * w) as usize * kind.elt_size_in_bytes();
+    let mut seen: HashMap<u64, usize> = HashMap::new();
+    let n = d.len() as i64;
+    for start in (0..n).step_by(4096) {
+        let bytes = le_bytes(&d.images.narrow(0, start, (n - start).min(4096)), kind);
+        hasher.update(&bytes);
+        for image in bytes.chunks(per_image.max(1)) {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            image.hash(&mut h);
+            *seen.entry(h.finish()).or_default() += 1;
+        }
+    }
+    let dup: usize = seen.values().map(|c| c - 1).sum();
     hasher.update(d.names.join("\u{1f}").as_bytes());
     let target_kind = if d.task == Task::Classification {
         Kind::Int64
@@ -179,10 +181,6 @@ pub fn summarize(d: &Dataset, opts: &ImportOptions) -> Summary {
             d.len()
         ));
     }
-    let dup = duplicates(
-        &image_bytes,
-        (c * h * w) as usize * kind.elt_size_in_bytes(),
-    );
     if dup > 0 {
         warnings.push(format!("{dup} images exactly repeat another one"));
     }
