@@ -302,3 +302,83 @@ fn cifar10_jpeg_archive() {
     // upsampling); SOURCE.md's 120.8 came from Pillow, ours decodes 120.96.
     assert!((mean - 120.8).abs() < 0.25, "{mean}");
 }
+
+/// An archive that unpacks far beyond its packed size is stopped while streaming.
+#[test]
+fn archive_over_the_unpacked_bound_is_refused() {
+    let dir = common::scratch("bomb");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bomb.zip");
+    let mut z = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    z.start_file("zeros/a.png", opts).unwrap();
+    z.write_all(&vec![0u8; 4 << 20]).unwrap();
+    z.finish().unwrap();
+    assert!(
+        std::fs::metadata(&path).unwrap().len() < 64 << 10,
+        "the test archive should be small when packed"
+    );
+    let limited = ImportOptions {
+        max_unpacked: Some(1 << 20),
+        ..Default::default()
+    };
+    let msg = err(&path, &limited);
+    assert!(
+        msg.contains("unpacks to more than 1048576 bytes") && msg.contains("zeros/a.png"),
+        "{msg}"
+    );
+}
+
+/// NumPy archives: mismatched counts and non-finite targets are refused by name.
+#[test]
+fn npz_mismatch_and_nan_are_refused() {
+    let dir = common::scratch("bad-npz");
+    std::fs::create_dir_all(&dir).unwrap();
+    let npy = |descr: &str, shape: &str, data: &[u8]| {
+        let header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
+        let mut out = b"\x93NUMPY\x01\x00".to_vec();
+        out.extend_from_slice(&(header.len() as u16).to_le_bytes());
+        out.extend_from_slice(header.as_bytes());
+        out.extend_from_slice(data);
+        out
+    };
+    let write = |name: &str, arrays: &[(&str, Vec<u8>)]| {
+        let path = dir.join(name);
+        let mut z = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+        for (n, bytes) in arrays {
+            z.start_file(format!("{n}.npy"), zip::write::SimpleFileOptions::default())
+                .unwrap();
+            z.write_all(bytes).unwrap();
+        }
+        z.finish().unwrap();
+        path
+    };
+    let x = npy("|u1", "(3, 2, 2)", &[7u8; 12]);
+    let short = write(
+        "short.npz",
+        &[("x", x.clone()), ("y", npy("<i8", "(2,)", &[0u8; 16]))],
+    );
+    assert!(err(&short, &ImportOptions::default()).contains("3 images but 2 targets"));
+    let nan: Vec<u8> = [1.0f64, f64::NAN, 2.0]
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    let bad = write(
+        "nan.npz",
+        &[("x", x.clone()), ("y", npy("<f8", "(3,)", &nan))],
+    );
+    assert!(
+        err(&bad, &ImportOptions::default()).contains("row 2"),
+        "{}",
+        err(&bad, &ImportOptions::default())
+    );
+    let junk = write(
+        "junk.npz",
+        &[
+            ("x", b"not an array".to_vec()),
+            ("y", npy("<i8", "(3,)", &[0u8; 24])),
+        ],
+    );
+    assert!(err(&junk, &ImportOptions::default()).contains("x: not a .npy array"));
+}

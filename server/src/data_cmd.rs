@@ -20,6 +20,10 @@ pub fn import_options(args: &mut Args) -> Result<ImportOptions> {
         task: parse("task", args.take("task"), parse_task)?,
         crop: parse("crop", args.take("crop"), parse_size)?,
         resize: parse("resize", args.take("resize"), parse_size)?,
+        max_unpacked: parse("max-unpacked", args.take("max-unpacked"), |t| {
+            t.parse::<u64>()
+                .map_err(|_| format!("'{t}' is not a number of bytes"))
+        })?,
     })
 }
 

@@ -22,6 +22,7 @@ usage:
                   [--steps 5] [--device auto|cpu|cuda|cuda:N]
   dartboard data inspect PATH [--x NAME] [--y NAME] [--y-file FILE] [--target NAME|INDEX|all]
                    [--shape C,H,W] [--task classification|regression] [--crop H[,W]] [--resize H[,W]]
+                   [--max-unpacked BYTES]
   dartboard data import PATH [same options] [--data-dir DIR] [--name NAME]
   dartboard config-keys
 

@@ -110,3 +110,30 @@ fn import_is_idempotent_and_search_runs_on_the_stored_id() {
     assert_eq!(result["metric"], "accuracy");
     assert!(String::from_utf8_lossy(&r.stderr).contains("digits: 1797 samples"));
 }
+
+#[test]
+fn failed_import_stores_nothing() {
+    let dir = scratch("data-cli-bad-import");
+    let data_dir = dir.join("data");
+    std::fs::create_dir_all(dir.join("pets/cat")).unwrap();
+    std::fs::create_dir_all(dir.join("pets/dog")).unwrap();
+    std::fs::write(dir.join("pets/cat/0.png"), b"\x89PNG\r\n\x1a\n truncated").unwrap();
+    std::fs::write(dir.join("pets/dog/0.png"), b"\x89PNG\r\n\x1a\n truncated").unwrap();
+    let r = dartboard(&[
+        "data",
+        "import",
+        dir.join("pets").to_str().unwrap(),
+        "--data-dir",
+        data_dir.to_str().unwrap(),
+    ]);
+    assert!(!r.status.success());
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(
+        err.contains("cat/0.png") && err.contains("cannot decode"),
+        "{err}"
+    );
+    let stored = std::fs::read_dir(data_dir.join("datasets"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(stored, 0, "nothing may be stored");
+}

@@ -30,7 +30,10 @@ struct Collected {
 }
 
 /// Streams the source, decoding images in parallel as they arrive.
-fn collect(source: &Path) -> Result<(Collected, Vec<Result<Decoded, String>>), DataError> {
+fn collect(
+    source: &Path,
+    max_unpacked: u64,
+) -> Result<(Collected, Vec<Result<Decoded, String>>), DataError> {
     let pool = Pool::new();
     let mut c = Collected {
         images: vec![],
@@ -38,7 +41,7 @@ fn collect(source: &Path) -> Result<(Collected, Vec<Result<Decoded, String>>), D
         dirs: BTreeSet::new(),
         skipped: vec![],
     };
-    let walked = archive::walk(source, DEFAULT_MAX_UNPACKED, &mut |e: Entry| {
+    let walked = archive::walk(source, max_unpacked, &mut |e: Entry| {
         let file_name = e.path.rsplit('/').next().unwrap_or("").to_string();
         if e.is_dir {
             c.dirs.insert(e.path);
@@ -96,7 +99,7 @@ fn class_layout(source: &Path, rel: &str) -> Result<(Option<SplitName>, String),
 }
 
 pub(crate) fn read(source: &Path, opts: &ImportOptions) -> Result<Raw, DataError> {
-    let (c, decoded) = collect(source)?;
+    let (c, decoded) = collect(source, opts.max_unpacked.unwrap_or(DEFAULT_MAX_UNPACKED))?;
     if c.images.is_empty() {
         return Err(DataError::format(
             source,

@@ -22,6 +22,9 @@ pub struct ImportOptions {
     pub crop: Option<(i64, i64)>,
     /// Resize to (H, W).
     pub resize: Option<(i64, i64)>,
+    /// Bound on the bytes an archive may unpack to (default 8 GiB), checked while streaming.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_unpacked: Option<u64>,
 }
 
 /// Parses `H` or `H,W` (a square when one number is given).
