@@ -10,6 +10,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let start = Instant::now();
     let (d, _) = engine::data::store::load(std::path::Path::new(dir), id)?;
     let secs = start.elapsed().as_secs_f64();
-    println!("{{\"n\": {}, \"shape\": {:?}, \"seconds\": {secs:.3}}}", d.len(), d.image_shape());
+    println!(
+        "{{\"n\": {}, \"shape\": {:?}, \"seconds\": {secs:.3}}}",
+        d.len(),
+        d.image_shape()
+    );
     Ok(())
 }

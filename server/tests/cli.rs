@@ -1,41 +1,7 @@
 //! The `dartboard` binary as a user runs it: JSON on stdout, errors on stderr, exit codes.
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
 
-fn dartboard(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dartboard"))
-        .args(args)
-        .output()
-        .expect("run dartboard")
-}
-
-fn stdout_json(out: &Output) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        text.trim_end().lines().count(),
-        1,
-        "JSON must be one line: {text}"
-    );
-    serde_json::from_str(text.trim()).expect("stdout is JSON")
-}
-
-fn sample() -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../data/sample/digits.csv.gz")
-        .display()
-        .to_string()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
+use common::{dartboard, json_line, sample, scratch};
 
 // ../shared/DARTS.md "Reference sizes": the authors' supernet and DARTS_V2 evaluation network.
 #[test]
@@ -54,7 +20,7 @@ fn params_prints_the_authors_counts() {
         "8",
     ]);
     assert_eq!(
-        stdout_json(&search),
+        json_line(&search),
         serde_json::json!({"weights": 1_930_618, "alphas": 224})
     );
     let base = [
@@ -72,11 +38,11 @@ fn params_prints_the_authors_counts() {
         "--layers",
         "20",
     ];
-    assert_eq!(stdout_json(&dartboard(&base))["weights"], 3_349_342);
+    assert_eq!(json_line(&dartboard(&base))["weights"], 3_349_342);
     let mut aux = base.to_vec();
     aux.push("--auxiliary");
     assert_eq!(
-        stdout_json(&dartboard(&aux)),
+        json_line(&dartboard(&aux)),
         serde_json::json!({"weights": 3_825_768, "alphas": 0})
     );
 }
@@ -161,7 +127,7 @@ fn config_file_and_flags_override_the_preset() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    let result = stdout_json(&r);
+    let result = json_line(&r);
     assert_eq!(result["epochs"], 1);
     let cfg: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("config.json")).unwrap()).unwrap();
@@ -190,7 +156,7 @@ fn quick_preset_on_digits_reaches_90_percent() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    let result = stdout_json(&r);
+    let result = json_line(&r);
     let acc = result["best_val_metric"].as_f64().unwrap();
     assert!(acc >= 0.90, "validation accuracy {acc}");
     assert_eq!(result["genotype"]["normal"].as_array().unwrap().len(), 8);
@@ -211,9 +177,9 @@ fn resume_continues_a_run_folder() {
         "--out",
         &o,
     ]);
-    stdout_json(&r);
+    json_line(&r);
     // A finished run resumes to the same result files without training again.
-    let again = stdout_json(&dartboard(&["search", "--resume", &o]));
+    let again = json_line(&dartboard(&["search", "--resume", &o]));
     assert_eq!(again["epochs"], 1);
     assert!(
         dartboard(&["search", "--resume", "/nonexistent/run"])
@@ -242,7 +208,7 @@ fn bench_prints_step_times() {
         "--device",
         "cpu",
     ]);
-    let v = stdout_json(&r);
+    let v = json_line(&r);
     for key in [
         "w_step_s",
         "alpha_first_s",

@@ -1,41 +1,7 @@
 //! `dartboard data inspect|import` and searching a stored dataset by id, as a user runs them.
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
 
-fn dartboard(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dartboard"))
-        .args(args)
-        .output()
-        .expect("run dartboard")
-}
-
-fn json_line(out: &Output) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        text.trim_end().lines().count(),
-        1,
-        "JSON must be one line: {text}"
-    );
-    serde_json::from_str(text.trim()).expect("stdout is JSON")
-}
-
-fn sample() -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../data/sample/digits.csv.gz")
-        .display()
-        .to_string()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
+use common::{dartboard, json_line, sample, scratch};
 
 #[test]
 fn inspect_prints_the_summary() {

@@ -6,6 +6,7 @@ mod csv;
 mod decode;
 mod idx;
 mod images;
+mod labels;
 mod npy;
 mod options;
 mod preprocess;

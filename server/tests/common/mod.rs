@@ -1,0 +1,42 @@
+//! Helpers shared by the CLI tests: run the binary, read its one-line JSON, find the sample.
+#![allow(dead_code)]
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+pub fn dartboard(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dartboard"))
+        .args(args)
+        .output()
+        .expect("run dartboard")
+}
+
+/// The single line of JSON a successful command prints.
+pub fn json_line(out: &Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        text.trim_end().lines().count(),
+        1,
+        "JSON must be one line: {text}"
+    );
+    serde_json::from_str(text.trim()).expect("stdout is JSON")
+}
+
+/// The sample dataset the repository carries.
+pub fn sample() -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../data/sample/digits.csv.gz")
+        .display()
+        .to_string()
+}
+
+/// A fresh, empty path under the target directory.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
