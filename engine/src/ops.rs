@@ -162,8 +162,7 @@ impl Op {
             }
             Op::MaxPool { stride, bn } => {
                 let y = x.max_pool2d([3, 3], [*stride, *stride], [1, 1], [1, 1], false);
-                bn.as_ref()
-                    .map_or(y.shallow_clone(), |bn| bn.forward(&y, mode))
+                pool_bn(y, bn.as_ref(), mode)
             }
             Op::AvgPool { stride, bn } => {
                 // count_include_pad=False, as the authors' AvgPool2d.
@@ -175,8 +174,7 @@ impl Op {
                     false,
                     None::<i64>,
                 );
-                bn.as_ref()
-                    .map_or(y.shallow_clone(), |bn| bn.forward(&y, mode))
+                pool_bn(y, bn.as_ref(), mode)
             }
             Op::Identity => x.shallow_clone(),
             Op::Reduce(op) => op.forward_relu(relu_x, mode),
@@ -193,6 +191,14 @@ impl Op {
         } else {
             self.forward(x, x, mode)
         }
+    }
+}
+
+/// The search supernet's non-affine BN after a pool, when there is one.
+fn pool_bn(y: Tensor, bn: Option<&BatchNorm>, mode: Mode) -> Tensor {
+    match bn {
+        Some(bn) => bn.forward(&y, mode),
+        None => y,
     }
 }
 
