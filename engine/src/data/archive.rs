@@ -65,7 +65,7 @@ impl Budget<'_> {
 }
 
 /// Reads an entry's bytes, counting them against the budget as they stream.
-fn read_counted(r: &mut impl Read, budget: &mut Budget, entry: &str) -> Result<Vec<u8>, DataError> {
+fn read_counted(r: &mut dyn Read, budget: &mut Budget, entry: &str) -> Result<Vec<u8>, DataError> {
     let mut bytes = Vec::new();
     let mut buf = [0u8; 64 * 1024];
     loop {
@@ -103,26 +103,14 @@ pub fn walk(
                 .by_index(i)
                 .map_err(|e| DataError::format(source, format!("entry {i}: {e}")))?;
             let path = safe_name(source, Path::new(entry.name()))?;
-            if entry.is_symlink() {
-                return Err(DataError::format(
-                    source,
-                    format!("entry '{path}' is a link; archives of links are refused"),
-                ));
-            }
-            if entry.is_dir() {
-                f(Entry {
-                    path,
-                    bytes: vec![],
-                    is_dir: true,
-                })?;
-                continue;
-            }
-            let bytes = read_counted(&mut entry, &mut budget, &path)?;
-            f(Entry {
-                path,
-                bytes,
-                is_dir: false,
-            })?;
+            let kind = if entry.is_symlink() {
+                Kind::Link
+            } else if entry.is_dir() {
+                Kind::Dir
+            } else {
+                Kind::File
+            };
+            visit(source, path, kind, &mut entry, &mut budget, f)?;
         }
         Ok(())
     } else {
@@ -144,32 +132,54 @@ pub fn walk(
                 .map_err(|e| DataError::format(source, e.to_string()))?
                 .into_owned();
             let path = safe_name(source, &raw)?;
-            let kind = entry.header().entry_type();
-            if kind.is_symlink() || kind.is_hard_link() {
-                return Err(DataError::format(
-                    source,
-                    format!("entry '{path}' is a link; archives of links are refused"),
-                ));
-            }
-            if kind.is_dir() {
-                f(Entry {
-                    path,
-                    bytes: vec![],
-                    is_dir: true,
-                })?;
-                continue;
-            }
-            if !kind.is_file() {
-                continue;
-            }
-            let bytes = read_counted(&mut entry, &mut budget, &path)?;
+            let kind = match entry.header().entry_type() {
+                t if t.is_symlink() || t.is_hard_link() => Kind::Link,
+                t if t.is_dir() => Kind::Dir,
+                t if t.is_file() => Kind::File,
+                _ => Kind::Other,
+            };
+            visit(source, path, kind, &mut entry, &mut budget, f)?;
+        }
+        Ok(())
+    }
+}
+
+/// What an archive entry is.
+enum Kind {
+    File,
+    Dir,
+    Link,
+    Other,
+}
+
+/// Hands one archive entry to `f`: links are refused, files are read against the budget.
+fn visit(
+    source: &Path,
+    path: String,
+    kind: Kind,
+    reader: &mut dyn Read,
+    budget: &mut Budget,
+    f: &mut dyn FnMut(Entry) -> Result<(), DataError>,
+) -> Result<(), DataError> {
+    match kind {
+        Kind::Link => Err(DataError::format(
+            source,
+            format!("entry '{path}' is a link; archives of links are refused"),
+        )),
+        Kind::Dir => f(Entry {
+            path,
+            bytes: vec![],
+            is_dir: true,
+        }),
+        Kind::File => {
+            let bytes = read_counted(reader, budget, &path)?;
             f(Entry {
                 path,
                 bytes,
                 is_dir: false,
-            })?;
+            })
         }
-        Ok(())
+        Kind::Other => Ok(()),
     }
 }
 
