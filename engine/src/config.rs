@@ -273,14 +273,15 @@ mod tests {
     }
 
     #[test]
-    fn precedence_is_preset_then_file_then_flags() {
+    fn precedence_is_preset_then_file_then_flags() -> Result<(), Box<dyn std::error::Error>> {
         let file = map(json!({"preset": "quick", "epochs": 3, "w_lr": 0.01}));
         let flags = map(json!({"epochs": 4}));
-        let cfg = SearchConfig::resolve(&[file, flags]).unwrap();
+        let cfg = SearchConfig::resolve(&[file, flags]).map_err(|e| format!("{e:?}"))?;
         assert_eq!(cfg.preset, Preset::Quick);
         assert_eq!(cfg.epochs, 4);
         assert_eq!(cfg.w_lr, 0.01);
         assert_eq!(cfg.layers, Preset::Quick.config().layers);
+        Ok(())
     }
 
     #[test]

@@ -104,13 +104,13 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn events_serialise_to_the_documented_shapes() {
+    fn events_serialise_to_the_documented_shapes() -> Result<(), Box<dyn std::error::Error>> {
         let e = Event::Status {
             status: RunStatus::Running,
             message: None,
         };
         assert_eq!(
-            serde_json::to_value(&e).unwrap(),
+            serde_json::to_value(&e)?,
             json!({"type": "status", "status": "running"})
         );
         let e = Event::Step {
@@ -131,8 +131,9 @@ mod tests {
                 reduce: 8,
             },
         };
-        let v = serde_json::to_value(&g).unwrap();
+        let v = serde_json::to_value(&g)?;
         assert_eq!(v["genotype"]["normal"][0], json!(["sep_conv_3x3", 0]));
-        assert_eq!(serde_json::from_value::<Event>(v).unwrap(), g);
+        assert_eq!(serde_json::from_value::<Event>(v)?, g);
+        Ok(())
     }
 }

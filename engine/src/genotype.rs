@@ -264,7 +264,7 @@ mod tests {
     }
 
     #[test]
-    fn discretisation_follows_the_darts_rule() {
+    fn discretisation_follows_the_darts_rule() -> Result<(), Box<dyn std::error::Error>> {
         let w = hand_worked();
         let g = Genotype::from_weights(&w, &w, &Primitive::DARTS, 2, Option::None);
         assert_eq!(
@@ -279,7 +279,8 @@ mod tests {
         assert_eq!(g.normal_concat, vec![2, 3]);
         assert_eq!(g.reduce, g.normal);
         assert_eq!(g.param_free(), (2, 2));
-        g.validate().unwrap();
+        g.validate()?;
+        Ok(())
     }
 
     #[test]
@@ -294,15 +295,16 @@ mod tests {
     }
 
     #[test]
-    fn named_genotypes_and_json() {
-        let v2 = Genotype::named("DARTS_V2").unwrap();
+    fn named_genotypes_and_json() -> Result<(), Box<dyn std::error::Error>> {
+        let v2 = Genotype::named("DARTS_V2")?;
         assert_eq!(v2, Genotype::darts_v2());
         assert_eq!(v2.param_free(), (2, 8));
-        let json = serde_json::to_string(&v2).unwrap();
-        assert_eq!(serde_json::from_str::<Genotype>(&json).unwrap(), v2);
+        let json = serde_json::to_string(&v2)?;
+        assert_eq!(serde_json::from_str::<Genotype>(&json)?, v2);
         assert!(Genotype::named("nasnet").is_err());
         let mut bad = Genotype::darts_v1();
         bad.normal[0].1 = 4;
         assert!(bad.validate().is_err());
+        Ok(())
     }
 }

@@ -366,14 +366,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_round_trip_through_strings_and_serde() {
+    fn names_round_trip_through_strings_and_serde() -> Result<(), Box<dyn std::error::Error>> {
         for p in Primitive::ALL {
             assert_eq!(p.as_str().parse::<Primitive>(), Ok(p));
             assert_eq!(
-                serde_json::to_value(p).unwrap(),
+                serde_json::to_value(p)?,
                 serde_json::Value::String(p.as_str().into())
             );
         }
         assert!("sep_conv_9x9".parse::<Primitive>().is_err());
+        Ok(())
     }
 }

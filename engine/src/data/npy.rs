@@ -238,15 +238,15 @@ mod tests {
     }
 
     #[test]
-    fn parses_dtypes_and_shapes() {
-        let a = parse_npy("a", &npy("|u1", "(2, 2)", &[0, 1, 2, 255])).unwrap();
+    fn parses_dtypes_and_shapes() -> Result<(), Box<dyn std::error::Error>> {
+        let a = parse_npy("a", &npy("|u1", "(2, 2)", &[0, 1, 2, 255]))?;
         assert_eq!(a.shape, vec![2, 2]);
         assert_eq!(a.values, vec![0.0, 1.0, 2.0, 255.0]);
-        let b = parse_npy("b", &npy("<f8", "(1,)", &1.5f64.to_le_bytes())).unwrap();
+        let b = parse_npy("b", &npy("<f8", "(1,)", &1.5f64.to_le_bytes()))?;
         assert_eq!(b.values, vec![1.5]);
-        let c = parse_npy("c", &npy(">i2", "(1,)", &(-300i16).to_be_bytes())).unwrap();
+        let c = parse_npy("c", &npy(">i2", "(1,)", &(-300i16).to_be_bytes()))?;
         assert_eq!(c.values, vec![-300.0]);
-        let d = parse_npy("d", &npy("<f2", "(1,)", &0x3c00u16.to_le_bytes())).unwrap();
+        let d = parse_npy("d", &npy("<f2", "(1,)", &0x3c00u16.to_le_bytes()))?;
         assert_eq!(d.values, vec![1.0]);
         assert!(parse_npy("e", &npy("<c8", "(1,)", &[0; 8]))
             .unwrap_err()
@@ -254,5 +254,6 @@ mod tests {
         assert!(parse_npy("f", &npy("|u1", "(4,)", &[1]))
             .unwrap_err()
             .contains("needs 4"));
+        Ok(())
     }
 }
