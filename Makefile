@@ -5,6 +5,9 @@ SHELL := /bin/bash
 
 VENV := .venv
 TORCH_VERSION := 2.11.0
+# h5py and tifffile write the HDF5 and TIFF files the import tests read (reference writers).
+PY_PACKAGES := torch==$(TORCH_VERSION) numpy h5py tifffile
+VENV_MARK := $(VENV)/.installed-torch-$(TORCH_VERSION)-h5py-tifffile
 # tch's build finds libtorch inside the venv's torch package; the binary gets an rpath to it.
 WITH_TORCH := scripts/with-torch
 TIMED := scripts/timed
@@ -17,11 +20,11 @@ export DARTBOARD_DATASETS ?= $(abspath ../shared/datasets)
 
 all: build
 
-$(VENV)/.torch-$(TORCH_VERSION):
-	$(TIMED) venv bash -c 'python3 -m venv $(VENV) && $(VENV)/bin/pip install --disable-pip-version-check -q torch==$(TORCH_VERSION) numpy'
+$(VENV_MARK):
+	$(TIMED) venv bash -c 'python3 -m venv $(VENV) && $(VENV)/bin/pip install --disable-pip-version-check -q $(PY_PACKAGES)'
 	touch $@
 
-venv: $(VENV)/.torch-$(TORCH_VERSION)
+venv: $(VENV_MARK)
 
 build: venv
 	$(TIMED) build $(WITH_TORCH) cargo build --release -p server

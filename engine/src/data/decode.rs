@@ -1,4 +1,4 @@
-//! Decoding image files (JPEG, PNG 8/16-bit, TIFF 8/16-bit and float) into float32 [C, H, W]
+//! Decoding image files (JPEG, PNG 8/16-bit, TIFF 8/16/32-bit and float with any band count) into float32 [C, H, W]
 //! with values as stored, in parallel while the archive streams in.
 use image::DynamicImage;
 use std::sync::mpsc::{sync_channel, Receiver};
@@ -75,7 +75,67 @@ fn planar_u8(samples: &[u8], c: usize, h: u32, w: u32) -> Decoded {
     }
 }
 
+/// TIFF through the `tiff` crate itself: any sample count (multi-band microscopy and
+/// simulation output), 8/16/32-bit integers and 16/32/64-bit floats, chunky or planar.
+fn decode_tiff(bytes: &[u8]) -> Result<Decoded, String> {
+    use tiff::decoder::{Decoder, DecodingResult};
+    use tiff::ColorType;
+    let err = |e: tiff::TiffError| format!("TIFF: {e}");
+    let mut d = Decoder::new(std::io::Cursor::new(bytes)).map_err(err)?;
+    let (w, h) = d.dimensions().map_err(err)?;
+    let c = match d.colortype().map_err(err)? {
+        ColorType::Gray(_) => 1,
+        ColorType::GrayA(_) => 2,
+        ColorType::RGB(_) | ColorType::YCbCr(_) | ColorType::Lab(_) => 3,
+        ColorType::RGBA(_) | ColorType::CMYK(_) => 4,
+        ColorType::CMYKA(_) => 5,
+        ColorType::Multiband { num_samples, .. } => usize::from(num_samples),
+        other => return Err(format!("TIFF colour type {other:?} is not supported")),
+    };
+    let mut result = DecodingResult::U8(vec![]);
+    let layout = d.read_image_to_buffer(&mut result).map_err(err)?;
+    let hw = (h * w) as usize;
+    // Planar files hold one plane per sample already; chunky ones interleave them.
+    let order = |v: Vec<f32>| -> Vec<f32> {
+        if layout.planes > 1 {
+            v
+        } else {
+            planar_of(&v, c, hw)
+        }
+    };
+    let values: Vec<f32> = match result {
+        DecodingResult::U8(v) if layout.planes <= 1 => return Ok(planar_u8(&v, c, h, w)),
+        DecodingResult::U8(v) => v.into_iter().map(f32::from).collect(),
+        DecodingResult::U16(v) => v.into_iter().map(f32::from).collect(),
+        DecodingResult::U32(v) => v.into_iter().map(|x| x as f32).collect(),
+        DecodingResult::U64(v) => v.into_iter().map(|x| x as f32).collect(),
+        DecodingResult::I8(v) => v.into_iter().map(f32::from).collect(),
+        DecodingResult::I16(v) => v.into_iter().map(f32::from).collect(),
+        DecodingResult::I32(v) => v.into_iter().map(|x| x as f32).collect(),
+        DecodingResult::I64(v) => v.into_iter().map(|x| x as f32).collect(),
+        DecodingResult::F16(v) => v.into_iter().map(f32::from).collect(),
+        DecodingResult::F32(v) => v,
+        DecodingResult::F64(v) => v.into_iter().map(|x| x as f32).collect(),
+    };
+    if values.len() != c * hw {
+        return Err(format!(
+            "TIFF holds {} samples, {c} channels of {w}x{h} need {}",
+            values.len(),
+            c * hw
+        ));
+    }
+    Ok(Decoded {
+        channels: c as i64,
+        height: i64::from(h),
+        width: i64::from(w),
+        pixels: Pixels::F32(order(values)),
+    })
+}
+
 pub fn decode(bytes: &[u8]) -> Result<Decoded, String> {
+    if bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*") {
+        return decode_tiff(bytes);
+    }
     let img = image::load_from_memory(bytes).map_err(|e| e.to_string())?;
     let (w, h) = (img.width(), img.height());
     Ok(match &img {

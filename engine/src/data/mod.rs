@@ -2,8 +2,10 @@
 //! splits, and the statistics training normalises with. Readers for each file format live in
 //! their own modules; `load` picks one from the path.
 mod archive;
+mod arrays;
 mod csv;
 mod decode;
+mod hdf5;
 mod idx;
 mod images;
 mod labels;
@@ -208,7 +210,7 @@ pub fn load(path: &Path) -> Result<Dataset, DataError> {
     load_with(path, &ImportOptions::default())
 }
 
-/// Reads a dataset: an IDX folder (or one of its image files), a `.npz`, a `.csv[.gz]`, or a
+/// Reads a dataset: an IDX folder (or one of its image files), a `.npz`, an HDF5 file, a `.csv[.gz]`, or a
 /// whitespace-separated text matrix (plain or zipped) with `y_file` targets. Without a test
 /// split, a stratified (classification) or random (regression) 15% is held out as test
 /// (seed `TEST_SEED`).
@@ -241,6 +243,8 @@ pub fn load_with(path: &Path, opts: &ImportOptions) -> Result<Dataset, DataError
         images::read(path, opts)?
     } else if lower.ends_with(".npz") {
         npy::read_npz(path, opts)?
+    } else if lower.ends_with(".h5") || lower.ends_with(".hdf5") {
+        hdf5::read(path, opts)?
     } else if lower.ends_with(".csv") || lower.ends_with(".csv.gz") {
         csv::read(path, opts)?
     } else {

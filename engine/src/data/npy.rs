@@ -1,16 +1,9 @@
 //! NumPy `.npy` arrays inside `.npz` archives (stored or deflated, as `savez_compressed` writes):
 //! any integer, float or bool dtype, read into float32 tensors.
-use super::{DataError, ImportOptions, Raw, SplitName};
+use super::arrays::{self, Array};
+use super::{DataError, ImportOptions, Raw};
 use std::io::Read;
 use std::path::Path;
-use tch::{Kind, Tensor};
-
-/// A parsed array: its shape and values as f32.
-#[derive(Debug)]
-struct Array {
-    shape: Vec<i64>,
-    values: Vec<f32>,
-}
 
 fn header_value<'a>(header: &'a str, key: &str) -> Option<&'a str> {
     let at = header.find(&format!("'{key}'"))? + key.len() + 2;
@@ -119,109 +112,30 @@ fn half_to_f32(h: u16) -> f32 {
     }
 }
 
-/// Image/label array names recognised without being told, per split.
-const NAME_PAIRS: [(&str, &str, SplitName); 9] = [
-    ("x", "y", SplitName::Train),
-    ("images", "labels", SplitName::Train),
-    ("x_train", "y_train", SplitName::Train),
-    ("train_images", "train_labels", SplitName::Train),
-    ("x_val", "y_val", SplitName::Val),
-    ("val_images", "val_labels", SplitName::Val),
-    ("x_test", "y_test", SplitName::Test),
-    ("test_images", "test_labels", SplitName::Test),
-    ("data", "target", SplitName::Train),
-];
-
-/// Images as [N, C, H, W]: (N,H,W), (N,H,W,C) with C <= 4, or (N,C,H,W).
-fn to_nchw(path: &Path, name: &str, a: Array) -> Result<Tensor, DataError> {
-    let t = Tensor::from_slice(&a.values).to_kind(Kind::Float);
-    match a.shape.as_slice() {
-        [n, h, w] => Ok(t.view([*n, 1, *h, *w])),
-        [n, h, w, c] if *c <= 4 && *h > 4 => {
-            Ok(t.view([*n, *h, *w, *c]).permute([0, 3, 1, 2]).contiguous())
-        }
-        [n, c, h, w] => Ok(t.view([*n, *c, *h, *w])),
-        s => Err(DataError::format(
-            path,
-            format!("array '{name}' has shape {s:?}; images need (N,H,W), (N,H,W,C) or (N,C,H,W)"),
-        )),
-    }
-}
-
 pub(crate) fn read_npz(path: &Path, opts: &ImportOptions) -> Result<Raw, DataError> {
     let file = std::fs::File::open(path).map_err(|e| DataError::io(path, e))?;
     let mut zip = zip::ZipArchive::new(file)
         .map_err(|e| DataError::format(path, format!("not a valid .npz (zip) archive: {e}")))?;
-    let mut arrays = std::collections::BTreeMap::new();
-    for i in 0..zip.len() {
+    let names: Vec<String> = zip
+        .file_names()
+        .map(|n| n.trim_end_matches(".npy").to_string())
+        .collect();
+    arrays::pair(path, &names, opts, |name| {
+        let entry_name = format!("{name}.npy");
+        let entry_name = if zip.index_for_name(&entry_name).is_some() {
+            entry_name
+        } else {
+            name.to_string()
+        };
         let mut entry = zip
-            .by_index(i)
-            .map_err(|e| DataError::format(path, e.to_string()))?;
-        let name = entry.name().trim_end_matches(".npy").to_string();
+            .by_name(&entry_name)
+            .map_err(|e| DataError::format(path, format!("{name}: {e}")))?;
         let mut bytes = Vec::new();
         entry
             .read_to_end(&mut bytes)
             .map_err(|e| DataError::io(path, e))?;
-        arrays.insert(
-            name.clone(),
-            parse_npy(&name, &bytes).map_err(|m| DataError::format(path, m))?,
-        );
-    }
-    let named: Vec<(String, String, SplitName)> = match (&opts.x, &opts.y) {
-        (Some(x), Some(y)) => vec![(x.clone(), y.clone(), SplitName::Train)],
-        (None, None) => NAME_PAIRS
-            .iter()
-            .map(|(x, y, s)| (x.to_string(), y.to_string(), *s))
-            .collect(),
-        _ => {
-            return Err(DataError::format(
-                path,
-                "name both arrays: --x NAME and --y NAME",
-            ))
-        }
-    };
-    let (mut images, mut labels, mut parts) = (Vec::new(), Vec::new(), Vec::new());
-    let mut columns = vec![];
-    for (x, y, split) in named {
-        if !arrays.contains_key(&x)
-            || !arrays.contains_key(&y)
-            || parts.iter().any(|(s, _)| *s == split)
-        {
-            continue;
-        }
-        let (Some(xa), Some(ya)) = (arrays.remove(&x), arrays.remove(&y)) else {
-            continue;
-        };
-        let img = to_nchw(path, &x, xa)?;
-        let n = ya.shape.first().copied().unwrap_or(0);
-        let r: i64 = ya.shape.iter().skip(1).product();
-        if ya.shape.len() > 2 {
-            return Err(DataError::format(
-                path,
-                format!(
-                    "array '{y}' has shape {:?}; targets need (N,) or (N, R)",
-                    ya.shape
-                ),
-            ));
-        }
-        columns = if r == 1 {
-            vec![y.clone()]
-        } else {
-            (0..r).map(|j| j.to_string()).collect()
-        };
-        parts.push((split, img.size()[0] as usize));
-        images.push(img);
-        labels.push(
-            Tensor::from_slice(&ya.values)
-                .to_kind(Kind::Double)
-                .view([n, r]),
-        );
-    }
-    if images.is_empty() {
-        let names: Vec<&String> = arrays.keys().collect();
-        return Err(DataError::format(path, format!("no image/target arrays found among {names:?} (expected x/y, images/labels, x_train/y_train, ...; or name them with --x and --y)")));
-    }
-    Raw::join(path, &images, &labels, columns, parts)
+        parse_npy(name, &bytes).map_err(|m| DataError::format(path, m))
+    })
 }
 
 #[cfg(test)]

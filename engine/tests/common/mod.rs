@@ -27,3 +27,24 @@ pub fn scratch(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     dir
 }
+
+/// Runs a Python script with the project venv's interpreter (numpy, h5py and tifffile, installed
+/// by `make venv`): the reference writers of the HDF5 and TIFF files the import tests read.
+pub fn python(script: &str) {
+    let py = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python");
+    assert!(
+        py.exists(),
+        "{} is missing: run the tests with `make test`, which installs the venv",
+        py.display()
+    );
+    let out = std::process::Command::new(&py)
+        .arg("-c")
+        .arg(script)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "python failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
