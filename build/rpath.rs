@@ -11,6 +11,18 @@ fn main() {
         return;
     };
     println!("cargo:rustc-link-arg=-Wl,-rpath,{lib}");
+    // The PyTorch version, for reproducibility records (`torch/version.py` beside `torch/lib`).
+    let version_py = Path::new(&lib).join("../version.py");
+    println!("cargo:rerun-if-changed={}", version_py.display());
+    if let Ok(text) = std::fs::read_to_string(&version_py) {
+        let version = text
+            .lines()
+            .find_map(|l| l.strip_prefix("__version__ = "))
+            .map(|v| v.trim().trim_matches(['\'', '"']).to_string());
+        if let Some(v) = version {
+            println!("cargo:rustc-env=DARTBOARD_TORCH_VERSION={v}");
+        }
+    }
     if Path::new(&lib).join("libtorch_cuda.so").exists() {
         println!("cargo:rustc-link-arg=-Wl,--no-as-needed,-ltorch_cuda,--as-needed");
     }

@@ -1,10 +1,16 @@
-//! `dartboard`: the command line of Dartboard (the web server joins in a later issue).
+//! `dartboard`: the web server (`serve`), its job worker (`worker`) and the command line.
+mod api;
 mod args;
 mod bench;
 mod data_cmd;
+mod hub;
 mod params;
 mod progress;
+mod runner;
 mod search_cmd;
+mod serve;
+mod store;
+mod worker;
 
 use anyhow::{Context, Result};
 use args::Args;
@@ -13,6 +19,10 @@ use engine::genotype::Genotype;
 const USAGE: &str = "dartboard: neural architecture search (DARTS) for scientists
 
 usage:
+  dartboard serve [--addr 127.0.0.1:3000] [--data-dir ./dartboard-data] [--workers 1]
+                  [--admin-token TOKEN] [--upload-limit BYTES] [--body-limit BYTES]
+                  [--max-queued 100] [--sample PATH]
+  dartboard worker --run ID --data-dir DIR
   dartboard search --data PATH|ID [--data-dir DIR] [import options] [--preset tiny|quick|default|darts-paper] [--config FILE.json]
                    [--<config-key> VALUE ...] --out DIR
   dartboard search --resume DIR
@@ -50,6 +60,8 @@ fn main() {
     };
     let result = match command {
         "search" => Args::parse(rest, &[]).and_then(search_cmd::run),
+        "serve" => Args::parse(rest, &[]).and_then(serve::run),
+        "worker" => Args::parse(rest, &[]).and_then(worker::run),
         "data" => match rest.split_first() {
             Some((sub, tail)) => {
                 // The path may come first, as `dartboard data inspect PATH --json`.

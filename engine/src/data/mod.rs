@@ -12,6 +12,7 @@ mod labels;
 mod npy;
 mod options;
 mod preprocess;
+pub mod samples;
 mod split;
 pub mod store;
 pub mod summary;

@@ -1,0 +1,128 @@
+//! Who may do what. Bound to loopback, everything is open to the local user. Otherwise the admin
+//! token (a bearer token, or the HttpOnly cookie `POST /api/login` sets) is needed for every write
+//! and for every read without a share token; share tokens reach only their run's reads.
+use super::{ApiError, AppState, State};
+use axum::extract::Request;
+use axum::http::{header, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use std::sync::Arc;
+
+pub const COOKIE: &str = "dartboard_admin";
+
+/// Whether the request carries admin rights; handlers that allow share tokens read this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Admin,
+    Public,
+}
+
+/// Compares in time that depends only on the lengths.
+pub fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn presented(req: &Request) -> Vec<String> {
+    let mut out = vec![];
+    let headers = req.headers();
+    if let Some(v) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        if let Some(t) = v.strip_prefix("Bearer ") {
+            out.push(t.trim().to_string());
+        }
+    }
+    for v in headers.get_all(header::COOKIE) {
+        for part in v.to_str().unwrap_or("").split(';') {
+            if let Some(t) = part.trim().strip_prefix(&format!("{COOKIE}=")) {
+                out.push(t.to_string());
+            }
+        }
+    }
+    out
+}
+
+fn access(state: &AppState, req: &Request) -> Access {
+    match &state.admin_token {
+        None => Access::Admin,
+        Some(token) if presented(req).iter().any(|t| same(t, token)) => Access::Admin,
+        Some(_) => Access::Public,
+    }
+}
+
+/// Reads a share token may make: the share page and GETs of one run with `?token=`.
+fn share_read(req: &Request) -> bool {
+    let path = req.uri().path();
+    if path.starts_with("/share/") {
+        return true;
+    }
+    req.method() == Method::GET
+        && path.starts_with("/api/runs/")
+        && req
+            .uri()
+            .query()
+            .is_some_and(|q| q.split('&').any(|p| p.starts_with("token=")))
+}
+
+pub async fn gate(state: State, mut req: Request, next: Next) -> Response {
+    let access = access(&state, &req);
+    let open = req.uri().path() == "/api/login" || share_read(&req);
+    if access == Access::Public && !open {
+        return ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "this server needs its admin token: send it as a bearer token, or log in",
+        )
+        .into_response();
+    }
+    req.extensions_mut().insert(access);
+    next.run(req).await
+}
+
+#[derive(Deserialize)]
+pub struct Login {
+    token: String,
+}
+
+/// `POST /api/login {"token"}`: sets the admin cookie.
+pub async fn login(state: State, Json(body): Json<Login>) -> Response {
+    let ok = state
+        .admin_token
+        .as_deref()
+        .is_none_or(|t| same(t, &body.token));
+    if !ok {
+        return ApiError::new(StatusCode::UNAUTHORIZED, "wrong admin token").into_response();
+    }
+    let cookie = format!(
+        "{COOKIE}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age=2592000",
+        body.token
+    );
+    (
+        [(header::SET_COOKIE, cookie)],
+        Json(serde_json::json!({"ok": true})),
+    )
+        .into_response()
+}
+
+/// The run a read may see: any run for the admin, else only runs in the share token's scope
+/// (a wrong or revoked token, or a run outside it, is 404 with no hint).
+pub async fn check_read(
+    state: &Arc<AppState>,
+    access: Access,
+    token: Option<&str>,
+    run_id: i64,
+) -> Result<(), ApiError> {
+    if access == Access::Admin {
+        return Ok(());
+    }
+    let Some(token) = token else {
+        return Err(ApiError::not_found());
+    };
+    match state.store.shared_run(token).await? {
+        Some(root) if state.store.descends_from(run_id, root).await? => Ok(()),
+        _ => Err(ApiError::not_found()),
+    }
+}

@@ -1,0 +1,120 @@
+//! The JSON API (`/api/...`) and the share page, over the store, the hub and the runner.
+mod auth;
+mod datasets;
+mod runs;
+mod share;
+mod stream;
+mod system;
+mod uploads;
+
+use crate::hub::Hub;
+use crate::runner::Runner;
+use crate::store::{Store, StoreError};
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// What `dartboard serve` was started with.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Largest upload (both files together), bytes.
+    pub upload_bytes: u64,
+    /// Largest JSON request body, bytes.
+    pub body_bytes: usize,
+    /// Most runs waiting in the queue.
+    pub queued_runs: i64,
+}
+
+pub struct AppState {
+    pub store: Store,
+    pub hub: Arc<Hub>,
+    pub runner: Arc<Runner>,
+    pub data_dir: PathBuf,
+    pub admin_token: Option<String>,
+    pub limits: Limits,
+}
+
+pub type State = axum::extract::State<Arc<AppState>>;
+
+/// An error answer: a status and a JSON body (`{"error": ...}` or `{"errors": [...]}`).
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl std::fmt::Display) -> Self {
+        ApiError {
+            status,
+            body: json!({ "error": message.to_string() }),
+        }
+    }
+
+    pub fn not_found() -> Self {
+        ApiError::new(StatusCode::NOT_FOUND, "not found")
+    }
+
+    pub fn internal(message: impl std::fmt::Display) -> Self {
+        tracing::error!("{message}");
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, message)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(self.body)).into_response()
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+pub fn router(state: Arc<AppState>) -> Router {
+    let upload_limit = usize::try_from(state.limits.upload_bytes).unwrap_or(usize::MAX);
+    let api = Router::new()
+        .route("/api/system", get(system::system))
+        .route("/api/login", post(auth::login))
+        .route(
+            "/api/datasets",
+            get(datasets::list)
+                .post(uploads::upload)
+                .layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route(
+            "/api/datasets/{id}",
+            get(datasets::get).delete(datasets::delete),
+        )
+        .route("/api/datasets/{id}/samples.png", get(datasets::samples))
+        .route("/api/runs", get(runs::list).post(runs::create))
+        .route("/api/runs/{id}", get(runs::get).delete(runs::delete))
+        .route("/api/runs/{id}/cancel", post(runs::cancel))
+        .route("/api/runs/{id}/resume", post(runs::resume))
+        .route("/api/runs/{id}/ws", get(stream::ws))
+        .route("/api/runs/{id}/artifacts", get(runs::artifacts))
+        .route("/api/runs/{id}/artifacts/{name}", get(runs::artifact))
+        .route(
+            "/api/runs/{id}/share",
+            post(share::create).delete(share::revoke),
+        )
+        .route("/share/{token}", get(share::page))
+        .fallback(|| async { ApiError::not_found() });
+    api.layer(axum::middleware::from_fn_with_state(
+        Arc::clone(&state),
+        auth::gate,
+    ))
+    .layer(DefaultBodyLimit::max(state.limits.body_bytes))
+    .layer(tower_http::compression::CompressionLayer::new())
+    .layer(tower_http::trace::TraceLayer::new_for_http())
+    .with_state(state)
+}

@@ -1,0 +1,273 @@
+//! `/api/runs`: create (validated, queued), list, read, cancel, resume, delete, artifacts.
+use super::auth::{check_read, Access};
+use super::{ApiError, ApiResult, State};
+use crate::store::{NewRun, Status};
+use axum::extract::{Path, Query};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use engine::config::{FieldError, SearchConfig};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+/// Files a run offers for download: (name, path inside the run folder).
+const ARTIFACTS: [(&str, &str); 6] = [
+    ("config.json", "config.json"),
+    ("events.jsonl", "events.jsonl"),
+    ("genotype.json", "genotype.json"),
+    ("alphas.json", "alphas.json"),
+    ("result.json", "result.json"),
+    ("weights.safetensors", "checkpoint/weights.safetensors"),
+];
+
+#[derive(Deserialize)]
+pub struct CreateRun {
+    dataset_id: Option<String>,
+    kind: Option<String>,
+    config: Option<Value>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct TokenQuery {
+    pub token: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    status: Option<String>,
+    dataset: Option<String>,
+    kind: Option<String>,
+}
+
+fn unprocessable(errors: Vec<FieldError>) -> ApiError {
+    let list: Vec<Value> = errors
+        .iter()
+        .map(|e| json!({"field": e.field, "message": e.message}))
+        .collect();
+    ApiError {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        body: json!({ "errors": list }),
+    }
+}
+
+fn field(name: &str, message: impl Into<String>) -> FieldError {
+    FieldError {
+        field: name.into(),
+        message: message.into(),
+    }
+}
+
+pub async fn create(
+    state: State,
+    body: Result<Json<CreateRun>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let Json(body) =
+        body.map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.body_text()))?;
+    let mut errors = vec![];
+    let kind = body.kind.unwrap_or_else(|| "search".into());
+    if kind != "search" {
+        errors.push(field(
+            "kind",
+            format!("'{kind}' runs are not available in this version; use 'search'"),
+        ));
+    }
+    let dataset = match &body.dataset_id {
+        None => {
+            errors.push(field("dataset_id", "required"));
+            None
+        }
+        Some(id) => {
+            let d = state.store.dataset(id).await?;
+            if d.is_none() {
+                errors.push(field("dataset_id", format!("no dataset {id}")));
+            }
+            d
+        }
+    };
+    let layer = match body.config.unwrap_or_else(|| json!({})) {
+        Value::Object(m) => m,
+        _ => {
+            errors.push(field("config", "must be an object of config keys"));
+            Map::new()
+        }
+    };
+    let cfg = match SearchConfig::resolve(std::slice::from_ref(&layer)) {
+        Ok(cfg) => Some(cfg),
+        Err(mut e) => {
+            errors.append(&mut e);
+            None
+        }
+    };
+    if let (Some(cfg), Some(d)) = (&cfg, &dataset) {
+        if let Err(m) = engine::device::parse(&cfg.device) {
+            errors.push(field("device", m));
+        }
+        let task = serde_json::from_value::<engine::data::Task>(d.summary["task"].clone());
+        if let Ok(task) = task {
+            if let Err(m) = engine::searcher::Loss::resolve(cfg.loss, task) {
+                errors.push(field("loss", m));
+            }
+        }
+    }
+    let (Some(cfg), Some(d), true) = (cfg, dataset, errors.is_empty()) else {
+        return Err(unprocessable(errors));
+    };
+    if state.store.count_status(Status::Queued).await? >= state.limits.queued_runs {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "{} runs are already queued (dartboard serve --max-queued); wait for some to start",
+                state.limits.queued_runs
+            ),
+        ));
+    }
+    let config = serde_json::to_value(&cfg).map_err(ApiError::internal)?;
+    let new = NewRun {
+        kind: kind.clone(),
+        dataset_id: d.id.clone(),
+        source_run: None,
+        request: json!({"kind": kind, "dataset_id": d.id, "config": config}),
+        config,
+    };
+    let id = state.store.insert_run(&new).await?;
+    state
+        .hub
+        .publish(id, crate::hub::status_event(Status::Queued, None))
+        .await?;
+    state.runner.poke();
+    Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
+}
+
+pub async fn list(state: State, Query(q): Query<ListQuery>) -> ApiResult<Json<Value>> {
+    let runs: Vec<_> = state
+        .store
+        .runs()
+        .await?
+        .into_iter()
+        .filter(|r| q.status.as_deref().is_none_or(|s| r.status.as_str() == s))
+        .filter(|r| q.dataset.as_deref().is_none_or(|d| r.dataset_id == d))
+        .filter(|r| q.kind.as_deref().is_none_or(|k| r.kind == k))
+        .collect();
+    Ok(Json(
+        serde_json::to_value(runs).map_err(ApiError::internal)?,
+    ))
+}
+
+pub async fn get(
+    state: State,
+    Path(id): Path<i64>,
+    Extension(access): Extension<Access>,
+    Query(q): Query<TokenQuery>,
+) -> ApiResult<Json<Value>> {
+    check_read(&state, access, q.token.as_deref(), id).await?;
+    let run = state.store.run(id).await?.ok_or_else(ApiError::not_found)?;
+    let mut v = serde_json::to_value(&run).map_err(ApiError::internal)?;
+    let end = run.finished_at.unwrap_or_else(crate::store::now);
+    v["seconds"] = run.started_at.map(|s| end - s).into();
+    Ok(Json(v))
+}
+
+pub async fn cancel(state: State, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+    let run = state.store.run(id).await?.ok_or_else(ApiError::not_found)?;
+    if !state.runner.cancel(id).await? {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            format!("run {id} is {}, not queued or running", run.status.as_str()),
+        ));
+    }
+    Ok(Json(json!({"id": id, "cancelling": true})))
+}
+
+pub async fn resume(state: State, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+    let run = state.store.run(id).await?.ok_or_else(ApiError::not_found)?;
+    if !state.runner.resume(id).await? {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            format!(
+                "run {id} is {}; only interrupted, failed or cancelled runs resume",
+                run.status.as_str()
+            ),
+        ));
+    }
+    Ok(Json(json!({"id": id, "status": "queued"})))
+}
+
+pub async fn delete(state: State, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+    let run = state.store.run(id).await?.ok_or_else(ApiError::not_found)?;
+    if !state.store.delete_run(id).await? {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            format!("run {id} is {}; cancel it first", run.status.as_str()),
+        ));
+    }
+    state.hub.forget(id);
+    let dir = crate::runner::run_dir(&state.data_dir, id);
+    if let Err(e) = std::fs::remove_dir_all(&dir) {
+        tracing::debug!("{}: {e}", dir.display());
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The run's events as stored (with the server's status events), one JSON object per line.
+async fn events_jsonl(state: &State, id: i64) -> ApiResult<String> {
+    let events = state.store.events_after(id, -1).await?;
+    Ok(events.into_iter().map(|e| e.body + "\n").collect())
+}
+
+pub async fn artifacts(
+    state: State,
+    Path(id): Path<i64>,
+    Extension(access): Extension<Access>,
+    Query(q): Query<TokenQuery>,
+) -> ApiResult<Json<Value>> {
+    check_read(&state, access, q.token.as_deref(), id).await?;
+    state.store.run(id).await?.ok_or_else(ApiError::not_found)?;
+    let dir = crate::runner::run_dir(&state.data_dir, id);
+    let mut list = vec![];
+    for (name, rel) in ARTIFACTS {
+        let bytes = if name == "events.jsonl" {
+            Some(events_jsonl(&state, id).await?.len() as u64)
+        } else {
+            std::fs::metadata(dir.join(rel)).ok().map(|m| m.len())
+        };
+        if let Some(bytes) = bytes {
+            list.push(json!({"name": name, "bytes": bytes, "url": format!("/api/runs/{id}/artifacts/{name}")}));
+        }
+    }
+    Ok(Json(Value::Array(list)))
+}
+
+pub async fn artifact(
+    state: State,
+    Path((id, name)): Path<(i64, String)>,
+    Extension(access): Extension<Access>,
+    Query(q): Query<TokenQuery>,
+) -> ApiResult<Response> {
+    check_read(&state, access, q.token.as_deref(), id).await?;
+    state.store.run(id).await?.ok_or_else(ApiError::not_found)?;
+    let (_, rel) = ARTIFACTS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .ok_or_else(ApiError::not_found)?;
+    let body = if name == "events.jsonl" {
+        events_jsonl(&state, id).await?.into_bytes()
+    } else {
+        tokio::fs::read(crate::runner::run_dir(&state.data_dir, id).join(rel))
+            .await
+            .map_err(|_| ApiError::not_found())?
+    };
+    let kind = match name.rsplit('.').next() {
+        Some("json") => "application/json",
+        Some("jsonl") => "application/x-ndjson",
+        _ => "application/octet-stream",
+    };
+    let disposition = format!("attachment; filename=\"run{id}-{name}\"");
+    Ok((
+        [
+            (header::CONTENT_TYPE, kind.to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        body,
+    )
+        .into_response())
+}

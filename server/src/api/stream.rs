@@ -1,0 +1,120 @@
+//! `GET /api/runs/{id}/ws`: the run's events as JSON text messages. A viewer first gets the
+//! stored history, then live events, by `seq` with no gap and no repeat; one that lags behind
+//! the broadcast is resynchronised from the store. The stream of an ended run closes after its
+//! last event.
+use super::auth::{check_read, Access};
+use super::runs::TokenQuery;
+use super::{ApiError, ApiResult, AppState, State};
+use crate::store::Status;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, Query};
+use axum::response::Response;
+use axum::Extension;
+use std::sync::Arc;
+use tokio::sync::broadcast::error::RecvError;
+
+pub async fn ws(
+    state: State,
+    Path(id): Path<i64>,
+    Extension(access): Extension<Access>,
+    Query(q): Query<TokenQuery>,
+    upgrade: WebSocketUpgrade,
+) -> ApiResult<Response> {
+    check_read(&state, access, q.token.as_deref(), id).await?;
+    state.store.run(id).await?.ok_or_else(ApiError::not_found)?;
+    let state = Arc::clone(&state);
+    Ok(upgrade.on_upgrade(move |socket| follow(socket, state, id)))
+}
+
+/// Whether an event ends the stream: a status no worker writes after.
+fn ends(body: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(body).is_ok_and(|v| {
+        v["type"] == "status"
+            && v["status"]
+                .as_str()
+                .and_then(Status::parse)
+                .is_some_and(Status::is_final)
+    })
+}
+
+/// Sends the stored events after `last`; Ok(true) when the stream should close.
+async fn catch_up(
+    socket: &mut WebSocket,
+    state: &AppState,
+    id: i64,
+    last: &mut i64,
+) -> Result<bool, ()> {
+    let events = state.store.events_after(id, *last).await.map_err(|_| ())?;
+    let mut ended = false;
+    for e in events {
+        socket
+            .send(Message::Text(e.body.clone().into()))
+            .await
+            .map_err(|_| ())?;
+        *last = e.seq;
+        ended = ends(&e.body);
+    }
+    Ok(ended)
+}
+
+async fn follow(mut socket: WebSocket, state: Arc<AppState>, id: i64) {
+    // Subscribe before reading the history, so nothing falls between the two.
+    let mut live = state.hub.subscribe(id);
+    let mut last = -1;
+    match catch_up(&mut socket, &state, id, &mut last).await {
+        Ok(false) => {}
+        Ok(true) | Err(()) => {
+            let _ = socket.send(Message::Close(None)).await;
+            return;
+        }
+    }
+    // A run that ended between its last stored event and its final status event gets that event
+    // within moments; an old run without one just closes.
+    let ended_already = state
+        .store
+        .run(id)
+        .await
+        .ok()
+        .flatten()
+        .is_none_or(|r| r.status.is_final());
+    let grace = tokio::time::sleep(if ended_already {
+        std::time::Duration::from_secs(2)
+    } else {
+        std::time::Duration::MAX / 4
+    });
+    tokio::pin!(grace);
+    loop {
+        tokio::select! {
+            got = live.recv() => {
+                let ended = match got {
+                    Ok(e) if e.seq <= last => false,
+                    Ok(e) if e.seq == last + 1 => {
+                        if socket.send(Message::Text(e.body.clone().into())).await.is_err() {
+                            return;
+                        }
+                        last = e.seq;
+                        ends(&e.body)
+                    }
+                    // A gap or a lag: the store has everything.
+                    Ok(_) | Err(RecvError::Lagged(_)) => match catch_up(&mut socket, &state, id, &mut last).await {
+                        Ok(ended) => ended,
+                        Err(()) => return,
+                    },
+                    Err(RecvError::Closed) => true,
+                };
+                if ended {
+                    let _ = socket.send(Message::Close(None)).await;
+                    return;
+                }
+            }
+            _ = &mut grace => {
+                let _ = socket.send(Message::Close(None)).await;
+                return;
+            }
+            incoming = socket.recv() => match incoming {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! `GET /api/system`: versions, devices, free memory and disk, the queue.
+use super::{ApiResult, State};
+use crate::store::Status;
+use axum::Json;
+use serde_json::{json, Value};
+
+/// MemAvailable from /proc/meminfo, bytes.
+pub fn free_memory() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    Some(line.split_whitespace().nth(1)?.parse::<u64>().ok()? * 1024)
+}
+
+fn free_disk(path: &std::path::Path) -> Option<u64> {
+    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).ok()?;
+    // SAFETY: statvfs fills the struct we pass; the path is a valid C string.
+    let mut s: libc::statvfs = unsafe { std::mem::zeroed() };
+    (unsafe { libc::statvfs(c.as_ptr(), &mut s) } == 0).then(|| s.f_bavail * s.f_frsize)
+}
+
+/// Each CUDA device with its name and memory, from nvidia-smi (libtorch does not report names).
+pub fn cuda_devices() -> Vec<Value> {
+    let count = tch::Cuda::device_count();
+    let smi = std::process::Command::new("nvidia-smi")
+        .args([
+            "--query-gpu=index,name,memory.total,memory.free",
+            "--format=csv,noheader,nounits",
+        ])
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).to_string())
+        .unwrap_or_default();
+    (0..count)
+        .map(|i| {
+            let row: Option<Vec<String>> = smi
+                .lines()
+                .map(|l| {
+                    l.split(',')
+                        .map(|f| f.trim().to_string())
+                        .collect::<Vec<_>>()
+                })
+                .find(|f| f.first().and_then(|x| x.parse::<i64>().ok()) == Some(i));
+            let mib = |k: usize| {
+                row.as_ref()
+                    .and_then(|r| r.get(k)?.parse::<u64>().ok())
+                    .map(|m| m * 1024 * 1024)
+            };
+            json!({
+                "device": format!("cuda:{i}"),
+                "name": row.as_ref().and_then(|r| r.get(1).cloned()),
+                "memory_bytes": mib(2),
+                "free_memory_bytes": mib(3),
+            })
+        })
+        .collect()
+}
+
+pub async fn system(state: State) -> ApiResult<Json<Value>> {
+    let cuda = tokio::task::spawn_blocking(cuda_devices)
+        .await
+        .unwrap_or_default();
+    Ok(Json(json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "pytorch": option_env!("DARTBOARD_TORCH_VERSION"),
+        "cpu": {"threads": std::thread::available_parallelism().map_or(1, |n| n.get())},
+        "cuda": cuda,
+        "free_memory_bytes": free_memory(),
+        "free_disk_bytes": free_disk(&state.data_dir),
+        "queued": state.store.count_status(Status::Queued).await?,
+        "running": state.store.count_status(Status::Running).await?,
+        "workers": state.runner.workers(),
+        "active_workers": state.runner.active(),
+    })))
+}

@@ -1,0 +1,191 @@
+//! `POST /api/datasets`: a multipart upload (`file`, and `y_file` for two-file formats, with the
+//! import options as text fields), streamed to disk under a size limit, imported by the engine,
+//! stored and registered. Nothing is kept when the import fails.
+use super::{ApiError, ApiResult, State};
+use axum::extract::Multipart;
+use axum::http::StatusCode;
+use axum::Json;
+use engine::data::{parse_shape, parse_size, parse_task, store, ImportOptions};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use tokio::io::AsyncWriteExt;
+
+const TEXT_FIELDS: [&str; 8] = [
+    "name", "task", "x", "y", "target", "shape", "resize", "crop",
+];
+
+/// A folder under `uploads/` removed when dropped.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The file name alone, with anything odd replaced.
+fn safe_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let clean: String = base
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    match clean.trim_start_matches('.') {
+        "" => "upload".into(),
+        s => s.to_string(),
+    }
+}
+
+fn too_large(limit: u64) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("the upload is larger than this server's limit of {limit} bytes (dartboard serve --upload-limit)"),
+    )
+}
+
+fn bad(message: impl std::fmt::Display) -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, message)
+}
+
+fn options(text: &HashMap<String, String>, y_file: Option<PathBuf>) -> ApiResult<ImportOptions> {
+    fn opt<T>(
+        text: &HashMap<String, String>,
+        key: &str,
+        f: fn(&str) -> Result<T, String>,
+    ) -> ApiResult<Option<T>> {
+        text.get(key)
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| f(v.trim()).map_err(|m| bad(format!("{key}: {m}"))))
+            .transpose()
+    }
+    let s = |k: &str| {
+        text.get(k)
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| v.trim().to_string())
+    };
+    Ok(ImportOptions {
+        x: s("x"),
+        y: s("y"),
+        y_file,
+        target: s("target"),
+        shape: opt(text, "shape", parse_shape)?,
+        task: opt(text, "task", parse_task)?,
+        crop: opt(text, "crop", parse_size)?,
+        resize: opt(text, "resize", parse_size)?,
+        max_unpacked: None,
+    })
+}
+
+pub async fn upload(state: State, mut form: Multipart) -> ApiResult<(StatusCode, Json<Value>)> {
+    let limit = state.limits.upload_bytes;
+    let mut token = [0u8; 8];
+    getrandom::fill(&mut token).map_err(ApiError::internal)?;
+    let hex: String = token.iter().map(|b| format!("{b:02x}")).collect();
+    let scratch = Scratch(state.data_dir.join("uploads").join(hex));
+    tokio::fs::create_dir_all(&scratch.0)
+        .await
+        .map_err(ApiError::internal)?;
+    let (mut files, mut text) = (HashMap::new(), HashMap::new());
+    let mut total = 0u64;
+    while let Some(mut field) = form.next_field().await.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            too_large(limit)
+        } else {
+            bad(e.body_text())
+        }
+    })? {
+        let key = field.name().unwrap_or("").to_string();
+        if key == "file" || key == "y_file" {
+            let name = safe_name(field.file_name().unwrap_or(&key));
+            // Two files of one name (x.txt and its targets) stay apart.
+            let path = scratch.0.join(&key).join(&name);
+            tokio::fs::create_dir_all(scratch.0.join(&key))
+                .await
+                .map_err(ApiError::internal)?;
+            let mut out = tokio::fs::File::create(&path)
+                .await
+                .map_err(ApiError::internal)?;
+            loop {
+                let chunk = field.chunk().await.map_err(|e| {
+                    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                        too_large(limit)
+                    } else {
+                        bad(e.body_text())
+                    }
+                })?;
+                let Some(chunk) = chunk else { break };
+                total += chunk.len() as u64;
+                if total > limit {
+                    return Err(too_large(limit));
+                }
+                out.write_all(&chunk).await.map_err(ApiError::internal)?;
+            }
+            out.flush().await.map_err(ApiError::internal)?;
+            files.insert(key, (path, name));
+        } else if TEXT_FIELDS.contains(&key.as_str()) {
+            text.insert(key, field.text().await.map_err(|e| bad(e.body_text()))?);
+        } else {
+            return Err(bad(format!(
+                "unknown form field '{key}'; expected file, y_file or one of {TEXT_FIELDS:?}"
+            )));
+        }
+    }
+    let Some((path, file_name)) = files.remove("file") else {
+        return Err(bad("the form has no 'file' field"));
+    };
+    let opts = options(&text, files.remove("y_file").map(|(p, _)| p))?;
+    let name = text
+        .get("name")
+        .filter(|n| !n.trim().is_empty())
+        .cloned()
+        .unwrap_or(file_name);
+    let data_dir = state.data_dir.clone();
+    let prefix = format!("{}/", scratch.0.display());
+    let imported = tokio::task::spawn_blocking(move || import(&path, &opts, &data_dir, name))
+        .await
+        .map_err(ApiError::internal)?;
+    // Errors name the uploaded file as the user called it, not our scratch path.
+    let (id, summary, name) = imported.map_err(|m| {
+        bad(m
+            .replace(&prefix, "")
+            .replace("file/", "")
+            .replace("y_file/", ""))
+    })?;
+    let created = state.store.insert_dataset(&id, &name, &summary).await?;
+    let row = state
+        .store
+        .dataset(&id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let mut body = row.summary.clone();
+    body["id"] = id.into();
+    body["name"] = row.name.into();
+    body["created_at"] = row.created_at.into();
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(body)))
+}
+
+fn import(
+    path: &Path,
+    opts: &ImportOptions,
+    data_dir: &Path,
+    name: String,
+) -> Result<(String, Value, String), String> {
+    let mut dataset = engine::data::load_with(path, opts).map_err(|e| e.to_string())?;
+    dataset.name = name.clone();
+    let (summary, _) = store::import(data_dir, &dataset, opts).map_err(|e| e.to_string())?;
+    let id = store::id_of(&summary);
+    let json = serde_json::to_value(&summary).map_err(|e| e.to_string())?;
+    Ok((id, json, name))
+}

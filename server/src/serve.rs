@@ -1,0 +1,128 @@
+//! `dartboard serve`: the web server with its store, runner and API.
+use crate::api::{self, AppState, Limits};
+use crate::args::Args;
+use crate::hub::Hub;
+use crate::runner::Runner;
+use crate::store::Store;
+use anyhow::{anyhow, bail, Context, Result};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+const GIB: u64 = 1 << 30;
+
+fn bytes(args: &mut Args, key: &str, default: u64) -> Result<u64> {
+    match args.take(key) {
+        None => Ok(default),
+        Some(t) => t
+            .parse()
+            .map_err(|_| anyhow!("--{key}: '{t}' is not a number of bytes")),
+    }
+}
+
+/// Imports and registers the sample dataset (idempotent: the id is the data's hash).
+async fn import_sample(store: &Store, data_dir: &Path, path: &Path) -> Result<()> {
+    let (dir, file) = (data_dir.to_path_buf(), path.to_path_buf());
+    let (id, summary, name) = tokio::task::spawn_blocking(move || -> Result<_> {
+        let opts = engine::data::ImportOptions::default();
+        let mut data = engine::data::load_with(&file, &opts)?;
+        data.name = "sample: sklearn digits".into();
+        let (summary, _) = engine::data::store::import(&dir, &data, &opts)?;
+        Ok((
+            engine::data::store::id_of(&summary),
+            serde_json::to_value(&summary)?,
+            data.name,
+        ))
+    })
+    .await??;
+    store.insert_dataset(&id, &name, &summary).await?;
+    Ok(())
+}
+
+pub fn run(mut args: Args) -> Result<()> {
+    let addr: SocketAddr = args
+        .take("addr")
+        .unwrap_or_else(|| "127.0.0.1:3000".into())
+        .parse()
+        .map_err(|_| anyhow!("--addr: expected IP:PORT, e.g. 127.0.0.1:3000"))?;
+    let data_dir = PathBuf::from(
+        args.take("data-dir")
+            .unwrap_or_else(|| crate::data_cmd::DEFAULT_DATA_DIR.into()),
+    );
+    let workers: usize = args.number("workers", 1)?;
+    let admin_token = args
+        .take("admin-token")
+        .or_else(|| std::env::var("DARTBOARD_ADMIN_TOKEN").ok())
+        .filter(|t| !t.is_empty());
+    let limits = Limits {
+        upload_bytes: bytes(&mut args, "upload-limit", 4 * GIB)?,
+        body_bytes: bytes(&mut args, "body-limit", 1 << 20)? as usize,
+        queued_runs: args.number("max-queued", 100)?,
+    };
+    let sample = args.take("sample").map(PathBuf::from);
+    args.reject_rest()?;
+    if !addr.ip().is_loopback() && admin_token.is_none() {
+        bail!("{addr} is reachable from other machines: set --admin-token TOKEN or DARTBOARD_ADMIN_TOKEN (loopback addresses need none)");
+    }
+    if addr.ip().is_loopback() && admin_token.is_some() {
+        eprintln!("note: bound to loopback, the admin token is still required");
+    }
+    std::fs::create_dir_all(&data_dir).with_context(|| data_dir.display().to_string())?;
+    let data_dir = std::fs::canonicalize(&data_dir)?;
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async move {
+        let store = Store::open(&data_dir).await?;
+        if let Some(path) = &sample {
+            import_sample(&store, &data_dir, path)
+                .await
+                .with_context(|| format!("importing the sample {}", path.display()))?;
+        }
+        let hub = Arc::new(Hub::new(store.clone()));
+        let exe = std::env::current_exe()?;
+        let runner = Runner::new(
+            store.clone(),
+            Arc::clone(&hub),
+            data_dir.clone(),
+            workers,
+            exe,
+        );
+        runner.start().await?;
+        let state = Arc::new(AppState {
+            store,
+            hub,
+            runner,
+            data_dir,
+            admin_token,
+            limits,
+        });
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| addr.to_string())?;
+        // Tests and scripts read the bound address (with --addr 127.0.0.1:0) from this line.
+        println!("dartboard listening on http://{}", listener.local_addr()?);
+        axum::serve(listener, api::router(state))
+            .with_graceful_shutdown(shutdown())
+            .await?;
+        Ok(())
+    })
+}
+
+async fn shutdown() {
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term => {}
+    }
+}

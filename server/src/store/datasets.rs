@@ -1,0 +1,60 @@
+//! Registered datasets.
+use super::{now, DatasetRow, Result, Store};
+use serde_json::Value;
+use sqlx::Row;
+
+const SELECT: &str = "SELECT d.id, d.name, d.summary, d.created_at,
+    (SELECT COUNT(*) FROM runs r WHERE r.dataset_id = d.id) AS runs FROM datasets d";
+
+fn row(r: &sqlx::sqlite::SqliteRow) -> Result<DatasetRow> {
+    Ok(DatasetRow {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        summary: serde_json::from_str(r.try_get::<&str, _>("summary")?)?,
+        created_at: r.try_get("created_at")?,
+        runs: r.try_get("runs")?,
+    })
+}
+
+impl Store {
+    /// Registers a stored dataset; false when it was registered already.
+    pub async fn insert_dataset(&self, id: &str, name: &str, summary: &Value) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT OR IGNORE INTO datasets (id, name, summary, created_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(id)
+        .bind(name)
+        .bind(summary.to_string())
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn datasets(&self) -> Result<Vec<DatasetRow>> {
+        let rows = sqlx::query(&format!("{SELECT} ORDER BY d.created_at DESC"))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(row).collect()
+    }
+
+    pub async fn dataset(&self, id: &str) -> Result<Option<DatasetRow>> {
+        let r = sqlx::query(&format!("{SELECT} WHERE d.id = ?"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        r.as_ref().map(row).transpose()
+    }
+
+    /// Deletes the dataset's row; false when runs still use it (nothing is deleted then).
+    pub async fn delete_dataset(&self, id: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "DELETE FROM datasets WHERE id = ? AND NOT EXISTS (SELECT 1 FROM runs WHERE dataset_id = ?)",
+        )
+        .bind(id)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}

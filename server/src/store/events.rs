@@ -1,0 +1,42 @@
+//! Run events with their sequence numbers.
+use super::{EventRow, Result, Store};
+use sqlx::Row;
+
+impl Store {
+    pub async fn insert_event(&self, run_id: i64, seq: i64, body: &str) -> Result<()> {
+        sqlx::query("INSERT INTO events (run_id, seq, body) VALUES (?, ?, ?)")
+            .bind(run_id)
+            .bind(seq)
+            .bind(body)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The run's highest stored `seq`, or -1.
+    pub async fn last_seq(&self, run_id: i64) -> Result<i64> {
+        let r = sqlx::query("SELECT COALESCE(MAX(seq), -1) AS s FROM events WHERE run_id = ?")
+            .bind(run_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(r.try_get("s")?)
+    }
+
+    /// The run's events with `seq` above `after`, in order.
+    pub async fn events_after(&self, run_id: i64, after: i64) -> Result<Vec<EventRow>> {
+        let rows =
+            sqlx::query("SELECT seq, body FROM events WHERE run_id = ? AND seq > ? ORDER BY seq")
+                .bind(run_id)
+                .bind(after)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(EventRow {
+                    seq: r.try_get("seq")?,
+                    body: r.try_get("body")?,
+                })
+            })
+            .collect()
+    }
+}

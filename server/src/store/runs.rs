@@ -1,0 +1,195 @@
+//! Runs: created queued, picked by the runner, finished with a status, a message and a result.
+use super::{now, Result, RunRow, Status, Store, StoreError};
+use serde_json::Value;
+use sqlx::Row;
+
+/// What `POST /api/runs` asks for, resolved.
+#[derive(Debug, Clone)]
+pub struct NewRun {
+    pub kind: String,
+    pub dataset_id: String,
+    pub source_run: Option<i64>,
+    /// The resolved engine config.
+    pub config: Value,
+    /// The request as given (the worker's job description).
+    pub request: Value,
+}
+
+const SELECT: &str = "SELECT id, kind, dataset_id, source_run, status, config, message, result,
+    epoch, epochs, best_metric, created_at, started_at, finished_at FROM runs";
+
+fn row(r: &sqlx::sqlite::SqliteRow) -> Result<RunRow> {
+    let status: String = r.try_get("status")?;
+    let result: Option<String> = r.try_get("result")?;
+    Ok(RunRow {
+        id: r.try_get("id")?,
+        kind: r.try_get("kind")?,
+        dataset_id: r.try_get("dataset_id")?,
+        source_run: r.try_get("source_run")?,
+        status: Status::parse(&status).ok_or_else(|| {
+            StoreError::Db(sqlx::Error::Decode(
+                format!("unknown status {status}").into(),
+            ))
+        })?,
+        config: serde_json::from_str(r.try_get::<&str, _>("config")?)?,
+        message: r.try_get("message")?,
+        result: result.map(|t| serde_json::from_str(&t)).transpose()?,
+        epoch: r.try_get("epoch")?,
+        epochs: r.try_get("epochs")?,
+        best_metric: r.try_get("best_metric")?,
+        created_at: r.try_get("created_at")?,
+        started_at: r.try_get("started_at")?,
+        finished_at: r.try_get("finished_at")?,
+    })
+}
+
+impl Store {
+    pub async fn insert_run(&self, new: &NewRun) -> Result<i64> {
+        let epochs = new
+            .config
+            .get("epochs")
+            .and_then(Value::as_i64)
+            .unwrap_or(0);
+        let done = sqlx::query(
+            "INSERT INTO runs (kind, dataset_id, source_run, status, config, request, epochs, created_at)
+             VALUES (?, ?, ?, 'queued', ?, ?, ?, ?)",
+        )
+        .bind(&new.kind)
+        .bind(&new.dataset_id)
+        .bind(new.source_run)
+        .bind(new.config.to_string())
+        .bind(new.request.to_string())
+        .bind(epochs)
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.last_insert_rowid())
+    }
+
+    pub async fn run(&self, id: i64) -> Result<Option<RunRow>> {
+        let r = sqlx::query(&format!("{SELECT} WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        r.as_ref().map(row).transpose()
+    }
+
+    /// Every run, newest first.
+    pub async fn runs(&self) -> Result<Vec<RunRow>> {
+        let rows = sqlx::query(&format!("{SELECT} ORDER BY id DESC"))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(row).collect()
+    }
+
+    /// The job description the worker reads.
+    pub async fn run_request(&self, id: i64) -> Result<Option<Value>> {
+        let r = sqlx::query("SELECT request FROM runs WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        match r {
+            Some(r) => Ok(Some(serde_json::from_str(
+                r.try_get::<&str, _>("request")?,
+            )?)),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn count_status(&self, status: Status) -> Result<i64> {
+        let r = sqlx::query("SELECT COUNT(*) AS n FROM runs WHERE status = ?")
+            .bind(status.as_str())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(r.try_get("n")?)
+    }
+
+    /// The oldest queued run, marked running.
+    pub async fn take_queued(&self) -> Result<Option<i64>> {
+        let r = sqlx::query(
+            "UPDATE runs SET status = 'running', started_at = ?, message = NULL, finished_at = NULL
+             WHERE id = (SELECT id FROM runs WHERE status = 'queued' ORDER BY id LIMIT 1)
+             RETURNING id",
+        )
+        .bind(now())
+        .fetch_optional(&self.pool)
+        .await?;
+        r.map(|r| r.try_get("id")).transpose().map_err(Into::into)
+    }
+
+    /// Moves a run from one of `from` to `to`; false when it was in none of them.
+    pub async fn transition(
+        &self,
+        id: i64,
+        from: &[Status],
+        to: Status,
+        message: Option<&str>,
+    ) -> Result<bool> {
+        let list = from
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect::<Vec<_>>()
+            .join(",");
+        let finished = if to.is_final() { Some(now()) } else { None };
+        let done = sqlx::query(&format!(
+            "UPDATE runs SET status = ?, message = ?, finished_at = ? WHERE id = ? AND status IN ({list})"
+        ))
+        .bind(to.as_str())
+        .bind(message)
+        .bind(finished)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Runs that were running (at start-up: their workers died with the old server).
+    pub async fn running_ids(&self) -> Result<Vec<i64>> {
+        let rows = sqlx::query("SELECT id FROM runs WHERE status = 'running' ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| r.try_get("id").map_err(Into::into))
+            .collect()
+    }
+
+    pub async fn set_progress(
+        &self,
+        id: i64,
+        epoch: i64,
+        epochs: i64,
+        best: Option<f64>,
+    ) -> Result<()> {
+        sqlx::query("UPDATE runs SET epoch = ?, epochs = ?, best_metric = COALESCE(?, best_metric) WHERE id = ?")
+            .bind(epoch)
+            .bind(epochs)
+            .bind(best)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_result(&self, id: i64, result: &Value) -> Result<()> {
+        let best = result.get("best_val_metric").and_then(Value::as_f64);
+        sqlx::query(
+            "UPDATE runs SET result = ?, best_metric = COALESCE(?, best_metric) WHERE id = ?",
+        )
+        .bind(result.to_string())
+        .bind(best)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Deletes a run that is not queued or running, with its events and share; false otherwise.
+    pub async fn delete_run(&self, id: i64) -> Result<bool> {
+        let done =
+            sqlx::query("DELETE FROM runs WHERE id = ? AND status NOT IN ('queued', 'running')")
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}

@@ -1,0 +1,99 @@
+//! `dartboard worker --run ID --data-dir DIR`: runs one job in its own process, as the server's
+//! runner (and later a cluster scheduler) starts it. It reads `runs/ID/job.json`, writes the run's
+//! files into `runs/ID/`, resumes from the checkpoint there when one exists, and prints each event
+//! as one JSON line on stdout (logs go to stderr).
+use crate::args::Args;
+use anyhow::{anyhow, bail, Context, Result};
+use engine::config::SearchConfig;
+use engine::events::{Event, RunStatus};
+use engine::search::{self, EventLog, SearchError};
+use serde_json::Value;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+/// Test hook: `DARTBOARD_WORKER_FAULT=ID:panic` makes the worker of run ID panic mid-search, as a
+/// bug in the engine would.
+const FAULT_VAR: &str = "DARTBOARD_WORKER_FAULT";
+
+fn read_json(path: &Path) -> Result<Value> {
+    let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
+    serde_json::from_str(&text).with_context(|| format!("{}: not valid JSON", path.display()))
+}
+
+/// The search config of the run: its own `config.json` when resuming, else the job's config
+/// (resolved and checked by the server when the run was created).
+fn config(out: &Path, job: &Value) -> Result<SearchConfig> {
+    if engine::checkpoint::find(out).is_some() {
+        let path = out.join("config.json");
+        return serde_json::from_value(read_json(&path)?)
+            .with_context(|| format!("{}: not a Dartboard config", path.display()));
+    }
+    let Some(Value::Object(map)) = job.get("config") else {
+        bail!("job.json has no config object");
+    };
+    SearchConfig::resolve(std::slice::from_ref(map)).map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        anyhow!("invalid config: {}", lines.join("; "))
+    })
+}
+
+fn panic_text(panic: Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "the search panicked".into())
+}
+
+pub fn run(mut args: Args) -> Result<()> {
+    let id: i64 = args
+        .require("run")?
+        .parse()
+        .map_err(|_| anyhow!("--run: expected a run id"))?;
+    let data_dir = PathBuf::from(args.require("data-dir")?);
+    args.reject_rest()?;
+    let out = crate::runner::run_dir(&data_dir, id);
+    let job = read_json(&out.join("job.json"))?;
+    let kind = job["kind"].as_str().unwrap_or("search");
+    if kind != "search" {
+        bail!("run kind '{kind}' is not supported by this worker");
+    }
+    let fault = std::env::var(FAULT_VAR).ok() == Some(format!("{id}:panic"));
+    let stdout = std::sync::Mutex::new(std::io::stdout());
+    let mut listener = |seq: u64, e: &Event| {
+        if fault && matches!(e, Event::Epoch { .. }) {
+            panic!("injected fault ({FAULT_VAR}): the worker panics after its first epoch");
+        }
+        if let Ok(mut out) = stdout.lock() {
+            let _ = writeln!(out, "{}", e.to_json_with_seq(seq));
+            let _ = out.flush();
+        }
+    };
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> Result<_> {
+        let cfg = config(&out, &job)?;
+        let dataset_id = job["dataset_id"]
+            .as_str()
+            .ok_or_else(|| anyhow!("job.json has no dataset_id"))?;
+        let (data, _) = engine::data::store::load(&data_dir, dataset_id)?;
+        let cancel = AtomicBool::new(false);
+        Ok(search::run(&data, &cfg, &out, &cancel, &mut listener))
+    }));
+    let failure = match outcome {
+        Ok(Ok(Ok(_))) => return Ok(()),
+        Ok(Ok(Err(SearchError::Cancelled))) => "cancelled".to_string(),
+        Ok(Ok(Err(e))) => e.to_string(),
+        Ok(Err(e)) => format!("{e:#}"),
+        Err(panic) => format!("the worker panicked: {}", panic_text(panic)),
+    };
+    let mut print = |seq: u64, e: &Event| {
+        println!("{}", e.to_json_with_seq(seq));
+    };
+    if let Ok(mut log) = EventLog::open(&out, &mut print) {
+        let _ = log.emit(Event::Status {
+            status: RunStatus::Failed,
+            message: Some(failure.clone()),
+        });
+    }
+    Err(anyhow!("run {id} failed: {failure}"))
+}
