@@ -1,0 +1,180 @@
+//! A real `dartboard serve` on port 0 with its own data directory, and HTTP and websocket
+//! clients for it.
+#![allow(dead_code)]
+use futures_util::StreamExt;
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::Message;
+
+pub struct Server {
+    pub child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    pub dir: PathBuf,
+    pub http: reqwest::Client,
+}
+
+impl Server {
+    /// Starts the server on `dir` (kept between restarts) with extra flags and environment.
+    pub fn start_in(dir: &Path, addr: &str, flags: &[&str], env: &[(&str, &str)]) -> Server {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_dartboard"));
+        cmd.args(["serve", "--addr", addr, "--data-dir"])
+            .arg(dir)
+            .args(flags)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("start dartboard serve");
+        let mut line = String::new();
+        let stdout = child.stdout.take().expect("stdout");
+        BufReader::new(stdout).read_line(&mut line).expect("read the address line");
+        let url = line
+            .trim()
+            .strip_prefix("dartboard listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"));
+        let port = url.rsplit(':').next().expect("port");
+        Server {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            dir: dir.to_path_buf(),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub fn start(name: &str) -> Server {
+        let dir = scratch(name);
+        Server::start_in(&dir, "127.0.0.1:0", &[], &[])
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn ws_url(&self, path: &str) -> String {
+        format!("{}{path}", self.base.replacen("http", "ws", 1))
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let r = self.http.get(self.url(path)).send().await.expect("GET");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        let r = self.http.post(self.url(path)).json(body).send().await.expect("POST");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Uploads files (form field, path) with text fields; returns the status and the JSON.
+    pub async fn upload(&self, files: &[(&str, &Path)], fields: &[(&str, &str)]) -> (u16, Value) {
+        let mut form = reqwest::multipart::Form::new();
+        for (field, path) in files {
+            let bytes = std::fs::read(path).expect("read upload");
+            let name = path.file_name().expect("name").to_string_lossy().to_string();
+            form = form.part(field.to_string(), reqwest::multipart::Part::bytes(bytes).file_name(name));
+        }
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        let r = self.http.post(self.url("/api/datasets")).multipart(form).send().await.expect("upload");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Uploads the sample digits and returns the dataset id.
+    pub async fn digits(&self) -> String {
+        let (status, body) = self.upload(&[("file", &sample())], &[]).await;
+        assert!(status == 201 || status == 200, "{status} {body}");
+        body["id"].as_str().expect("id").to_string()
+    }
+
+    /// Creates a run; panics unless 201.
+    pub async fn create_run(&self, dataset: &str, config: Value) -> i64 {
+        let (status, body) = self
+            .post("/api/runs", &serde_json::json!({"dataset_id": dataset, "kind": "search", "config": config}))
+            .await;
+        assert_eq!(status, 201, "{body}");
+        body["id"].as_i64().expect("id")
+    }
+
+    /// Polls until the run's status is one of `want`.
+    pub async fn wait_status(&self, id: i64, want: &[&str], within: Duration) -> Value {
+        let start = Instant::now();
+        loop {
+            let (_, run) = self.get(&format!("/api/runs/{id}")).await;
+            if want.iter().any(|w| run["status"] == *w) {
+                return run;
+            }
+            assert!(start.elapsed() < within, "run {id} still {} after {within:?}: {run}", run["status"]);
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Every event of the run's websocket until the server closes it.
+    pub async fn follow(&self, path: &str) -> Vec<Value> {
+        let (mut ws, _) = tokio_tungstenite::connect_async(self.ws_url(path)).await.expect("websocket");
+        let mut events = vec![];
+        while let Some(msg) = tokio::time::timeout(Duration::from_secs(240), ws.next()).await.expect("event within 240 s") {
+            match msg.expect("message") {
+                Message::Text(t) => events.push(serde_json::from_str(&t).expect("JSON event")),
+                Message::Close(_) => break,
+                _ => {}
+            }
+        }
+        events
+    }
+
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+pub fn datasets() -> PathBuf {
+    let dir = std::env::var_os("DARTBOARD_DATASETS")
+        .map(PathBuf::from)
+        .expect("DARTBOARD_DATASETS is not set: run the tests with `make test`");
+    assert!(dir.is_dir(), "DARTBOARD_DATASETS={} is not a folder", dir.display());
+    dir
+}
+
+pub fn sample() -> PathBuf {
+    datasets().join("sklearn-digits/digits.csv.gz")
+}
+
+/// Sequence numbers run 0, 1, 2, ... with no gap or repeat.
+pub fn assert_contiguous(events: &[Value]) {
+    let seqs: Vec<i64> = events.iter().map(|e| e["seq"].as_i64().expect("seq")).collect();
+    let want: Vec<i64> = (0..seqs.len() as i64).collect();
+    assert_eq!(seqs, want, "events must arrive once each, in order");
+}
+
+/// The pid of the worker process of run `id` (from /proc).
+pub fn worker_pid(id: i64, dir: &Path) -> Option<i32> {
+    let needle = format!("worker\0--run\0{id}\0--data-dir\0{}", dir.display());
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
+        let pid: i32 = e.file_name().to_str()?.parse().ok()?;
+        let cmd = std::fs::read(e.path().join("cmdline")).ok()?;
+        String::from_utf8_lossy(&cmd).contains(&needle).then_some(pid)
+    })
+}
