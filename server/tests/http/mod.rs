@@ -33,7 +33,9 @@ impl Server {
         let mut child = cmd.spawn().expect("start dartboard serve");
         let mut line = String::new();
         let stdout = child.stdout.take().expect("stdout");
-        BufReader::new(stdout).read_line(&mut line).expect("read the address line");
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read the address line");
         let url = line
             .trim()
             .strip_prefix("dartboard listening on ")
@@ -67,7 +69,13 @@ impl Server {
     }
 
     pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
-        let r = self.http.post(self.url(path)).json(body).send().await.expect("POST");
+        let r = self
+            .http
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("POST");
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(Value::Null))
     }
@@ -77,13 +85,26 @@ impl Server {
         let mut form = reqwest::multipart::Form::new();
         for (field, path) in files {
             let bytes = std::fs::read(path).expect("read upload");
-            let name = path.file_name().expect("name").to_string_lossy().to_string();
-            form = form.part(field.to_string(), reqwest::multipart::Part::bytes(bytes).file_name(name));
+            let name = path
+                .file_name()
+                .expect("name")
+                .to_string_lossy()
+                .to_string();
+            form = form.part(
+                field.to_string(),
+                reqwest::multipart::Part::bytes(bytes).file_name(name),
+            );
         }
         for (k, v) in fields {
             form = form.text(k.to_string(), v.to_string());
         }
-        let r = self.http.post(self.url("/api/datasets")).multipart(form).send().await.expect("upload");
+        let r = self
+            .http
+            .post(self.url("/api/datasets"))
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload");
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(Value::Null))
     }
@@ -98,7 +119,10 @@ impl Server {
     /// Creates a run; panics unless 201.
     pub async fn create_run(&self, dataset: &str, config: Value) -> i64 {
         let (status, body) = self
-            .post("/api/runs", &serde_json::json!({"dataset_id": dataset, "kind": "search", "config": config}))
+            .post(
+                "/api/runs",
+                &serde_json::json!({"dataset_id": dataset, "kind": "search", "config": config}),
+            )
             .await;
         assert_eq!(status, 201, "{body}");
         body["id"].as_i64().expect("id")
@@ -112,16 +136,25 @@ impl Server {
             if want.iter().any(|w| run["status"] == *w) {
                 return run;
             }
-            assert!(start.elapsed() < within, "run {id} still {} after {within:?}: {run}", run["status"]);
+            assert!(
+                start.elapsed() < within,
+                "run {id} still {} after {within:?}: {run}",
+                run["status"]
+            );
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
 
     /// Every event of the run's websocket until the server closes it.
     pub async fn follow(&self, path: &str) -> Vec<Value> {
-        let (mut ws, _) = tokio_tungstenite::connect_async(self.ws_url(path)).await.expect("websocket");
+        let (mut ws, _) = tokio_tungstenite::connect_async(self.ws_url(path))
+            .await
+            .expect("websocket");
         let mut events = vec![];
-        while let Some(msg) = tokio::time::timeout(Duration::from_secs(240), ws.next()).await.expect("event within 240 s") {
+        while let Some(msg) = tokio::time::timeout(Duration::from_secs(240), ws.next())
+            .await
+            .expect("event within 240 s")
+        {
             match msg.expect("message") {
                 Message::Text(t) => events.push(serde_json::from_str(&t).expect("JSON event")),
                 Message::Close(_) => break,
@@ -154,7 +187,11 @@ pub fn datasets() -> PathBuf {
     let dir = std::env::var_os("DARTBOARD_DATASETS")
         .map(PathBuf::from)
         .expect("DARTBOARD_DATASETS is not set: run the tests with `make test`");
-    assert!(dir.is_dir(), "DARTBOARD_DATASETS={} is not a folder", dir.display());
+    assert!(
+        dir.is_dir(),
+        "DARTBOARD_DATASETS={} is not a folder",
+        dir.display()
+    );
     dir
 }
 
@@ -164,7 +201,10 @@ pub fn sample() -> PathBuf {
 
 /// Sequence numbers run 0, 1, 2, ... with no gap or repeat.
 pub fn assert_contiguous(events: &[Value]) {
-    let seqs: Vec<i64> = events.iter().map(|e| e["seq"].as_i64().expect("seq")).collect();
+    let seqs: Vec<i64> = events
+        .iter()
+        .map(|e| e["seq"].as_i64().expect("seq"))
+        .collect();
     let want: Vec<i64> = (0..seqs.len() as i64).collect();
     assert_eq!(seqs, want, "events must arrive once each, in order");
 }
@@ -175,6 +215,8 @@ pub fn worker_pid(id: i64, dir: &Path) -> Option<i32> {
     std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
         let pid: i32 = e.file_name().to_str()?.parse().ok()?;
         let cmd = std::fs::read(e.path().join("cmdline")).ok()?;
-        String::from_utf8_lossy(&cmd).contains(&needle).then_some(pid)
+        String::from_utf8_lossy(&cmd)
+            .contains(&needle)
+            .then_some(pid)
     })
 }
