@@ -16,7 +16,7 @@ BIN := target/release/dartboard
 # The shared datasets tests and benchmarks read (CI has shared/ beside its clone).
 export DARTBOARD_DATASETS ?= $(abspath ../shared/datasets)
 
-.PHONY: all build run test bench check-defaults fmt clean
+.PHONY: all build run demo test bench bench-server check-defaults fmt clean
 
 all: build
 
@@ -29,8 +29,15 @@ venv: $(VENV_MARK)
 build: venv
 	$(TIMED) build $(WITH_TORCH) cargo build --release -p server
 
-# A short demo search on the built-in sample (the sklearn digits), printing the genotype.
+# The web server on http://127.0.0.1:3000 with an embedded SQLite store in dartboard-data/ and the
+# built-in sample (the sklearn digits) imported, so a search can start at once.
+ADDR ?= 127.0.0.1:3000
+DATA_DIR ?= dartboard-data
 run: build
+	$(BIN) serve --addr $(ADDR) --data-dir $(DATA_DIR) --sample data/sample/digits.csv.gz
+
+# A short demo search on the built-in sample from the command line, printing the genotype.
+demo: build
 	@out=runs/demo-$$(date +%Y%m%d-%H%M%S); \
 	echo "demo search on data/sample/digits.csv.gz into $$out"; \
 	$(BIN) search --data data/sample/digits.csv.gz --preset quick --out $$out >/dev/null; \
@@ -46,6 +53,10 @@ test: venv
 # The speed benchmark of the issue (the peer's configuration); prints JSON.
 bench: build
 	$(BIN) bench --batch 32 --size 28 --channels 1 --init-channels 8 --layers 5 --steps 5 --device cpu
+
+# 200 websocket viewers on one running search: epoch time with and without them (3 rounds).
+bench-server: build
+	$(WITH_TORCH) cargo run --release -p server --example ws_load
 
 # The default preset on every shared dataset, 2 epochs of 20 steps (tens of minutes on a CPU).
 check-defaults: build

@@ -19,6 +19,7 @@ pub mod checkpoint;
 pub mod config;
 pub mod data;
 pub mod device;
+pub mod estimate;
 pub mod events;
 pub mod metrics;
 pub mod optim;

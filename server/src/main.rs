@@ -3,6 +3,7 @@ mod api;
 mod args;
 mod bench;
 mod data_cmd;
+mod estimate_cmd;
 mod hub;
 mod params;
 mod progress;
@@ -19,10 +20,11 @@ use engine::genotype::Genotype;
 const USAGE: &str = "dartboard: neural architecture search (DARTS) for scientists
 
 usage:
-  dartboard serve [--addr 127.0.0.1:3000] [--data-dir ./dartboard-data] [--workers 1]
+  dartboard serve [--addr 127.0.0.1:3000] [--data-dir ./dartboard-data] [--workers 1] [--worker-threads N]
                   [--admin-token TOKEN] [--upload-limit BYTES] [--body-limit BYTES]
                   [--max-queued 100] [--sample PATH]
   dartboard worker --run ID --data-dir DIR
+  dartboard estimate --data-dir DIR --dataset ID --config JSON
   dartboard search --data PATH|ID [--data-dir DIR] [import options] [--preset tiny|quick|default|darts-paper] [--config FILE.json]
                    [--<config-key> VALUE ...] --out DIR
   dartboard search --resume DIR
@@ -53,6 +55,12 @@ pub fn genotype_arg(text: &str) -> Result<Genotype> {
 }
 
 fn main() {
+    if let Some(n) = std::env::var(worker::THREADS_VAR)
+        .ok()
+        .and_then(|t| t.parse::<i32>().ok())
+    {
+        tch::set_num_threads(n.max(1));
+    }
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let (command, rest) = match argv.split_first() {
         Some((c, r)) => (c.as_str(), r),
@@ -62,6 +70,7 @@ fn main() {
         "search" => Args::parse(rest, &[]).and_then(search_cmd::run),
         "serve" => Args::parse(rest, &[]).and_then(serve::run),
         "worker" => Args::parse(rest, &[]).and_then(worker::run),
+        "estimate" => Args::parse(rest, &[]).and_then(estimate_cmd::run),
         "data" => match rest.split_first() {
             Some((sub, tail)) => {
                 // The path may come first, as `dartboard data inspect PATH --json`.

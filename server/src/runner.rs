@@ -28,6 +28,8 @@ pub struct Runner {
     hub: Arc<Hub>,
     data_dir: PathBuf,
     workers: usize,
+    /// CPU threads each worker's libtorch uses (so workers do not oversubscribe the cores).
+    threads: usize,
     exe: PathBuf,
     wake: Notify,
     children: Mutex<HashMap<i64, Child>>,
@@ -43,7 +45,7 @@ impl Runner {
         store: Store,
         hub: Arc<Hub>,
         data_dir: PathBuf,
-        workers: usize,
+        (workers, threads): (usize, usize),
         exe: PathBuf,
     ) -> Arc<Runner> {
         Arc::new(Runner {
@@ -51,6 +53,7 @@ impl Runner {
             hub,
             data_dir,
             workers: workers.max(1),
+            threads: threads.max(1),
             exe,
             wake: Notify::new(),
             children: Mutex::new(HashMap::new()),
@@ -133,6 +136,7 @@ impl Runner {
             .arg(id.to_string())
             .arg("--data-dir")
             .arg(&self.data_dir)
+            .env(crate::worker::THREADS_VAR, self.threads.to_string())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());

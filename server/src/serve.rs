@@ -50,6 +50,8 @@ pub fn run(mut args: Args) -> Result<()> {
             .unwrap_or_else(|| crate::data_cmd::DEFAULT_DATA_DIR.into()),
     );
     let workers: usize = args.number("workers", 1)?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads: usize = args.number("worker-threads", (cores / workers.max(1)).max(1))?;
     let admin_token = args
         .take("admin-token")
         .or_else(|| std::env::var("DARTBOARD_ADMIN_TOKEN").ok())
@@ -90,7 +92,7 @@ pub fn run(mut args: Args) -> Result<()> {
             store.clone(),
             Arc::clone(&hub),
             data_dir.clone(),
-            workers,
+            (workers, threads),
             exe,
         );
         runner.start().await?;

@@ -15,6 +15,9 @@ use std::sync::atomic::AtomicBool;
 /// Test hook: `DARTBOARD_WORKER_FAULT=ID:panic` makes the worker of run ID panic mid-search, as a
 /// bug in the engine would.
 const FAULT_VAR: &str = "DARTBOARD_WORKER_FAULT";
+/// The CPU threads libtorch may use in any `dartboard` command; the runner sets it for its
+/// workers (cores / workers) so they do not oversubscribe the cores.
+pub const THREADS_VAR: &str = "DARTBOARD_THREADS";
 
 fn read_json(path: &Path) -> Result<Value> {
     let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
@@ -53,6 +56,12 @@ pub fn run(mut args: Args) -> Result<()> {
         .map_err(|_| anyhow!("--run: expected a run id"))?;
     let data_dir = PathBuf::from(args.require("data-dir")?);
     args.reject_rest()?;
+    if let Some(n) = std::env::var(THREADS_VAR)
+        .ok()
+        .and_then(|t| t.parse::<i32>().ok())
+    {
+        tch::set_num_threads(n.max(1));
+    }
     let out = crate::runner::run_dir(&data_dir, id);
     let job = read_json(&out.join("job.json"))?;
     let kind = job["kind"].as_str().unwrap_or("search");

@@ -65,6 +65,37 @@ async fn upload_search_follow_and_download() {
         run_json["result"]["best_val_metric"].as_f64().is_some(),
         "{run_json}"
     );
+    // The estimate builds the same supernet: its parameter count is the run's.
+    let (status, est) = s
+        .post(
+            "/api/estimate",
+            &json!({"dataset_id": id, "config": {"preset": "tiny", "epochs": 2}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{est}");
+    assert_eq!(est["weights"], run_json["result"]["weights"], "{est}");
+    assert_eq!(
+        (est["alphas"].as_i64(), est["fits"].as_bool()),
+        (Some(224), Some(true)),
+        "{est}"
+    );
+    assert!(
+        est["seconds_per_epoch"].as_f64().is_some_and(|t| t > 0.0)
+            && est["memory_bytes"].as_u64().is_some_and(|m| m > 0)
+    );
+    let (_, huge) = s
+        .post(
+            "/api/estimate",
+            &json!({"dataset_id": id, "config": {"preset": "tiny", "batch_size": 100_000_000}}),
+        )
+        .await;
+    assert_eq!(huge["fits"], false, "{huge}");
+    assert!(
+        huge["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("batch_size")),
+        "{huge}"
+    );
     let (_, arts) = s.get(&format!("/api/runs/{run}/artifacts")).await;
     let names: Vec<&str> = arts
         .as_array()

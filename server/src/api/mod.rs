@@ -1,6 +1,7 @@
 //! The JSON API (`/api/...`) and the share page, over the store, the hub and the runner.
 mod auth;
 mod datasets;
+mod estimate;
 mod runs;
 mod share;
 mod stream;
@@ -97,6 +98,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/api/datasets/{id}/samples.png", get(datasets::samples))
         .route("/api/runs", get(runs::list).post(runs::create))
+        .route("/api/estimate", post(estimate::estimate))
         .route("/api/runs/{id}", get(runs::get).delete(runs::delete))
         .route("/api/runs/{id}/cancel", post(runs::cancel))
         .route("/api/runs/{id}/resume", post(runs::resume))

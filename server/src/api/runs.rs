@@ -1,7 +1,7 @@
 //! `/api/runs`: create (validated, queued), list, read, cancel, resume, delete, artifacts.
 use super::auth::{check_read, Access};
 use super::{ApiError, ApiResult, State};
-use crate::store::{NewRun, Status};
+use crate::store::{DatasetRow, NewRun, Status};
 use axum::extract::{Path, Query};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -57,21 +57,21 @@ fn field(name: &str, message: impl Into<String>) -> FieldError {
     }
 }
 
-pub async fn create(
-    state: State,
-    body: Result<Json<CreateRun>, axum::extract::rejection::JsonRejection>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
-    let Json(body) =
-        body.map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.body_text()))?;
+/// The request checked: every bad field is reported at once (422).
+pub async fn validate(
+    state: &State,
+    dataset_id: Option<&str>,
+    kind: &str,
+    config: Option<Value>,
+) -> ApiResult<(SearchConfig, DatasetRow)> {
     let mut errors = vec![];
-    let kind = body.kind.unwrap_or_else(|| "search".into());
     if kind != "search" {
         errors.push(field(
             "kind",
             format!("'{kind}' runs are not available in this version; use 'search'"),
         ));
     }
-    let dataset = match &body.dataset_id {
+    let dataset = match dataset_id {
         None => {
             errors.push(field("dataset_id", "required"));
             None
@@ -84,7 +84,7 @@ pub async fn create(
             d
         }
     };
-    let layer = match body.config.unwrap_or_else(|| json!({})) {
+    let layer = match config.unwrap_or_else(|| json!({})) {
         Value::Object(m) => m,
         _ => {
             errors.push(field("config", "must be an object of config keys"));
@@ -109,9 +109,20 @@ pub async fn create(
             }
         }
     }
-    let (Some(cfg), Some(d), true) = (cfg, dataset, errors.is_empty()) else {
-        return Err(unprocessable(errors));
-    };
+    match (cfg, dataset, errors.is_empty()) {
+        (Some(cfg), Some(d), true) => Ok((cfg, d)),
+        _ => Err(unprocessable(errors)),
+    }
+}
+
+pub async fn create(
+    state: State,
+    body: Result<Json<CreateRun>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let Json(body) =
+        body.map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.body_text()))?;
+    let kind = body.kind.unwrap_or_else(|| "search".into());
+    let (cfg, d) = validate(&state, body.dataset_id.as_deref(), &kind, body.config).await?;
     if state.store.count_status(Status::Queued).await? >= state.limits.queued_runs {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,

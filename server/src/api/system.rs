@@ -11,7 +11,7 @@ pub fn free_memory() -> Option<u64> {
     Some(line.split_whitespace().nth(1)?.parse::<u64>().ok()? * 1024)
 }
 
-fn free_disk(path: &std::path::Path) -> Option<u64> {
+pub fn free_disk(path: &std::path::Path) -> Option<u64> {
     let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).ok()?;
     // SAFETY: statvfs fills the struct we pass; the path is a valid C string.
     let mut s: libc::statvfs = unsafe { std::mem::zeroed() };

@@ -6,6 +6,8 @@ use std::process::{Command, Output};
 pub fn dartboard(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_dartboard"))
         .args(args)
+        // Tests run side by side on few cores: one libtorch thread each.
+        .env("DARTBOARD_THREADS", "1")
         .output()
         .expect("run dartboard")
 }

@@ -24,6 +24,8 @@ impl Server {
         cmd.args(["serve", "--addr", addr, "--data-dir"])
             .arg(dir)
             .args(flags)
+            // Tests run side by side on few cores: one libtorch thread per worker.
+            .args(["--worker-threads", "1"])
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());

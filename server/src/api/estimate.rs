@@ -1,0 +1,77 @@
+//! `POST /api/estimate {"dataset_id", "config"}`: parameters, peak memory and seconds per epoch,
+//! measured by `dartboard estimate` in a child process and extrapolated, and whether the search
+//! fits in the device's free memory.
+use super::runs::validate;
+use super::system::{cuda_devices, free_memory};
+use super::{ApiError, ApiResult, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::Value;
+use std::time::Duration;
+
+const LIMIT: Duration = Duration::from_secs(300);
+
+#[derive(Deserialize)]
+pub struct EstimateRequest {
+    dataset_id: Option<String>,
+    config: Option<Value>,
+}
+
+pub async fn estimate(
+    state: State,
+    body: Result<Json<EstimateRequest>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<Json<Value>> {
+    let Json(body) =
+        body.map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.body_text()))?;
+    let (cfg, d) = validate(&state, body.dataset_id.as_deref(), "search", body.config).await?;
+    let config = serde_json::to_string(&cfg).map_err(ApiError::internal)?;
+    let exe = std::env::current_exe().map_err(ApiError::internal)?;
+    let child = tokio::process::Command::new(exe)
+        .args([
+            "estimate",
+            "--dataset",
+            &d.id,
+            "--config",
+            &config,
+            "--data-dir",
+        ])
+        .arg(&state.data_dir)
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(LIMIT, child)
+        .await
+        .map_err(|_| ApiError::new(StatusCode::GATEWAY_TIMEOUT, "the estimate took over 300 s"))?
+        .map_err(ApiError::internal)?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("the estimate failed: {}", err.trim()),
+        ));
+    }
+    let mut v: Value = serde_json::from_slice(&out.stdout).map_err(ApiError::internal)?;
+    let need = v["memory_bytes"].as_u64().unwrap_or(0);
+    let free = match engine::device::parse(&cfg.device) {
+        Ok(tch::Device::Cuda(n)) => {
+            let devs = tokio::task::spawn_blocking(cuda_devices)
+                .await
+                .unwrap_or_default();
+            devs.get(n).and_then(|d| d["free_memory_bytes"].as_u64())
+        }
+        _ => free_memory(),
+    };
+    v["free_memory_bytes"] = free.into();
+    match free {
+        Some(f) if need > f => {
+            v["fits"] = false.into();
+            v["reason"] = format!("needs about {:.1} GB but {:.1} GB is free on {}; lower batch_size, init_channels or layers", need as f64 / 1e9, f as f64 / 1e9, v["device"].as_str().unwrap_or("the device")).into();
+        }
+        Some(_) => v["fits"] = true.into(),
+        None => {
+            v["fits"] = Value::Null;
+            v["reason"] = "the device's free memory is unknown".into();
+        }
+    }
+    Ok(Json(v))
+}
