@@ -178,3 +178,51 @@ async fn a_killed_server_leaves_the_run_interrupted_and_resume_finishes_it() {
     let (_, run) = s.get(&format!("/api/runs/{id}")).await;
     assert_eq!(run["epoch"], 8);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cancel_ends_a_run_cancelled_and_seeded_runs_reproduce() {
+    let s = Server::start("jobs-cancel");
+    let data = s.digits().await;
+    let long_run = s.create_run(&data, long()).await;
+    let queued = s.create_run(&data, json!({"preset": "tiny"})).await;
+    // The queued run is cancelled at once; the running one by a signal to its worker.
+    let (status, _) = s
+        .post(&format!("/api/runs/{queued}/cancel"), &json!({}))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        s.get(&format!("/api/runs/{queued}")).await.1["status"],
+        "cancelled"
+    );
+    wait_for_epoch(&s, long_run, 1).await;
+    let (status, _) = s
+        .post(&format!("/api/runs/{long_run}/cancel"), &json!({}))
+        .await;
+    assert_eq!(status, 200);
+    let run = s.wait_status(long_run, &["cancelled"], MINUTES).await;
+    assert!(run["epoch"].as_i64().unwrap() < 30, "{run}");
+    let (status, _) = s
+        .post(&format!("/api/runs/{long_run}/cancel"), &json!({}))
+        .await;
+    assert_eq!(status, 409, "an ended run cannot be cancelled again");
+
+    // Each worker seeds its own generator: the same seed gives the same architecture weights.
+    let a = s
+        .create_run(&data, json!({"preset": "tiny", "seed": 7}))
+        .await;
+    let b = s
+        .create_run(&data, json!({"preset": "tiny", "seed": 7}))
+        .await;
+    let mut alphas = vec![];
+    for id in [a, b] {
+        s.wait_status(id, &["succeeded"], MINUTES).await;
+        let r = s
+            .http
+            .get(s.url(&format!("/api/runs/{id}/artifacts/alphas.json")))
+            .send()
+            .await
+            .unwrap();
+        alphas.push(r.text().await.unwrap());
+    }
+    assert_eq!(alphas[0], alphas[1]);
+}
