@@ -265,3 +265,33 @@ async fn oversized_and_bad_uploads_are_refused_and_nothing_is_stored() {
         .collect();
     assert_eq!(left, vec![0], "upload scratch folders are removed");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_queue_answers_429() {
+    let dir = http::scratch("api-429");
+    let s = Server::start_in(&dir, "127.0.0.1:0", &["--max-queued", "1"], &[]);
+    let id = s.digits().await;
+    let long = json!({"preset": "tiny", "epochs": 50});
+    let running = s.create_run(&id, long.clone()).await;
+    s.wait_status(running, &["running"], Duration::from_secs(60))
+        .await;
+    let waiting = s.create_run(&id, long.clone()).await;
+    let (status, body) = s
+        .post("/api/runs", &json!({"dataset_id": id, "config": long}))
+        .await;
+    assert_eq!(status, 429, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("--max-queued")),
+        "{body}"
+    );
+    for run in [waiting, running] {
+        assert_eq!(
+            s.post(&format!("/api/runs/{run}/cancel"), &json!({}))
+                .await
+                .0,
+            200
+        );
+    }
+}

@@ -88,7 +88,11 @@ pub struct Login {
 }
 
 /// `POST /api/login {"token"}`: sets the admin cookie.
-pub async fn login(state: State, Json(body): Json<Login>) -> Response {
+pub async fn login(state: State, request: super::Body<Login>) -> Response {
+    let body = match super::body(request) {
+        Ok(b) => b,
+        Err(e) => return e.into_response(),
+    };
     let ok = state
         .admin_token
         .as_deref()

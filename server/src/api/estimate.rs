@@ -3,7 +3,7 @@
 //! fits in the device's free memory.
 use super::runs::validate;
 use super::system::{cuda_devices, free_memory};
-use super::{ApiError, ApiResult, State};
+use super::{body, ApiError, ApiResult, Body, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
@@ -18,12 +18,8 @@ pub struct EstimateRequest {
     config: Option<Value>,
 }
 
-pub async fn estimate(
-    state: State,
-    body: Result<Json<EstimateRequest>, axum::extract::rejection::JsonRejection>,
-) -> ApiResult<Json<Value>> {
-    let Json(body) =
-        body.map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.body_text()))?;
+pub async fn estimate(state: State, request: Body<EstimateRequest>) -> ApiResult<Json<Value>> {
+    let body = body(request)?;
     let (cfg, d) = validate(&state, body.dataset_id.as_deref(), "search", body.config).await?;
     let config = serde_json::to_string(&cfg).map_err(ApiError::internal)?;
     let exe = std::env::current_exe().map_err(ApiError::internal)?;

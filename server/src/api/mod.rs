@@ -81,6 +81,19 @@ impl IntoResponse for ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// A JSON request body, or its rejection as a JSON error: 413 over `--body-limit`, else 422.
+pub type Body<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
+
+pub fn body<T>(body: Body<T>) -> ApiResult<T> {
+    body.map(|Json(b)| b).map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(e.status(), "the request body is larger than this server's limit (dartboard serve --body-limit)")
+        } else {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.body_text())
+        }
+    })
+}
+
 pub fn router(state: Arc<AppState>) -> Router {
     let upload_limit = usize::try_from(state.limits.upload_bytes).unwrap_or(usize::MAX);
     let api = Router::new()

@@ -1,6 +1,6 @@
 //! `/api/runs`: create (validated, queued), list, read, cancel, resume, delete, artifacts.
 use super::auth::{check_read, Access};
-use super::{ApiError, ApiResult, State};
+use super::{body, ApiError, ApiResult, Body, State};
 use crate::store::{DatasetRow, NewRun, Status};
 use axum::extract::{Path, Query};
 use axum::http::{header, StatusCode};
@@ -117,10 +117,9 @@ pub async fn validate(
 
 pub async fn create(
     state: State,
-    body: Result<Json<CreateRun>, axum::extract::rejection::JsonRejection>,
+    request: Body<CreateRun>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let Json(body) =
-        body.map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.body_text()))?;
+    let body = body(request)?;
     let kind = body.kind.unwrap_or_else(|| "search".into());
     let (cfg, d) = validate(&state, body.dataset_id.as_deref(), &kind, body.config).await?;
     if state.store.count_status(Status::Queued).await? >= state.limits.queued_runs {
