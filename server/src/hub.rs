@@ -57,11 +57,11 @@ impl Hub {
         if let Value::Object(m) = &mut event {
             m.insert("seq".into(), seq.into());
         }
-        let body = event.to_string();
-        self.store.insert_event(run_id, seq, &body).await?;
+        let row = EventRow::new(seq, &event);
+        self.store.insert_event(run_id, seq, &row.body).await?;
         *next = Some(seq + 1);
         // No receivers is fine: the store has it.
-        let _ = tx.send(Arc::new(EventRow { seq, body }));
+        let _ = tx.send(Arc::new(row));
         Ok(seq)
     }
 

@@ -112,11 +112,7 @@ pub fn run(mut args: Args) -> Result<()> {
         Ok(Err(SearchError::Cancelled)) => return Err(anyhow!("search cancelled")),
         Ok(Err(SearchError::Config(errors))) => return Err(config_errors(&errors)),
         Ok(Err(e)) => e.to_string(),
-        Err(panic) => panic
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_else(|| "the search panicked".into()),
+        Err(panic) => crate::worker::panic_text(panic),
     };
     // Record the failure in the run's own log so the run folder tells what happened.
     let mut quiet = |_: u64, _: &Event| {};

@@ -41,7 +41,8 @@ fn config(out: &Path, job: &Value) -> Result<SearchConfig> {
     })
 }
 
-fn panic_text(panic: Box<dyn std::any::Any + Send>) -> String {
+/// The message a panic carried.
+pub fn panic_text(panic: Box<dyn std::any::Any + Send>) -> String {
     panic
         .downcast_ref::<String>()
         .cloned()

@@ -5,7 +5,6 @@
 use super::auth::{check_read, Access};
 use super::runs::TokenQuery;
 use super::{ApiError, ApiResult, AppState, State};
-use crate::store::Status;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query};
 use axum::response::Response;
@@ -26,17 +25,6 @@ pub async fn ws(
     Ok(upgrade.on_upgrade(move |socket| follow(socket, state, id)))
 }
 
-/// Whether an event ends the stream: a status no worker writes after.
-fn ends(body: &str) -> bool {
-    serde_json::from_str::<serde_json::Value>(body).is_ok_and(|v| {
-        v["type"] == "status"
-            && v["status"]
-                .as_str()
-                .and_then(Status::parse)
-                .is_some_and(Status::is_final)
-    })
-}
-
 /// Sends the stored events after `last`; Ok(true) when the stream should close.
 async fn catch_up(
     socket: &mut WebSocket,
@@ -52,7 +40,7 @@ async fn catch_up(
             .await
             .map_err(|_| ())?;
         *last = e.seq;
-        ended = ends(&e.body);
+        ended = e.ends;
     }
     Ok(ended)
 }
@@ -93,7 +81,7 @@ async fn follow(mut socket: WebSocket, state: Arc<AppState>, id: i64) {
                             return;
                         }
                         last = e.seq;
-                        ends(&e.body)
+                        e.ends
                     }
                     // A gap or a lag: the store has everything.
                     Ok(_) | Err(RecvError::Lagged(_)) => match catch_up(&mut socket, &state, id, &mut last).await {

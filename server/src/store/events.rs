@@ -32,10 +32,11 @@ impl Store {
                 .await?;
         rows.iter()
             .map(|r| {
-                Ok(EventRow {
-                    seq: r.try_get("seq")?,
-                    body: r.try_get("body")?,
-                })
+                let body: &str = r.try_get("body")?;
+                Ok(EventRow::new(
+                    r.try_get("seq")?,
+                    &serde_json::from_str(body)?,
+                ))
             })
             .collect()
     }

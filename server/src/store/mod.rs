@@ -111,6 +111,23 @@ pub struct RunRow {
 pub struct EventRow {
     pub seq: i64,
     pub body: String,
+    /// A final status: no worker writes after it (until a resume), so streams close on it.
+    pub ends: bool,
+}
+
+impl EventRow {
+    pub fn new(seq: i64, event: &Value) -> EventRow {
+        let ends = event["type"] == "status"
+            && event["status"]
+                .as_str()
+                .and_then(Status::parse)
+                .is_some_and(Status::is_final);
+        EventRow {
+            seq,
+            body: event.to_string(),
+            ends,
+        }
+    }
 }
 
 #[derive(Clone)]
