@@ -61,9 +61,13 @@ impl ApiError {
         ApiError::new(StatusCode::NOT_FOUND, "not found")
     }
 
-    pub fn internal(message: impl std::fmt::Display) -> Self {
-        tracing::error!("{message}");
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, message)
+    /// A failure of ours: logged once here with its cause; the client sees no internals.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!("internal error: {cause}");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error; the server log has the cause",
+        )
     }
 }
 
