@@ -5,9 +5,9 @@
 # on the machines this was written on, so this file was not built there; keep it in step with the
 # Makefile when that changes.
 
-# --- build: what `make build` installs and builds -------------------------------------------
+# --- build: what `make site` and `make build` install and build -------------------------------------------
 FROM rust:1.95-bookworm AS build
-RUN apt-get update && apt-get install -y --no-install-recommends python3 python3-venv \
+RUN apt-get update && apt-get install -y --no-install-recommends python3 python3-venv nodejs npm \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -15,6 +15,7 @@ COPY . .
 # so the binary's rpath to it holds.
 RUN python3 -m venv .venv \
     && .venv/bin/pip install --no-cache-dir -q torch==2.11.0 numpy \
+    && scripts/build-site \
     && scripts/with-torch cargo build --release -p server
 
 # --- runtime: the binary, the sample, and the PyTorch libraries ------------------------------
@@ -28,8 +29,9 @@ COPY --from=build /src/.venv/lib/python3.11/site-packages/nvidia \
      /src/.venv/lib/python3.11/site-packages/nvidia
 COPY --from=build /src/target/release/dartboard /usr/local/bin/dartboard
 COPY --from=build /src/data/sample /opt/dartboard/sample
+COPY --from=build /src/target/site /opt/dartboard/site
 VOLUME /data
 EXPOSE 3000
 # Bound off loopback, the server refuses to start without DARTBOARD_ADMIN_TOKEN.
 CMD ["dartboard", "serve", "--addr", "0.0.0.0:3000", "--data-dir", "/data", \
-     "--sample", "/opt/dartboard/sample/digits.csv.gz"]
+     "--sample", "/opt/dartboard/sample/digits.csv.gz", "--site", "/opt/dartboard/site"]

@@ -16,7 +16,7 @@ BIN := target/release/dartboard
 # The shared datasets tests and benchmarks read (CI has shared/ beside its clone).
 export DARTBOARD_DATASETS ?= $(abspath ../shared/datasets)
 
-.PHONY: all build run demo test bench bench-server check-defaults fmt clean
+.PHONY: all site chromium build run demo test bench bench-server check-defaults fmt clean
 
 all: build
 
@@ -26,7 +26,11 @@ $(VENV_MARK):
 
 venv: $(VENV_MARK)
 
-build: venv
+# The browser half (wasm, JS, CSS) into target/site/pkg; installs the wasm tools it lacks.
+site:
+	$(TIMED) site scripts/build-site
+
+build: venv site
 	$(TIMED) build $(WITH_TORCH) cargo build --release -p server
 
 # The web server on http://127.0.0.1:3000 with an embedded SQLite store in dartboard-data/ and the
@@ -44,11 +48,20 @@ demo: build
 	echo "genotype ($$out/genotype.json): $$(tr -d ' \n' < $$out/genotype.json)"; \
 	echo "result ($$out/result.json): $$(tr -d ' \n' < $$out/result.json)"
 
-# Every test, in the release profile so it shares the binary's compiled dependencies.
-test: venv
+# Debian's Chromium for the browser tests (root, or sudo).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+chromium:
+	@command -v chromium >/dev/null || $(TIMED) chromium bash -c '$(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium >/dev/null'
+
+# Every test, in the release profile so it shares the binary's compiled dependencies; then the
+# browser tests against the release server. `frontend` (the wasm entry) is built by `site` only:
+# built with the server, its `hydrate` feature would be unified into the server's `app`.
+CARGO_TESTS := --release --workspace --exclude frontend
+test: venv site chromium
 	@test -d "$$DARTBOARD_DATASETS" || { echo "DARTBOARD_DATASETS=$$DARTBOARD_DATASETS is not a folder (expected ../shared/datasets beside the repo)"; exit 1; }
-	$(TIMED) build $(WITH_TORCH) cargo test --release --workspace --no-run
-	$(TIMED) test $(WITH_TORCH) cargo test --release --workspace --no-fail-fast
+	$(TIMED) build $(WITH_TORCH) cargo test $(CARGO_TESTS) --no-run
+	$(TIMED) test $(WITH_TORCH) cargo test $(CARGO_TESTS) --no-fail-fast
+	$(TIMED) browser node tests/browser.mjs
 
 # The speed benchmark of the issue (the peer's configuration); prints JSON.
 bench: build

@@ -10,6 +10,7 @@ mod progress;
 mod runner;
 mod search_cmd;
 mod serve;
+mod site;
 mod store;
 mod worker;
 
@@ -22,7 +23,7 @@ const USAGE: &str = "dartboard: neural architecture search (DARTS) for scientist
 usage:
   dartboard serve [--addr 127.0.0.1:3000] [--data-dir ./dartboard-data] [--workers 1] [--worker-threads N]
                   [--admin-token TOKEN] [--upload-limit BYTES] [--body-limit BYTES]
-                  [--max-queued 100] [--sample PATH]
+                  [--max-queued 100] [--sample PATH] [--site DIR]
   dartboard worker --run ID --data-dir DIR
   dartboard estimate --data-dir DIR --dataset ID --config JSON
   dartboard search --data PATH|ID [--data-dir DIR] [import options] [--preset tiny|quick|default|darts-paper] [--config FILE.json]

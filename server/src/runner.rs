@@ -287,13 +287,23 @@ impl Runner {
                 .await?;
             return Ok(true);
         }
-        let pid = {
-            let mut children = self.children();
-            children.get_mut(&id).map(|c| {
+        // A run just taken from the queue may not have its worker yet: wait for it briefly.
+        let mut pid = None;
+        for _ in 0..100 {
+            pid = self.children().get_mut(&id).map(|c| {
                 c.cancelled = true;
                 c.pid
-            })
-        };
+            });
+            let running = self
+                .store
+                .run(id)
+                .await?
+                .is_some_and(|r| r.status == Status::Running);
+            if pid.is_some() || !running {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         let Some(pid) = pid else { return Ok(false) };
         // SAFETY: plain kill(2) on our own child's pid.
         unsafe { libc::kill(pid as i32, libc::SIGTERM) };

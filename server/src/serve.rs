@@ -62,6 +62,9 @@ pub fn run(mut args: Args) -> Result<()> {
         queued_runs: args.number("max-queued", 100)?,
     };
     let sample = args.take("sample").map(PathBuf::from);
+    let site_root = args
+        .take("site")
+        .map_or_else(crate::site::default_root, PathBuf::from);
     args.reject_rest()?;
     if !addr.ip().is_loopback() && admin_token.is_none() {
         bail!("{addr} is reachable from other machines: set --admin-token TOKEN or DARTBOARD_ADMIN_TOKEN (loopback addresses need none)");
@@ -103,6 +106,7 @@ pub fn run(mut args: Args) -> Result<()> {
             data_dir,
             admin_token,
             limits,
+            site_root,
         });
         let listener = tokio::net::TcpListener::bind(addr)
             .await

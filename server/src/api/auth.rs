@@ -70,7 +70,10 @@ fn share_read(req: &Request) -> bool {
 
 pub async fn gate(state: State, mut req: Request, next: Next) -> Response {
     let access = access(&state, &req);
-    let open = req.uri().path() == "/api/login" || share_read(&req);
+    let path = req.uri().path();
+    // The login page and the site's static files (wasm, JS, CSS) are open to everyone.
+    let open =
+        path == "/api/login" || path == "/login" || path.starts_with("/pkg/") || share_read(&req);
     if access == Access::Public && !open {
         return ApiError::new(
             StatusCode::UNAUTHORIZED,

@@ -38,6 +38,8 @@ pub struct AppState {
     pub data_dir: PathBuf,
     pub admin_token: Option<String>,
     pub limits: Limits,
+    /// The site files (`pkg/` with the wasm, JS and CSS).
+    pub site_root: PathBuf,
 }
 
 pub type State = axum::extract::State<Arc<AppState>>;
@@ -127,13 +129,18 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(share::create).delete(share::revoke),
         )
         .route("/share/{token}", get(share::page))
-        .fallback(|| async { ApiError::not_found() });
-    api.layer(axum::middleware::from_fn_with_state(
-        Arc::clone(&state),
-        auth::gate,
-    ))
-    .layer(DefaultBodyLimit::max(state.limits.body_bytes))
-    .layer(tower_http::compression::CompressionLayer::new())
-    .layer(tower_http::trace::TraceLayer::new_for_http())
-    .with_state(state)
+        .route(
+            "/api/{*rest}",
+            axum::routing::any(|| async { ApiError::not_found() }),
+        );
+    let site = crate::site::router(Arc::clone(&state), &state.site_root);
+    api.with_state(Arc::clone(&state))
+        .merge(site)
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            auth::gate,
+        ))
+        .layer(DefaultBodyLimit::max(state.limits.body_bytes))
+        .layer(tower_http::compression::CompressionLayer::new())
+        .layer(tower_http::trace::TraceLayer::new_for_http())
 }
