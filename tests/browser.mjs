@@ -79,6 +79,22 @@ test('datasets page shows the sample, reached by a click', async ({ base, browse
   const text = await page.locator('table.datasets').innerText();
   assert.match(text, /sample: sklearn digits\s+classification\s+1797\s+1x8x8/);
   await page.screenshot({ path: `${shots}/datasets.png`, fullPage: true });
+
+  // The dataset page: sample grid, images per class as an inline SVG chart, the runs on it.
+  await page.getByRole('link', { name: 'sample: sklearn digits' }).click();
+  await page.waitForURL(/\/datasets\/[0-9a-f]{16}$/);
+  await page.getByRole('heading', { name: 'Images per class' }).waitFor();
+  const img = page.locator('img.samples');
+  await img.waitFor();
+  assert.ok(await img.evaluate((el) => el.complete && el.naturalWidth > 0), 'the sample grid loads');
+  const chart = await page.locator('.chart svg').innerHTML();
+  // sklearn digits: 10 classes, "0" to "9" (sklearn-digits/SOURCE.md), one label each.
+  for (const label of ['0', '5', '9']) assert.match(chart, new RegExp(`>\\s*${label}\\s*<`));
+  assert.match(await page.locator('p.facts').innerText(), /classification, 1797 samples of 1x8x8/);
+  assert.equal(await page.locator('table.runs tbody tr').count(), 2, 'the two runs of the first test');
+  const search = page.getByRole('link', { name: 'New search on this data' });
+  assert.match(await search.getAttribute('href'), /^\/new\?dataset=[0-9a-f]{16}$/);
+  await page.screenshot({ path: `${shots}/dataset.png`, fullPage: true });
 });
 
 const dir = mkdtempSync(join(tmpdir(), 'dartboard-browser-'));

@@ -3,6 +3,7 @@
 #[cfg(feature = "ssr")]
 pub mod backend;
 pub mod calls;
+pub mod charts;
 pub mod format;
 mod pages;
 pub mod types;
@@ -48,6 +49,7 @@ pub fn App() -> impl IntoView {
                     // Async: the whole page is in the HTML, so it reads and prints without scripts.
                     <Route path=path!("/") view=pages::runs::RunsPage ssr=SsrMode::Async/>
                     <Route path=path!("/datasets") view=pages::datasets::DatasetsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/datasets/:id") view=pages::dataset::DatasetPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -27,3 +27,33 @@ pub struct DatasetRow {
     pub shape: String,
     pub runs: i64,
 }
+
+/// A regression target's statistics.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TargetStat {
+    pub name: String,
+    pub min: f64,
+    pub max: f64,
+    pub mean: f64,
+    pub sd: f64,
+}
+
+/// Everything the dataset page shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DatasetDetail {
+    pub row: DatasetRow,
+    pub bit_depth: i64,
+    /// (class name, count), classification only.
+    pub classes: Vec<(String, i64)>,
+    /// Regression only.
+    pub targets: Vec<TargetStat>,
+    /// (split, samples) in the order train, val, test.
+    pub splits: Vec<(String, i64)>,
+    pub test_seed: Option<u64>,
+    pub channel_mean: Vec<f64>,
+    pub channel_sd: Vec<f64>,
+    pub duplicates: i64,
+    pub warnings: Vec<String>,
+    pub sha256: String,
+    pub runs: Vec<RunRow>,
+}

@@ -1,3 +1,4 @@
 //! One module per page.
+pub mod dataset;
 pub mod datasets;
 pub mod runs;
