@@ -13,14 +13,16 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '
 const shots = 'tests/artifacts';
 mkdirSync(shots, { recursive: true });
 
-function startServer(dir) {
-  const child = spawn('target/release/dartboard', ['serve', '--addr', '127.0.0.1:0', '--data-dir', dir,
-    '--sample', 'data/sample/digits.csv.gz', '--worker-threads', '1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+function startServer(dir, addr = '127.0.0.1:0', env = {}) {
+  const child = spawn('target/release/dartboard', ['serve', '--addr', addr, '--data-dir', dir,
+    '--sample', 'data/sample/digits.csv.gz', '--worker-threads', '1'],
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
   return new Promise((resolve, reject) => {
     child.on('error', reject);
     child.stdout.once('data', (chunk) => {
       const m = /listening on (http:\/\/\S+)/.exec(chunk.toString());
-      m ? resolve({ child, base: m[1] }) : reject(new Error(`unexpected: ${chunk}`));
+      // A server bound to 0.0.0.0 is reached on loopback.
+      m ? resolve({ child, base: m[1].replace('0.0.0.0', '127.0.0.1') }) : reject(new Error(`unexpected: ${chunk}`));
     });
   });
 }
@@ -95,6 +97,33 @@ test('datasets page shows the sample, reached by a click', async ({ base, browse
   const search = page.getByRole('link', { name: 'New search on this data' });
   assert.match(await search.getAttribute('href'), /^\/new\?dataset=[0-9a-f]{16}$/);
   await page.screenshot({ path: `${shots}/dataset.png`, fullPage: true });
+});
+
+test('off loopback, a page sends the browser to log in; the token sets an HttpOnly cookie', async ({ browser }) => {
+  const dir = mkdtempSync(join(tmpdir(), 'dartboard-login-'));
+  const { child, base } = await startServer(dir, '0.0.0.0:0', { DARTBOARD_ADMIN_TOKEN: 'browser-test-token' });
+  try {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(base + '/datasets');
+    await page.waitForURL(/\/login$/);
+    await page.screenshot({ path: `${shots}/login.png`, fullPage: true });
+    await page.getByLabel('Admin token').fill('a guess');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL(/\/login\?failed=1$/);
+    assert.match(await page.locator('#token-error').innerText(), /not this server's admin token/);
+    await page.getByLabel('Admin token').fill('browser-test-token');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('heading', { name: 'Runs' }).waitFor();
+    const cookie = (await context.cookies()).find((c) => c.name === 'dartboard_admin');
+    assert.ok(cookie && cookie.httpOnly && cookie.sameSite === 'Strict', JSON.stringify(cookie));
+    await page.goto(base + '/datasets');
+    assert.match(await page.locator('table.datasets').innerText(), /sample: sklearn digits/);
+    await context.close();
+  } finally {
+    child.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 const dir = mkdtempSync(join(tmpdir(), 'dartboard-browser-'));

@@ -50,6 +50,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=pages::runs::RunsPage ssr=SsrMode::Async/>
                     <Route path=path!("/datasets") view=pages::datasets::DatasetsPage ssr=SsrMode::Async/>
                     <Route path=path!("/datasets/:id") view=pages::dataset::DatasetPage ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view=pages::login::LoginPage/>
                 </Routes>
             </main>
         </Router>

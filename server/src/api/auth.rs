@@ -5,7 +5,7 @@ use super::{ApiError, AppState, State};
 use axum::extract::Request;
 use axum::http::{header, Method, StatusCode};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use serde::Deserialize;
 use std::sync::Arc;
@@ -75,6 +75,12 @@ pub async fn gate(state: State, mut req: Request, next: Next) -> Response {
     let open =
         path == "/api/login" || path == "/login" || path.starts_with("/pkg/") || share_read(&req);
     if access == Access::Public && !open {
+        // A person opening a page is sent to the login page; scripts get a JSON 401.
+        let page =
+            req.method() == Method::GET && !path.starts_with("/api/") && !path.starts_with("/fn/");
+        if page {
+            return Redirect::to("/login").into_response();
+        }
         return ApiError::new(
             StatusCode::UNAUTHORIZED,
             "this server needs its admin token: send it as a bearer token, or log in",
@@ -90,28 +96,44 @@ pub struct Login {
     token: String,
 }
 
-/// `POST /api/login {"token"}`: sets the admin cookie.
-pub async fn login(state: State, request: super::Body<Login>) -> Response {
-    let body = match super::body(request) {
-        Ok(b) => b,
-        Err(e) => return e.into_response(),
+/// `POST /api/login`: checks the admin token and sets the admin cookie. Scripts send JSON
+/// `{"token"}` and get JSON; the login page's form (no scripts needed) is sent back to `/` or,
+/// with a wrong token, to `/login?failed=1`.
+pub async fn login(state: State, req: Request) -> Response {
+    use axum::extract::FromRequest;
+    let form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let token = if form {
+        match axum::Form::<Login>::from_request(req, &()).await {
+            Ok(axum::Form(l)) => l.token,
+            Err(e) => {
+                return ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.body_text())
+                    .into_response()
+            }
+        }
+    } else {
+        match super::body(Json::<Login>::from_request(req, &()).await) {
+            Ok(l) => l.token,
+            Err(e) => return e.into_response(),
+        }
     };
-    let ok = state
-        .admin_token
-        .as_deref()
-        .is_none_or(|t| same(t, &body.token));
-    if !ok {
-        return ApiError::new(StatusCode::UNAUTHORIZED, "wrong admin token").into_response();
+    let ok = state.admin_token.as_deref().is_none_or(|t| same(t, &token));
+    let cookie = format!("{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=2592000");
+    match (ok, form) {
+        (true, true) => ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response(),
+        (false, true) => Redirect::to("/login?failed=1").into_response(),
+        (true, false) => (
+            [(header::SET_COOKIE, cookie)],
+            Json(serde_json::json!({"ok": true})),
+        )
+            .into_response(),
+        (false, false) => {
+            ApiError::new(StatusCode::UNAUTHORIZED, "wrong admin token").into_response()
+        }
     }
-    let cookie = format!(
-        "{COOKIE}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age=2592000",
-        body.token
-    );
-    (
-        [(header::SET_COOKIE, cookie)],
-        Json(serde_json::json!({"ok": true})),
-    )
-        .into_response()
 }
 
 /// The run a read may see: any run for the admin, else only runs in the share token's scope
