@@ -47,7 +47,12 @@ impl Server {
             child,
             base: format!("http://127.0.0.1:{port}"),
             dir: dir.to_path_buf(),
-            http: reqwest::Client::new(),
+            // No connection reuse: a request refused before its body was read (a 401 or 413
+            // upload) leaves its connection closed by the server, and the next request on it fails.
+            http: reqwest::Client::builder()
+                .pool_max_idle_per_host(0)
+                .build()
+                .expect("HTTP client"),
         }
     }
 
