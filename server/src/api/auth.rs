@@ -136,22 +136,30 @@ pub async fn login(state: State, req: Request) -> Response {
     }
 }
 
-/// The run a read may see: any run for the admin, else only runs in the share token's scope
-/// (a wrong or revoked token, or a run outside it, is 404 with no hint).
-pub async fn check_read(
+/// The run a read asks for, when it may see it: any run for the admin, else only runs in the
+/// share token's scope. A missing run, a wrong or revoked token, or a run outside its scope is
+/// 404 with no hint.
+pub async fn readable_run(
     state: &Arc<AppState>,
     access: Access,
     token: Option<&str>,
     run_id: i64,
-) -> Result<(), ApiError> {
-    if access == Access::Admin {
-        return Ok(());
+) -> Result<crate::store::RunRow, ApiError> {
+    if access != Access::Admin {
+        let root = match token {
+            Some(t) => state.store.shared_run(t).await?,
+            None => None,
+        };
+        let Some(root) = root else {
+            return Err(ApiError::not_found());
+        };
+        if !state.store.descends_from(run_id, root).await? {
+            return Err(ApiError::not_found());
+        }
     }
-    let Some(token) = token else {
-        return Err(ApiError::not_found());
-    };
-    match state.store.shared_run(token).await? {
-        Some(root) if state.store.descends_from(run_id, root).await? => Ok(()),
-        _ => Err(ApiError::not_found()),
-    }
+    state
+        .store
+        .run(run_id)
+        .await?
+        .ok_or_else(ApiError::not_found)
 }

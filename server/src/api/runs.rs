@@ -1,5 +1,5 @@
 //! `/api/runs`: create (validated, queued), list, read, cancel, resume, delete, artifacts.
-use super::auth::{check_read, Access};
+use super::auth::{readable_run, Access};
 use super::{body, ApiError, ApiResult, Body, State};
 use crate::store::{DatasetRow, NewRun, Status};
 use axum::extract::{Path, Query};
@@ -169,8 +169,7 @@ pub async fn get(
     Extension(access): Extension<Access>,
     Query(q): Query<TokenQuery>,
 ) -> ApiResult<Json<Value>> {
-    check_read(&state, access, q.token.as_deref(), id).await?;
-    let run = state.store.run(id).await?.ok_or_else(ApiError::not_found)?;
+    let run = readable_run(&state, access, q.token.as_deref(), id).await?;
     let mut v = serde_json::to_value(&run).map_err(ApiError::internal)?;
     let end = run.finished_at.unwrap_or_else(crate::store::now);
     v["seconds"] = run.started_at.map(|s| end - s).into();
@@ -230,8 +229,7 @@ pub async fn artifacts(
     Extension(access): Extension<Access>,
     Query(q): Query<TokenQuery>,
 ) -> ApiResult<Json<Value>> {
-    check_read(&state, access, q.token.as_deref(), id).await?;
-    state.store.run(id).await?.ok_or_else(ApiError::not_found)?;
+    readable_run(&state, access, q.token.as_deref(), id).await?;
     let dir = crate::runner::run_dir(&state.data_dir, id);
     let mut list = vec![];
     for (name, rel) in ARTIFACTS {
@@ -253,8 +251,7 @@ pub async fn artifact(
     Extension(access): Extension<Access>,
     Query(q): Query<TokenQuery>,
 ) -> ApiResult<Response> {
-    check_read(&state, access, q.token.as_deref(), id).await?;
-    state.store.run(id).await?.ok_or_else(ApiError::not_found)?;
+    readable_run(&state, access, q.token.as_deref(), id).await?;
     let (_, rel) = ARTIFACTS
         .iter()
         .find(|(n, _)| *n == name)

@@ -2,9 +2,9 @@
 //! stored history, then live events, by `seq` with no gap and no repeat; one that lags behind
 //! the broadcast is resynchronised from the store. The stream of an ended run closes after its
 //! last event.
-use super::auth::{check_read, Access};
+use super::auth::{readable_run, Access};
 use super::runs::TokenQuery;
-use super::{ApiError, ApiResult, AppState, State};
+use super::{ApiResult, AppState, State};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query};
 use axum::response::Response;
@@ -19,8 +19,7 @@ pub async fn ws(
     Query(q): Query<TokenQuery>,
     upgrade: WebSocketUpgrade,
 ) -> ApiResult<Response> {
-    check_read(&state, access, q.token.as_deref(), id).await?;
-    state.store.run(id).await?.ok_or_else(ApiError::not_found)?;
+    readable_run(&state, access, q.token.as_deref(), id).await?;
     let state = Arc::clone(&state);
     Ok(upgrade.on_upgrade(move |socket| follow(socket, state, id)))
 }
