@@ -3,8 +3,9 @@
 // Run by `make test` (after the release build); `node tests/browser.mjs` from the repo root.
 import { chromium } from 'playwright-core';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 
@@ -13,9 +14,11 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '
 const shots = 'tests/artifacts';
 mkdirSync(shots, { recursive: true });
 
-function startServer(dir, addr = '127.0.0.1:0', env = {}) {
+const DATASETS = process.env.DARTBOARD_DATASETS ?? '../shared/datasets';
+
+function startServer(dir, addr = '127.0.0.1:0', env = {}, sample = true) {
   const child = spawn('target/release/dartboard', ['serve', '--addr', addr, '--data-dir', dir,
-    '--sample', 'data/sample/digits.csv.gz', '--worker-threads', '1'],
+    ...(sample ? ['--sample', 'data/sample/digits.csv.gz'] : []), '--worker-threads', '1'],
     { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
   return new Promise((resolve, reject) => {
     child.on('error', reject);
@@ -65,6 +68,17 @@ test('runs page lists runs, filters them after hydration, and reads without scri
   await page.waitForFunction(() => document.querySelectorAll('table.runs tbody tr').length === 1);
   assert.match(await page.locator('table.runs tbody').innerText(), /cancelled/);
 
+  // Select both runs and compare them: the config table marks what differs (epochs).
+  await page.locator('label.filter', { hasText: 'Status' }).locator('select').selectOption('');
+  await page.getByLabel(`select run ${done.id}`).check();
+  await page.getByLabel(`select run ${stopped.id}`).check();
+  await page.getByTestId('compare').click();
+  await page.waitForURL(new RegExp(`/compare\\?runs=${done.id},${stopped.id}$`));
+  const differs = await page.locator('table.compare tr.differs th').allInnerTexts();
+  assert.deepEqual(differs, ['epochs']);
+  assert.ok((await page.locator('.side-by-side .cells svg').count()) >= 2, 'the finished run\'s cells');
+  await page.screenshot({ path: `${shots}/compare.png`, fullPage: true });
+
   const plain = await browser.newContext({ javaScriptEnabled: false });
   const noJs = await plain.newPage();
   await noJs.goto(base + '/');
@@ -97,6 +111,162 @@ test('datasets page shows the sample, reached by a click', async ({ base, browse
   const search = page.getByRole('link', { name: 'New search on this data' });
   assert.match(await search.getAttribute('href'), /^\/new\?dataset=[0-9a-f]{16}$/);
   await page.screenshot({ path: `${shots}/dataset.png`, fullPage: true });
+});
+
+test('a new user uploads data, searches, watches it live, shares and downloads the result', async ({ browser }) => {
+  const dir = mkdtempSync(join(tmpdir(), 'dartboard-flow-'));
+  const { child, base } = await startServer(dir, '127.0.0.1:0', {}, false);
+  try {
+    const page = await browser.newPage();
+    await page.goto(base + '/');
+    assert.match(await page.locator('.empty').innerText(), /No runs yet/);
+    await page.locator('body[data-hydrated]').waitFor();
+
+    // Upload the sklearn digits through the upload page.
+    await page.getByRole('link', { name: 'Upload data' }).first().click();
+    await page.waitForURL(/\/upload$/);
+    await page.locator('#file').setInputFiles(join(DATASETS, 'sklearn-digits/digits.csv.gz'));
+    await page.getByLabel(/Target column/).waitFor({ state: 'visible' });
+    assert.match(await page.locator('label.drop').innerText(), /Chosen: digits\.csv\.gz/);
+    await page.getByLabel(/^Name/).fill('digits');
+    await page.getByRole('button', { name: 'Upload' }).click();
+    const outcome = page.locator('[data-testid=outcome]');
+    await outcome.getByText('Imported.').waitFor();
+    // sklearn-digits/SOURCE.md: 1797 images of 8x8, classes 0 to 9.
+    assert.match(await outcome.innerText(), /digits: 1797 classification samples of 1x8x8/);
+    await page.screenshot({ path: `${shots}/upload.png`, fullPage: true });
+
+    // Its sample grid on the dataset page, then a search from the form.
+    await page.getByRole('link', { name: 'Open the dataset' }).click();
+    const img = page.locator('img.samples');
+    await img.waitFor();
+    await page.waitForFunction(() => document.querySelector('img.samples').naturalWidth > 0);
+    await page.getByRole('link', { name: 'New search on this data' }).click();
+    await page.waitForURL(/\/new\?dataset=/);
+    await page.locator('body[data-hydrated]').waitFor();
+    await page.getByLabel('Preset').selectOption('tiny');
+    assert.equal(await page.locator('#epochs').inputValue(), '1', 'the tiny preset filled the form');
+    // A bad value: the server's message appears next to its field, and nothing starts.
+    await page.locator('#batch_size').fill('lots');
+    await page.getByRole('button', { name: 'Start search' }).click();
+    await page.locator('#batch_size-error').getByText(/invalid/).waitFor();
+    assert.match(page.url(), /\/new/);
+    await page.locator('#batch_size').fill('16');
+    await page.locator('#epochs').fill('12');
+    await page.locator('#max_steps_per_epoch').fill('6');
+    await page.getByRole('button', { name: 'Estimate' }).click();
+    await page.locator('[data-testid=estimate]').getByText(/weights; about .* per epoch/).waitFor({ timeout: 60000 });
+    await page.screenshot({ path: `${shots}/new.png`, fullPage: true });
+    await page.getByRole('button', { name: 'Start search' }).click();
+    await page.waitForURL(/\/runs\/\d+$/);
+    const runUrl = page.url();
+
+    // Live: the epoch counter moves and the heatmap changes without a reload.
+    const counter = page.locator('[data-testid=epoch]');
+    await page.waitForFunction(() => /epoch [1-9]\d* of 12/.test(document.querySelector('[data-testid=epoch]')?.textContent ?? ''), null, { timeout: 120000 });
+    const seen = Number(/epoch (\d+)/.exec(await counter.innerText())[1]);
+    const heat = await page.locator('[data-testid=heatmaps]').innerHTML();
+    await page.waitForFunction((n) => Number(/epoch (\d+)/.exec(document.querySelector('[data-testid=epoch]').textContent)[1]) > n, seen, { timeout: 120000 });
+    await page.waitForFunction((h) => document.querySelector('[data-testid=heatmaps]').innerHTML !== h, heat);
+    assert.ok((await page.locator('[data-testid=heatmaps] svg').count()) === 2, 'normal and reduction heatmaps');
+    assert.ok((await page.locator('[data-testid=heatmaps] rect.kept').count()) === 16, 'two kept edges for each of 4 nodes, in two cells');
+    await page.screenshot({ path: `${shots}/live.png`, fullPage: true });
+    await page.locator('[data-testid=status]').getByText('succeeded').waitFor({ timeout: 300000 });
+
+    // The result page, as the server renders it.
+    await page.goto(runUrl);
+    assert.match(await page.locator('[data-testid=epoch]').innerText(), /epoch 12 of 12/);
+    assert.match(await page.locator('[data-testid=best]').innerText(), /^0\.\d{4}$/);
+    assert.equal(await page.locator('[data-testid=cells] svg').count(), 2);
+    await page.locator('body[data-hydrated]').waitFor();
+    // The slider shows an earlier epoch's cells.
+    await page.locator('[data-testid=epoch-slider]').fill('1');
+    assert.match(await page.locator('[data-testid=shown-epoch]').innerText(), /^epoch 1$/);
+    await page.screenshot({ path: `${shots}/result.png`, fullPage: true });
+    await page.getByRole('button', { name: 'Share' }).click();
+    const link = await page.locator('[data-testid=share-link]');
+    await link.waitFor();
+    const shareUrl = await link.inputValue();
+    assert.match(shareUrl, /^http:\/\/127\.0\.0\.1:\d+\/share\/[0-9a-f]{32}$/);
+
+    // The share link in a new context with no cookies: the result, and no edit control.
+    const stranger = await browser.newContext();
+    const shared = await stranger.newPage();
+    await shared.goto(shareUrl);
+    await shared.locator('[data-testid=heatmaps] svg').first().waitFor();
+    assert.match(await shared.locator('h1').innerText(), /Run #\d+: search on digits/);
+    assert.equal(await shared.locator('button').count(), 0, 'no edit control');
+    assert.equal(await shared.locator('header nav').isVisible(), false);
+    assert.equal((await stranger.cookies()).length, 0);
+    await shared.screenshot({ path: `${shots}/share.png`, fullPage: true });
+    const [download] = await Promise.all([
+      shared.waitForEvent('download'),
+      shared.locator('[data-testid="download-genotype.json"]').click(),
+    ]);
+    const genotype = JSON.parse(readFileSync(await download.path(), 'utf8'));
+    assert.equal(genotype.normal.length, 8, 'two edges per node, 4 nodes (DARTS.md)');
+    assert.equal(genotype.reduce.length, 8);
+    await stranger.close();
+    // Without scripts the share page has it all too.
+    const plain = await browser.newContext({ javaScriptEnabled: false });
+    const noJs = await plain.newPage();
+    await noJs.goto(shareUrl);
+    assert.equal(await noJs.locator('[data-testid=cells] svg').count(), 2);
+    assert.match(await noJs.locator('[data-testid=status]').innerText(), /succeeded/);
+    await plain.close();
+
+    // A bad upload: its error in place, naming the file; nothing stored.
+    await page.goto(base + '/upload');
+    await page.locator('body[data-hydrated]').waitFor();
+    await page.locator('#file').setInputFiles({ name: 'broken.csv', mimeType: 'text/csv', buffer: Buffer.from('label,a,b\n1,2\nx\n') });
+    await page.getByRole('button', { name: 'Upload' }).click();
+    const error = page.locator('.error-box');
+    await error.waitFor();
+    assert.match(await error.innerText(), /broken\.csv/);
+    await page.screenshot({ path: `${shots}/upload-error.png`, fullPage: true });
+    const [, sets] = await api(base, 'GET', '/api/datasets');
+    assert.equal(sets.length, 1, 'only the digits');
+  } finally {
+    child.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a run page with 200 epochs of history loads and answers at once (figures printed)', async ({ base, browser }) => {
+  // 60 of the sklearn digits (no header row), so each epoch takes moments.
+  const rows = gunzipSync(readFileSync(join(DATASETS, 'sklearn-digits/digits.csv.gz'))).toString().split('\n').slice(0, 60);
+  const form = new FormData();
+  form.append('name', 'digits-60');
+  form.append('file', new Blob([rows.join('\n') + '\n']), 'digits-60.csv');
+  const up = await fetch(base + '/api/datasets', { method: 'POST', body: form });
+  const answer = await up.text();
+  assert.equal(up.status, 201, answer);
+  const set = JSON.parse(answer);
+  const [code, run] = await api(base, 'POST', '/api/runs', { dataset_id: set.id,
+    config: { preset: 'tiny', epochs: 200, max_steps_per_epoch: 1, batch_size: 8 } });
+  assert.equal(code, 201);
+  // Watched live for a while, then read again once it has ended.
+  const page = await browser.newPage();
+  await page.goto(`${base}/runs/${run.id}`);
+  await page.locator('[data-testid=status]').getByText('succeeded').waitFor({ timeout: 400000 });
+  await page.goto(`${base}/runs/${run.id}`);
+  const nav = await page.evaluate(() => performance.getEntriesByType('navigation')[0].toJSON());
+  await page.locator('body[data-hydrated]').waitFor();
+  const hydrated = await page.evaluate(() => performance.now());
+  // Every epoch is drawn: a dot per epoch on both curves of the loss chart.
+  assert.equal(await page.locator('.charts .chart').first().locator('circle').count(), 400);
+  const slide = await page.evaluate(async () => {
+    const slider = document.querySelector('[data-testid=epoch-slider]');
+    const t0 = performance.now();
+    slider.value = '100';
+    slider.dispatchEvent(new Event('input', { bubbles: true }));
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    return { ms: performance.now() - t0, shown: document.querySelector('[data-testid=shown-epoch]').textContent };
+  });
+  assert.equal(slide.shown, 'epoch 100');
+  console.log(`     figures: 200-epoch run page: HTML ${nav.responseEnd.toFixed(0)} ms, DOM ready ${nav.domContentLoadedEventEnd.toFixed(0)} ms, ` +
+    `loaded ${nav.loadEventEnd.toFixed(0)} ms, hydrated ${hydrated.toFixed(0)} ms, slider to epoch 100 drawn in ${slide.ms.toFixed(0)} ms`);
+  await page.screenshot({ path: `${shots}/run-200-epochs.png`, fullPage: true });
 });
 
 test('off loopback, a page sends the browser to log in; the token sets an HttpOnly cookie', async ({ browser }) => {

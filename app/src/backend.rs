@@ -1,17 +1,39 @@
-//! What the server functions need from the server (its store), provided as context so this
-//! crate stays free of the database and of tch.
-use crate::types::{DatasetDetail, DatasetRow, RunRow};
+//! What the server functions need from the server (its store, runner and API), provided as
+//! context so this crate stays free of the database and of tch.
+use crate::types::{DatasetDetail, DatasetRow, Estimated, RunDetail, RunRow, SearchForm, Started};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
 pub type Reply<'a, T> = Pin<Box<dyn Future<Output = Result<T, String>> + Send + 'a>>;
 
+/// What a run page can ask the server to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunAction {
+    Cancel,
+    Resume,
+    Delete,
+    Share,
+    Unshare,
+}
+
 pub trait Backend: Send + Sync {
     fn runs(&self) -> Reply<'_, Vec<RunRow>>;
     fn datasets(&self) -> Reply<'_, Vec<DatasetRow>>;
     /// None when there is no such dataset.
     fn dataset(&self, id: String) -> Reply<'_, Option<DatasetDetail>>;
+    /// None when there is no such run.
+    fn run(&self, id: i64) -> Reply<'_, Option<RunDetail>>;
+    /// The run a share token opens, read-only; None for a wrong or revoked token.
+    fn shared(&self, token: String) -> Reply<'_, Option<RunDetail>>;
+    /// Ok(Some(text)): done, with the share token for `Share`; Err: refused, with the reason.
+    fn act(&self, id: i64, action: RunAction) -> Reply<'_, Option<String>>;
+    fn search_form(&self) -> Reply<'_, SearchForm>;
+    /// `config` is a JSON object of config keys.
+    fn start_search(&self, dataset_id: String, config: String) -> Reply<'_, Started>;
+    /// Err: refused, with the reason.
+    fn delete_dataset(&self, id: String) -> Reply<'_, ()>;
+    fn estimate(&self, dataset_id: String, config: String) -> Reply<'_, Estimated>;
 }
 
 /// The backend the server put into the request's context.

@@ -1,28 +1,108 @@
 //! Server functions: run on the server during rendering, called over HTTP (`/fn/...`) from the
-//! browser after hydration.
-use crate::types::{DatasetDetail, DatasetRow, RunRow};
+//! browser after hydration. They reach the server only through `backend::Backend`.
+use crate::types::{DatasetDetail, DatasetRow, Estimated, RunDetail, RunRow, SearchForm, Started};
 use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+fn failed(e: String) -> ServerFnError {
+    ServerFnError::new(e)
+}
 
 #[server(prefix = "/fn")]
 pub async fn list_runs() -> Result<Vec<RunRow>, ServerFnError> {
-    crate::backend::backend()?
-        .runs()
-        .await
-        .map_err(ServerFnError::new)
+    crate::backend::backend()?.runs().await.map_err(failed)
 }
 
 #[server(prefix = "/fn")]
 pub async fn list_datasets() -> Result<Vec<DatasetRow>, ServerFnError> {
-    crate::backend::backend()?
-        .datasets()
-        .await
-        .map_err(ServerFnError::new)
+    crate::backend::backend()?.datasets().await.map_err(failed)
 }
 
 #[server(prefix = "/fn")]
 pub async fn get_dataset(id: String) -> Result<Option<DatasetDetail>, ServerFnError> {
-    crate::backend::backend()?
-        .dataset(id)
+    crate::backend::backend()?.dataset(id).await.map_err(failed)
+}
+
+#[server(prefix = "/fn")]
+pub async fn get_run(id: i64) -> Result<Option<RunDetail>, ServerFnError> {
+    crate::backend::backend()?.run(id).await.map_err(failed)
+}
+
+/// The run behind a share link. A wrong token answers 404 on the page.
+#[server(prefix = "/fn")]
+pub async fn get_shared(token: String) -> Result<Option<RunDetail>, ServerFnError> {
+    let run = crate::backend::backend()?
+        .shared(token)
         .await
-        .map_err(ServerFnError::new)
+        .map_err(failed)?;
+    if run.is_none() {
+        if let Some(r) = use_context::<leptos_axum::ResponseOptions>() {
+            r.set_status(http::StatusCode::NOT_FOUND);
+        }
+    }
+    Ok(run)
+}
+
+/// The runs of `/compare?runs=3,7,9`, in that order; ids that are not runs are left out.
+#[server(prefix = "/fn")]
+pub async fn get_runs(ids: String) -> Result<Vec<RunDetail>, ServerFnError> {
+    let b = crate::backend::backend()?;
+    let mut out = vec![];
+    for id in ids.split(',').filter_map(|s| s.trim().parse::<i64>().ok()) {
+        if let Some(r) = b.run(id).await.map_err(failed)? {
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
+/// `action`: cancel, resume, delete, share or unshare. Ok(Err(reason)) when refused.
+#[server(prefix = "/fn")]
+pub async fn run_action(
+    id: i64,
+    action: String,
+) -> Result<Result<Option<String>, String>, ServerFnError> {
+    use crate::backend::RunAction;
+    let action = match action.as_str() {
+        "cancel" => RunAction::Cancel,
+        "resume" => RunAction::Resume,
+        "delete" => RunAction::Delete,
+        "share" => RunAction::Share,
+        "unshare" => RunAction::Unshare,
+        other => return Ok(Err(format!("unknown action {other}"))),
+    };
+    Ok(crate::backend::backend()?.act(id, action).await)
+}
+
+#[server(prefix = "/fn")]
+pub async fn load_search_form() -> Result<SearchForm, ServerFnError> {
+    crate::backend::backend()?
+        .search_form()
+        .await
+        .map_err(failed)
+}
+
+#[server(prefix = "/fn")]
+pub async fn start_search(dataset_id: String, config: String) -> Result<Started, ServerFnError> {
+    crate::backend::backend()?
+        .start_search(dataset_id, config)
+        .await
+        .map_err(failed)
+}
+
+#[server(prefix = "/fn")]
+pub async fn estimate_search(
+    dataset_id: String,
+    config: String,
+) -> Result<Estimated, ServerFnError> {
+    crate::backend::backend()?
+        .estimate(dataset_id, config)
+        .await
+        .map_err(failed)
+}
+
+/// Ok(Err(reason)) when refused (a dataset runs still use).
+#[server(prefix = "/fn")]
+pub async fn delete_dataset(id: String) -> Result<Result<(), String>, ServerFnError> {
+    Ok(crate::backend::backend()?.delete_dataset(id).await)
 }

@@ -48,6 +48,89 @@ pub fn bars(labels: &[String], values: &[f64], y_label: &str) -> String {
     }
 }
 
+/// Colours of successive series.
+const SERIES: [RGBColor; 6] = [
+    RGBColor(47, 95, 208),
+    RGBColor(232, 89, 12),
+    RGBColor(31, 138, 76),
+    RGBColor(142, 68, 173),
+    RGBColor(192, 57, 43),
+    RGBColor(90, 100, 117),
+];
+
+/// A line chart of (name, points) series against the epoch, with a legend; an empty string when
+/// there is nothing to draw or plotters fails.
+pub fn lines(y_label: &str, series: &[(String, Vec<(f64, f64)>)]) -> String {
+    let points = || {
+        series
+            .iter()
+            .flat_map(|(_, p)| p.iter())
+            .filter(|(x, y)| x.is_finite() && y.is_finite())
+    };
+    if points().next().is_none() {
+        return String::new();
+    }
+    let (x0, x1) = points().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), (x, _)| {
+        (a.min(*x), b.max(*x))
+    });
+    let (y0, y1) = points().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), (_, y)| {
+        (a.min(*y), b.max(*y))
+    });
+    let pad = ((y1 - y0) * 0.08).max(1e-3);
+    let (x1, y0, y1) = (x1.max(x0 + 1.0), y0 - pad, y1 + pad);
+    let mut svg = String::new();
+    let drawn = (|| -> Option<()> {
+        let root = SVGBackend::with_string(&mut svg, (440, 260)).into_drawing_area();
+        root.fill(&WHITE).ok()?;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(10)
+            .x_label_area_size(32)
+            .y_label_area_size(56)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .ok()?;
+        chart
+            .configure_mesh()
+            .max_light_lines(0)
+            .x_desc("epoch")
+            .y_desc(y_label)
+            .x_labels(8)
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .draw()
+            .ok()?;
+        for (i, (name, pts)) in series.iter().enumerate() {
+            let colour = SERIES[i % SERIES.len()];
+            let pts: Vec<(f64, f64)> = pts
+                .iter()
+                .copied()
+                .filter(|(x, y)| x.is_finite() && y.is_finite())
+                .collect();
+            chart
+                .draw_series(LineSeries::new(pts.clone(), colour.stroke_width(2)))
+                .ok()?
+                .label(name.as_str())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(2))
+                });
+            // A dot per epoch, so a single epoch is visible too.
+            chart
+                .draw_series(pts.iter().map(|p| Circle::new(*p, 2, colour.filled())))
+                .ok()?;
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.2))
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()
+            .ok()?;
+        root.present().ok()
+    })();
+    match drawn {
+        Some(()) => svg,
+        None => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,5 +147,36 @@ mod tests {
         // The background plus one filled rectangle per bar.
         let filled = svg.matches("<rect").count();
         assert!(filled >= 3, "{filled} rects");
+    }
+
+    #[test]
+    fn line_chart_has_a_line_per_series_and_the_legend() {
+        let series = vec![
+            (
+                "train".to_string(),
+                vec![(1.0, 2.0), (2.0, 1.5), (3.0, 1.2)],
+            ),
+            (
+                "validation".to_string(),
+                vec![(1.0, 2.1), (2.0, 1.7), (3.0, f64::NAN)],
+            ),
+        ];
+        let svg = lines("loss", &series);
+        assert!(svg.starts_with("<svg"), "{svg}");
+        // Each series' line and its legend mark, in the series' colour.
+        assert_eq!(
+            svg.matches(r##"stroke="#2F5FD0" stroke-width="2""##)
+                .count(),
+            2
+        );
+        assert_eq!(
+            svg.matches(r##"stroke="#E8590C" stroke-width="2""##)
+                .count(),
+            2
+        );
+        assert!(svg.contains("\ntrain\n") && svg.contains("\nvalidation\n"));
+        // 3 + 2 dots (the NaN is left out).
+        assert_eq!(svg.matches("<circle").count(), 5);
+        assert_eq!(lines("loss", &[("x".into(), vec![])]), "");
     }
 }

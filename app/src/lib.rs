@@ -2,15 +2,20 @@
 #![recursion_limit = "256"]
 #[cfg(feature = "ssr")]
 pub mod backend;
+mod browser;
 pub mod calls;
 pub mod charts;
+pub mod draw;
 pub mod format;
+pub mod live;
 mod pages;
+mod run_view;
 pub mod types;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Title};
 use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::hooks::use_location;
 use leptos_router::{path, SsrMode};
 
 /// The HTML document around the app (server side).
@@ -37,22 +42,39 @@ pub fn App() -> impl IntoView {
     view! {
         <Title text="Dartboard"/>
         <Router>
-            <header class="top">
-                <A href="/" attr:class="brand">"Dartboard"</A>
-                <nav>
-                    <A href="/">"Runs"</A>
-                    <A href="/datasets">"Datasets"</A>
-                </nav>
-            </header>
+            <Header/>
             <main>
                 <Routes fallback=|| view! { <p class="empty">"No such page."</p> }>
                     // Async: the whole page is in the HTML, so it reads and prints without scripts.
                     <Route path=path!("/") view=pages::runs::RunsPage ssr=SsrMode::Async/>
                     <Route path=path!("/datasets") view=pages::datasets::DatasetsPage ssr=SsrMode::Async/>
                     <Route path=path!("/datasets/:id") view=pages::dataset::DatasetPage ssr=SsrMode::Async/>
+                    <Route path=path!("/upload") view=pages::upload::UploadPage/>
+                    <Route path=path!("/new") view=pages::new::NewSearchPage ssr=SsrMode::Async/>
+                    <Route path=path!("/runs/:id") view=pages::run::RunPage ssr=SsrMode::Async/>
+                    <Route path=path!("/share/:token") view=pages::run::SharePage ssr=SsrMode::Async/>
+                    <Route path=path!("/compare") view=pages::compare::ComparePage ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=pages::login::LoginPage/>
                 </Routes>
             </main>
         </Router>
+    }
+}
+
+/// The top bar; a share page shows only the name, since its reader has no account.
+#[component]
+fn Header() -> impl IntoView {
+    let location = use_location();
+    let shared = move || location.pathname.with(|p| p.starts_with("/share/"));
+    view! {
+        <header class="top">
+            <span class="brand">"Dartboard"</span>
+            <nav class:hidden=shared>
+                <A href="/">"Runs"</A>
+                <A href="/datasets">"Datasets"</A>
+                <A href="/new">"New search"</A>
+                <A href="/upload">"Upload"</A>
+            </nav>
+        </header>
     }
 }

@@ -57,3 +57,90 @@ pub struct DatasetDetail {
     pub sha256: String,
     pub runs: Vec<RunRow>,
 }
+
+/// A file a run offers for download.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Artifact {
+    pub name: String,
+    pub bytes: u64,
+    pub url: String,
+}
+
+/// Everything the run page (live, result and share) shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunDetail {
+    pub row: RunRow,
+    pub source_run: Option<i64>,
+    /// The failure or cancellation message.
+    pub message: Option<String>,
+    /// The resolved config, key by key, as JSON text.
+    pub config: Vec<(String, String)>,
+    pub seed: Option<u64>,
+    /// The dataset's task: classification or regression.
+    pub task: String,
+    pub dataset_sha256: String,
+    /// `result.json` once the run has succeeded.
+    pub weights: Option<i64>,
+    pub device: Option<String>,
+    pub higher_is_better: Option<bool>,
+    pub dartboard_version: String,
+    pub pytorch_version: String,
+    pub artifacts: Vec<Artifact>,
+    /// The run's share token, for the admin; None on the share page itself.
+    pub share_token: Option<String>,
+    /// True on the share page: no edit controls.
+    pub read_only: bool,
+    /// Query suffix for reads made with a share token (`?token=...`), else empty.
+    pub token_query: String,
+    pub state: crate::live::RunState,
+}
+
+/// A device a search can run on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceChoice {
+    /// The config value: `auto`, `cpu`, `cuda:0`, ...
+    pub value: String,
+    pub label: String,
+}
+
+/// What the new-search form offers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchForm {
+    pub datasets: Vec<DatasetRow>,
+    /// (preset name, its config as a JSON object text).
+    pub presets: Vec<(String, String)>,
+    pub primitives: Vec<String>,
+    pub devices: Vec<DeviceChoice>,
+}
+
+/// A bad field (`""` for the request as a whole) and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldMessage {
+    pub field: String,
+    pub message: String,
+}
+
+/// The answer to starting a run: its id, or why not.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Started {
+    Run(i64),
+    Invalid(Vec<FieldMessage>),
+}
+
+/// What `/api/estimate` measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EstimateFigures {
+    pub weights: i64,
+    pub memory_bytes: u64,
+    pub seconds_per_epoch: f64,
+    pub steps_per_epoch: u64,
+    pub device: String,
+    pub fits: Option<bool>,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Estimated {
+    Figures(EstimateFigures),
+    Invalid(Vec<FieldMessage>),
+}

@@ -64,6 +64,11 @@ pub struct SearchResult {
     pub seconds: f64,
     pub weights: i64,
     pub device: String,
+    /// What ran it, for reproducibility.
+    #[serde(default)]
+    pub dartboard_version: String,
+    #[serde(default)]
+    pub pytorch_version: String,
 }
 
 /// Which samples train the weights, which the architecture; normalisation statistics.
@@ -331,6 +336,10 @@ pub fn run(
         seconds: progress.seconds + started.elapsed().as_secs_f64(),
         weights: n_weights,
         device: crate::device::describe(device),
+        dartboard_version: env!("CARGO_PKG_VERSION").into(),
+        pytorch_version: option_env!("DARTBOARD_TORCH_VERSION")
+            .unwrap_or("unknown")
+            .into(),
     };
     write_json(&out.join("genotype.json"), &genotype)?;
     write_json(

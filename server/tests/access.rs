@@ -125,8 +125,24 @@ async fn admin_token_cookie_and_share_links() {
     let token = share["token"].as_str().unwrap().to_string();
     assert_eq!(token.len(), 32, "128 random bits as hex");
     assert_eq!(share["url"], format!("/share/{token}"));
-    let (status, page) = s.get(&format!("/share/{token}")).await;
+    let (status, page) = s.get(&format!("/api/share/{token}")).await;
     assert_eq!((status, page["run"]["id"].as_i64()), (200, Some(shared)));
+    let html = s
+        .http
+        .get(s.url(&format!("/share/{token}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(html.status().as_u16(), 200);
+    let text = html.text().await.unwrap();
+    assert!(
+        text.contains(&format!("Run #{shared}")),
+        "the page names the run"
+    );
+    assert!(
+        !text.contains(">Cancel<") && !text.contains(">Share<"),
+        "no edit control"
+    );
     assert_eq!(
         s.get(&format!("/api/runs/{shared}?token={token}")).await.0,
         200
@@ -150,6 +166,10 @@ async fn admin_token_cookie_and_share_links() {
         s.get(&format!("/api/runs/{shared}?token=0000{}", &token[4..]))
             .await
             .0,
+        404
+    );
+    assert_eq!(
+        s.get("/api/share/00000000000000000000000000000000").await.0,
         404
     );
     assert_eq!(

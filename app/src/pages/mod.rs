@@ -1,5 +1,9 @@
 //! One module per page.
+pub mod compare;
 pub mod dataset;
 pub mod datasets;
 pub mod login;
+pub mod new;
+pub mod run;
 pub mod runs;
+pub mod upload;

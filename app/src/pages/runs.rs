@@ -1,7 +1,8 @@
 //! The home page: every run with its kind, dataset, status, progress, best metric, duration and
 //! start time, filtered by status, dataset and kind.
-use crate::calls::list_runs;
+use crate::calls::{list_runs, run_action};
 use crate::format::{duration, utc};
+use crate::live::is_final;
 use crate::types::RunRow;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -70,6 +71,26 @@ pub fn RunsPage() -> impl IntoView {
         k
     });
     let statuses = Signal::derive(|| STATUSES.iter().map(|s| s.to_string()).collect());
+    let selected = RwSignal::new(Vec::<i64>::new());
+    let note = RwSignal::new(String::new());
+    let delete = Action::new(move |id: &i64| {
+        let id = *id;
+        async move {
+            match run_action(id, "delete".into()).await {
+                Ok(Ok(_)) => {
+                    selected.update(|s| s.retain(|x| *x != id));
+                    note.set(format!("Deleted run #{id}."));
+                    runs.refetch();
+                }
+                Ok(Err(reason)) => note.set(reason),
+                Err(e) => note.set(e.to_string()),
+            }
+        }
+    });
+    let compare_href = move || {
+        let ids: Vec<String> = selected.get().iter().map(|i| i.to_string()).collect();
+        format!("/compare?runs={}", ids.join(","))
+    };
     let shown = move || {
         all()
             .into_iter()
@@ -101,15 +122,27 @@ pub fn RunsPage() -> impl IntoView {
                             <Filter label="Status" value=status options=statuses/>
                             <Filter label="Dataset" value=dataset options=datasets/>
                             <Filter label="Kind" value=kind options=kinds/>
+                            <a class="button secondary" data-testid="compare" href=compare_href
+                                class:disabled=move || selected.with(|s| s.len() < 2)
+                                aria-disabled=move || selected.with(|s| s.len() < 2).to_string()>
+                                {move || format!("Compare selected ({})", selected.with(Vec::len))}
+                            </a>
+                            <span class="muted" role="status">{move || note.get()}</span>
                         </div>
                         <table class="runs">
                             <thead><tr>
-                                <th>"Run"</th><th>"Kind"</th><th>"Dataset"</th><th>"Status"</th>
-                                <th>"Epoch"</th><th>"Best metric"</th><th>"Duration"</th><th>"Started"</th>
+                                <th><span class="visually-hidden">"Select"</span></th><th>"Run"</th><th>"Kind"</th><th>"Dataset"</th><th>"Status"</th>
+                                <th>"Epoch"</th><th>"Best metric"</th><th>"Duration"</th><th>"Started"</th><th></th>
                             </tr></thead>
                             <tbody>
                                 <For each=shown key=|r| (r.id, r.status.clone(), r.epoch) let:r>
                                     <tr>
+                                        <td><input type="checkbox" aria-label=format!("select run {}", r.id)
+                                            prop:checked=move || selected.with(|s| s.contains(&r.id))
+                                            on:change=move |ev| {
+                                                let on = event_target_checked(&ev);
+                                                selected.update(|s| { s.retain(|x| *x != r.id); if on { s.push(r.id); } });
+                                            }/></td>
                                         <td><a href=format!("/runs/{}", r.id)>{format!("#{}", r.id)}</a></td>
                                         <td>{r.kind.clone()}</td>
                                         <td>{r.dataset_name.clone()}</td>
@@ -118,6 +151,10 @@ pub fn RunsPage() -> impl IntoView {
                                         <td>{best(&r)}</td>
                                         <td>{r.seconds.map(duration).unwrap_or_default()}</td>
                                         <td>{utc(r.created_at)}</td>
+                                        <td>{is_final(&r.status).then(|| view! {
+                                            <button class="link danger" aria-label=format!("delete run {}", r.id)
+                                                on:click=move |_| { delete.dispatch(r.id); }>"Delete"</button>
+                                        })}</td>
                                     </tr>
                                 </For>
                             </tbody>

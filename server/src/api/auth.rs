@@ -57,7 +57,7 @@ fn access(state: &AppState, req: &Request) -> Access {
 /// Reads a share token may make: the share page and GETs of one run with `?token=`.
 fn share_read(req: &Request) -> bool {
     let path = req.uri().path();
-    if path.starts_with("/share/") {
+    if path.starts_with("/share/") || path.starts_with("/api/share/") {
         return true;
     }
     req.method() == Method::GET

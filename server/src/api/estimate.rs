@@ -14,8 +14,8 @@ const LIMIT: Duration = Duration::from_secs(300);
 
 #[derive(Deserialize)]
 pub struct EstimateRequest {
-    dataset_id: Option<String>,
-    config: Option<Value>,
+    pub dataset_id: Option<String>,
+    pub config: Option<Value>,
 }
 
 pub async fn estimate(state: State, request: Body<EstimateRequest>) -> ApiResult<Json<Value>> {

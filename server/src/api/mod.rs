@@ -1,11 +1,11 @@
 //! The JSON API (`/api/...`) and the share page, over the store, the hub and the runner.
 mod auth;
-mod datasets;
-mod estimate;
-mod runs;
-mod share;
+pub(crate) mod datasets;
+pub(crate) mod estimate;
+pub(crate) mod runs;
+pub(crate) mod share;
 mod stream;
-mod system;
+pub(crate) mod system;
 mod uploads;
 
 use crate::hub::Hub;
@@ -128,7 +128,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/api/runs/{id}/share",
             post(share::create).delete(share::revoke),
         )
-        .route("/share/{token}", get(share::page))
+        .route("/api/share/{token}", get(share::page))
         .route(
             "/api/{*rest}",
             axum::routing::any(|| async { ApiError::not_found() }),

@@ -22,9 +22,9 @@ const ARTIFACTS: [(&str, &str); 6] = [
 
 #[derive(Deserialize)]
 pub struct CreateRun {
-    dataset_id: Option<String>,
-    kind: Option<String>,
-    config: Option<Value>,
+    pub dataset_id: Option<String>,
+    pub kind: Option<String>,
+    pub config: Option<Value>,
 }
 
 #[derive(Deserialize, Default)]
@@ -223,18 +223,13 @@ async fn events_jsonl(state: &State, id: i64) -> ApiResult<String> {
     Ok(events.into_iter().map(|e| e.body + "\n").collect())
 }
 
-pub async fn artifacts(
-    state: State,
-    Path(id): Path<i64>,
-    Extension(access): Extension<Access>,
-    Query(q): Query<TokenQuery>,
-) -> ApiResult<Json<Value>> {
-    readable_run(&state, access, q.token.as_deref(), id).await?;
+/// The run's downloads that exist now: name, size and URL.
+pub async fn artifact_list(state: &State, id: i64) -> ApiResult<Vec<Value>> {
     let dir = crate::runner::run_dir(&state.data_dir, id);
     let mut list = vec![];
     for (name, rel) in ARTIFACTS {
         let bytes = if name == "events.jsonl" {
-            Some(events_jsonl(&state, id).await?.len() as u64)
+            Some(events_jsonl(state, id).await?.len() as u64)
         } else {
             std::fs::metadata(dir.join(rel)).ok().map(|m| m.len())
         };
@@ -242,7 +237,17 @@ pub async fn artifacts(
             list.push(json!({"name": name, "bytes": bytes, "url": format!("/api/runs/{id}/artifacts/{name}")}));
         }
     }
-    Ok(Json(Value::Array(list)))
+    Ok(list)
+}
+
+pub async fn artifacts(
+    state: State,
+    Path(id): Path<i64>,
+    Extension(access): Extension<Access>,
+    Query(q): Query<TokenQuery>,
+) -> ApiResult<Json<Value>> {
+    readable_run(&state, access, q.token.as_deref(), id).await?;
+    Ok(Json(Value::Array(artifact_list(&state, id).await?)))
 }
 
 pub async fn artifact(

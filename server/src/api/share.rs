@@ -1,4 +1,5 @@
-//! Share links: `POST/DELETE /api/runs/{id}/share` and the read-only `/share/{token}`.
+//! Share links: `POST/DELETE /api/runs/{id}/share` and the shared run as JSON at
+//! `/api/share/{token}` (the page `/share/{token}` is the site's).
 use super::{ApiError, ApiResult, State};
 use axum::extract::Path;
 use axum::http::StatusCode;

@@ -1,9 +1,8 @@
 //! `GET /api/runs/{id}/ws`: the run's events as JSON text messages. A viewer first gets the
 //! stored history, then live events, by `seq` with no gap and no repeat; one that lags behind
 //! the broadcast is resynchronised from the store. The stream of an ended run closes after its
-//! last event.
+//! last event. `?after=SEQ` skips the events a reconnecting viewer already has.
 use super::auth::{readable_run, Access};
-use super::runs::TokenQuery;
 use super::{ApiResult, AppState, State};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query};
@@ -12,16 +11,24 @@ use axum::Extension;
 use std::sync::Arc;
 use tokio::sync::broadcast::error::RecvError;
 
+#[derive(serde::Deserialize, Default)]
+pub struct StreamQuery {
+    token: Option<String>,
+    /// The last `seq` the viewer has; -1 (all) when absent.
+    after: Option<i64>,
+}
+
 pub async fn ws(
     state: State,
     Path(id): Path<i64>,
     Extension(access): Extension<Access>,
-    Query(q): Query<TokenQuery>,
+    Query(q): Query<StreamQuery>,
     upgrade: WebSocketUpgrade,
 ) -> ApiResult<Response> {
     readable_run(&state, access, q.token.as_deref(), id).await?;
     let state = Arc::clone(&state);
-    Ok(upgrade.on_upgrade(move |socket| follow(socket, state, id)))
+    let after = q.after.unwrap_or(-1).max(-1);
+    Ok(upgrade.on_upgrade(move |socket| follow(socket, state, id, after)))
 }
 
 /// Sends the stored events after `last`; Ok(true) when the stream should close.
@@ -44,10 +51,10 @@ async fn catch_up(
     Ok(ended)
 }
 
-async fn follow(mut socket: WebSocket, state: Arc<AppState>, id: i64) {
+async fn follow(mut socket: WebSocket, state: Arc<AppState>, id: i64, after: i64) {
     // Subscribe before reading the history, so nothing falls between the two.
     let mut live = state.hub.subscribe(id);
-    let mut last = -1;
+    let mut last = after;
     match catch_up(&mut socket, &state, id, &mut last).await {
         Ok(false) => {}
         Ok(true) | Err(()) => {

@@ -102,7 +102,10 @@ pub async fn upload(state: State, mut form: Multipart) -> ApiResult<(StatusCode,
         }
     })? {
         let key = field.name().unwrap_or("").to_string();
-        if key == "file" || key == "y_file" {
+        if (key == "file" || key == "y_file") && field.file_name().is_some_and(str::is_empty) {
+            // A browser form's file input left empty.
+            continue;
+        } else if key == "file" || key == "y_file" {
             let name = safe_name(field.file_name().unwrap_or(&key));
             // Two files of one name (x.txt and its targets) stay apart.
             let path = scratch.0.join(&key).join(&name);

@@ -18,6 +18,17 @@ impl Store {
         Ok(r.try_get("token")?)
     }
 
+    /// The run's share token, if it has one.
+    pub async fn share_token(&self, run_id: i64) -> Result<Option<String>> {
+        let r = sqlx::query("SELECT token FROM shares WHERE run_id = ?")
+            .bind(run_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        r.map(|r| r.try_get("token"))
+            .transpose()
+            .map_err(Into::into)
+    }
+
     /// Revokes the run's token; false when it had none.
     pub async fn unshare(&self, run_id: i64) -> Result<bool> {
         let done = sqlx::query("DELETE FROM shares WHERE run_id = ?")

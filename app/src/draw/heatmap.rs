@@ -1,0 +1,159 @@
+//! A cell's softmaxed architecture weights as a heatmap: a row per edge, a column per op, a
+//! colour scale, and the (edge, op) pairs discretisation keeps outlined.
+use super::{edge_index, escape, input_name};
+use crate::live::Cell;
+
+const CELL_W: usize = 50;
+const CELL_H: usize = 20;
+const LEFT: usize = 100;
+const TOP: usize = 92;
+
+/// White to the accent blue.
+fn colour(t: f32) -> String {
+    let t = t.clamp(0.0, 1.0);
+    let mix = |a: f32, b: f32| (a + (b - a) * t).round() as u8;
+    format!(
+        "#{:02x}{:02x}{:02x}",
+        mix(255.0, 28.0),
+        mix(255.0, 63.0),
+        mix(255.0, 160.0)
+    )
+}
+
+/// The SVG; `weights` is edges x ops, `kept` the discretised cell (may be empty).
+pub fn heatmap(title: &str, primitives: &[String], weights: &[Vec<f32>], kept: &Cell) -> String {
+    let ops = primitives.len();
+    let rows = weights.len();
+    let (lo, hi) = weights
+        .iter()
+        .flatten()
+        .fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    let (lo, hi) = if lo.is_finite() {
+        (lo, hi.max(lo + 1e-6))
+    } else {
+        (0.0, 1.0)
+    };
+    let width = LEFT + ops * CELL_W + 44;
+    let height = TOP + rows * CELL_H + 56;
+    let mut s = format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" class="heatmap" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" aria-label="{}"><title>{}</title><text x="4" y="16" font-size="13" font-weight="600">{}</text>"##,
+        escape(title),
+        escape(title),
+        escape(title)
+    );
+    for (c, p) in primitives.iter().enumerate() {
+        let x = LEFT + c * CELL_W + CELL_W / 2;
+        s += &format!(
+            r##"<text x="{x}" y="{}" font-size="10" text-anchor="start" transform="rotate(-40 {x} {})">{}</text>"##,
+            TOP - 6,
+            TOP - 6,
+            escape(p)
+        );
+    }
+    // Row labels: "input -> node".
+    let mut node = 0;
+    let mut input = 0;
+    for (r, row) in weights.iter().enumerate() {
+        let y = TOP + r * CELL_H;
+        s += &format!(
+            r##"<text x="{}" y="{}" font-size="10" text-anchor="end">{} → {}</text>"##,
+            LEFT - 6,
+            y + CELL_H / 2 + 4,
+            escape(&input_name(input)),
+            node
+        );
+        for (c, v) in row.iter().enumerate() {
+            let t = (v - lo) / (hi - lo);
+            s += &format!(
+                r##"<rect x="{}" y="{y}" width="{CELL_W}" height="{CELL_H}" fill="{}" stroke="#fff"><title>{} → {}, {}: {v:.3}</title></rect>"##,
+                LEFT + c * CELL_W,
+                colour(t),
+                escape(&input_name(input)),
+                node,
+                escape(primitives.get(c).map(String::as_str).unwrap_or("?")),
+            );
+        }
+        input += 1;
+        if input == node + 2 {
+            node += 1;
+            input = 0;
+        }
+    }
+    for (e, (op, j)) in kept.edges.iter().enumerate() {
+        let (row, col) = (
+            edge_index(e / 2, *j),
+            primitives.iter().position(|p| p == op),
+        );
+        if let (true, Some(col)) = (row < rows, col) {
+            s += &format!(
+                r##"<rect class="kept" x="{}" y="{}" width="{}" height="{}" fill="none" stroke="#e8590c" stroke-width="2.5"/>"##,
+                LEFT + col * CELL_W + 1,
+                TOP + row * CELL_H + 1,
+                CELL_W - 2,
+                CELL_H - 2
+            );
+        }
+    }
+    // The colour scale.
+    let y = TOP + rows * CELL_H + 16;
+    s += r##"<defs><linearGradient id="scale"><stop offset="0" stop-color="#ffffff"/><stop offset="1" stop-color="#1c3fa0"/></linearGradient></defs>"##;
+    s += &format!(
+        r##"<rect x="{LEFT}" y="{y}" width="160" height="10" fill="url(#scale)" stroke="#ccc"/><text x="{LEFT}" y="{}" font-size="10">{lo:.3}</text><text x="{}" y="{}" font-size="10" text-anchor="end">{hi:.3}</text><text x="{}" y="{}" font-size="10">softmax weight; outlined: kept</text>"##,
+        y + 24,
+        LEFT + 160,
+        y + 24,
+        LEFT + 172,
+        y + 9
+    );
+    s + "</svg>"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rect_per_weight_and_an_outline_per_kept_edge() {
+        // Two nodes: 2 + 3 = 5 edges (../shared/DARTS.md counts 14 for 4 nodes).
+        let prims: Vec<String> = ["none", "skip_connect", "sep_conv_3x3"]
+            .map(String::from)
+            .to_vec();
+        let w = vec![vec![0.2, 0.3, 0.5]; 5];
+        let kept = Cell {
+            edges: vec![
+                ("sep_conv_3x3".into(), 0),
+                ("skip_connect".into(), 1),
+                ("sep_conv_3x3".into(), 2),
+                ("skip_connect".into(), 0),
+            ],
+            concat: vec![2, 3],
+        };
+        let svg = heatmap("normal cell", &prims, &w, &kept);
+        assert_eq!(
+            svg.matches("<rect x=").count(),
+            15 + 1,
+            "15 weights and the scale"
+        );
+        assert_eq!(svg.matches(r##"class="kept""##).count(), 4);
+        // Node 1's input 2 (node 0) is row 2 + 2 = 4: y = TOP + 4 * CELL_H + 1.
+        assert!(
+            svg.contains(&format!(r##"y="{}""##, TOP + 4 * CELL_H + 1)),
+            "{svg}"
+        );
+        assert!(svg.contains("c_{k-1} → 1"));
+        assert!(
+            svg.contains("0.200") && svg.contains("0.500"),
+            "the scale's ends"
+        );
+    }
+
+    #[test]
+    fn edge_rows_follow_the_darts_order() {
+        // Node 3 has inputs 0..5 starting at row 2 + 3 + 4 = 9; the last row of 4 nodes is 13.
+        assert_eq!(edge_index(3, 0), 9);
+        assert_eq!(edge_index(3, 4), 13);
+        assert_eq!(edge_index(1, 0), 2);
+    }
+}

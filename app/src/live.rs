@@ -1,0 +1,290 @@
+//! A run's state as its pages show it, folded from its events (the engine's `Event` JSON plus
+//! the server's status events, each with its `seq`). The server folds the stored history; the
+//! browser goes on folding what the websocket sends.
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// One finished epoch.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EpochPoint {
+    pub epoch: usize,
+    pub train_loss: f64,
+    pub train_metric: f64,
+    pub val_loss: f64,
+    pub val_metric: f64,
+    pub seconds: f64,
+}
+
+/// Softmaxed architecture weights after an epoch, edges x ops.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AlphaSnap {
+    pub epoch: usize,
+    pub primitives: Vec<String>,
+    pub normal: Vec<Vec<f32>>,
+    pub reduce: Vec<Vec<f32>>,
+}
+
+/// A discretised cell: two (op, input) edges per intermediate node; input 0 is c_{k-2}, 1 is
+/// c_{k-1}, 2 + i is node i.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Cell {
+    pub edges: Vec<(String, usize)>,
+    pub concat: Vec<usize>,
+}
+
+/// The cells discretisation keeps after an epoch, with their parameter-free op counts.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GenoSnap {
+    pub epoch: usize,
+    pub normal: Cell,
+    pub reduce: Cell,
+    pub param_free_normal: usize,
+    pub param_free_reduce: usize,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LogLine {
+    pub level: String,
+    pub message: String,
+}
+
+/// Everything the live page draws.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunState {
+    /// The last event folded in; -1 before any.
+    pub last_seq: i64,
+    pub status: String,
+    pub message: Option<String>,
+    pub epochs_total: usize,
+    /// (epoch, step, steps) of the latest step.
+    pub step: Option<(usize, usize, usize)>,
+    pub epochs: Vec<EpochPoint>,
+    pub alphas: Vec<AlphaSnap>,
+    pub genotypes: Vec<GenoSnap>,
+    pub log: Vec<LogLine>,
+}
+
+impl Default for RunState {
+    fn default() -> Self {
+        RunState {
+            last_seq: -1,
+            status: "queued".into(),
+            message: None,
+            epochs_total: 0,
+            step: None,
+            epochs: vec![],
+            alphas: vec![],
+            genotypes: vec![],
+            log: vec![],
+        }
+    }
+}
+
+/// Statuses after which nothing more happens.
+pub fn is_final(status: &str) -> bool {
+    matches!(status, "succeeded" | "failed" | "cancelled" | "interrupted")
+}
+
+fn usize_of(v: &Value) -> usize {
+    v.as_u64().unwrap_or(0) as usize
+}
+
+fn f64_of(v: &Value) -> f64 {
+    v.as_f64().unwrap_or(f64::NAN)
+}
+
+fn matrix(v: &Value) -> Vec<Vec<f32>> {
+    v.as_array()
+        .map(|rows| {
+            rows.iter()
+                .map(|r| {
+                    r.as_array()
+                        .map(|c| c.iter().map(|x| x.as_f64().unwrap_or(0.0) as f32).collect())
+                        .unwrap_or_default()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A cell from the genotype JSON (`"normal": [["sep_conv_3x3", 0], ...], "normal_concat": [...]`).
+pub fn cell(genotype: &Value, which: &str) -> Cell {
+    let edges = genotype[which]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|e| (e[0].as_str().unwrap_or("?").to_string(), usize_of(&e[1])))
+                .collect()
+        })
+        .unwrap_or_default();
+    let concat = genotype[format!("{which}_concat")]
+        .as_array()
+        .map(|c| c.iter().map(usize_of).collect())
+        .unwrap_or_default();
+    Cell { edges, concat }
+}
+
+/// Keeps the entries before `epoch`: a resumed run repeats the epoch it was interrupted in.
+fn drop_from<T>(list: &mut Vec<T>, epoch: usize, of: impl Fn(&T) -> usize) {
+    list.retain(|x| of(x) < epoch);
+}
+
+impl RunState {
+    /// Folds one event in; false when it was already folded (by `seq`) or is not understood.
+    pub fn apply(&mut self, ev: &Value) -> bool {
+        let seq = ev["seq"].as_i64().unwrap_or(self.last_seq + 1);
+        if seq <= self.last_seq {
+            return false;
+        }
+        self.last_seq = seq;
+        match ev["type"].as_str().unwrap_or("") {
+            "status" => {
+                self.status = ev["status"].as_str().unwrap_or("").to_string();
+                self.message = ev["message"].as_str().map(str::to_string);
+            }
+            "step" => {
+                self.step = Some((
+                    usize_of(&ev["epoch"]),
+                    usize_of(&ev["step"]),
+                    usize_of(&ev["steps"]),
+                ));
+            }
+            "epoch" => {
+                let p = EpochPoint {
+                    epoch: usize_of(&ev["epoch"]),
+                    train_loss: f64_of(&ev["train_loss"]),
+                    train_metric: f64_of(&ev["train_metric"]),
+                    val_loss: f64_of(&ev["val_loss"]),
+                    val_metric: f64_of(&ev["val_metric"]),
+                    seconds: f64_of(&ev["seconds"]),
+                };
+                self.epochs_total = usize_of(&ev["epochs"]);
+                drop_from(&mut self.epochs, p.epoch, |e| e.epoch);
+                self.epochs.push(p);
+            }
+            "alphas" => {
+                let snap = AlphaSnap {
+                    epoch: usize_of(&ev["epoch"]),
+                    primitives: ev["primitives"]
+                        .as_array()
+                        .map(|p| {
+                            p.iter()
+                                .filter_map(|x| x.as_str().map(str::to_string))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    normal: matrix(&ev["normal"]),
+                    reduce: matrix(&ev["reduce"]),
+                };
+                drop_from(&mut self.alphas, snap.epoch, |a| a.epoch);
+                self.alphas.push(snap);
+            }
+            "genotype" => {
+                let g = &ev["genotype"];
+                let snap = GenoSnap {
+                    epoch: usize_of(&ev["epoch"]),
+                    normal: cell(g, "normal"),
+                    reduce: cell(g, "reduce"),
+                    param_free_normal: usize_of(&ev["param_free"]["normal"]),
+                    param_free_reduce: usize_of(&ev["param_free"]["reduce"]),
+                };
+                drop_from(&mut self.genotypes, snap.epoch, |g| g.epoch);
+                self.genotypes.push(snap);
+            }
+            "log" => self.log.push(LogLine {
+                level: ev["level"].as_str().unwrap_or("info").to_string(),
+                message: ev["message"].as_str().unwrap_or("").to_string(),
+            }),
+            _ => return false,
+        }
+        true
+    }
+
+    /// The share of the run done, 0 to 1, counting finished epochs and the current one's steps.
+    pub fn fraction(&self) -> f64 {
+        if self.status == "succeeded" {
+            return 1.0;
+        }
+        if self.epochs_total == 0 {
+            return 0.0;
+        }
+        let done = self.epochs.len() as f64;
+        let partial = match self.step {
+            Some((e, s, n)) if e > self.epochs.len() && n > 0 => s as f64 / n as f64,
+            _ => 0.0,
+        };
+        ((done + partial) / self.epochs_total as f64).min(1.0)
+    }
+
+    /// Seconds left, from the mean epoch time so far; None before the first epoch or when done.
+    pub fn eta_seconds(&self) -> Option<f64> {
+        if is_final(&self.status) || self.epochs.is_empty() || self.epochs_total == 0 {
+            return None;
+        }
+        let mean = self.epochs.iter().map(|e| e.seconds).sum::<f64>() / self.epochs.len() as f64;
+        let left = self.epochs_total.saturating_sub(self.epochs.len()) as f64;
+        Some(
+            mean * (left - (self.fraction() * self.epochs_total as f64 - self.epochs.len() as f64)),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn epoch(seq: i64, e: usize, val: f64) -> Value {
+        json!({"seq": seq, "type": "epoch", "epoch": e, "epochs": 4, "train_loss": 1.0,
+            "train_metric": 0.5, "val_loss": 0.9, "val_metric": val, "seconds": 10.0,
+            "memory_bytes": 1})
+    }
+
+    #[test]
+    fn folding_keeps_order_skips_repeats_and_replaces_a_resumed_epoch() {
+        let mut s = RunState::default();
+        assert!(s.apply(&json!({"seq": 0, "type": "status", "status": "running"})));
+        assert!(s.apply(&epoch(1, 1, 0.5)));
+        assert!(s.apply(&epoch(2, 2, 0.6)));
+        // The same event again (a reconnect that overlaps) changes nothing.
+        assert!(!s.apply(&epoch(2, 2, 0.6)));
+        assert_eq!(s.epochs.len(), 2);
+        // Resumed after an interruption in epoch 2: epoch 2 again replaces the old one.
+        assert!(s.apply(&epoch(3, 2, 0.7)));
+        assert_eq!(
+            s.epochs.iter().map(|e| e.val_metric).collect::<Vec<_>>(),
+            vec![0.5, 0.7]
+        );
+        // Half way through epoch 3 of 4 with epochs of 10 s: 2.5 of 4 done, 15 s left.
+        s.apply(&json!({"seq": 4, "type": "step", "epoch": 3, "step": 5, "steps": 10, "train_loss": 1.0}));
+        assert!((s.fraction() - 2.5 / 4.0).abs() < 1e-12);
+        assert_eq!(s.eta_seconds(), Some(15.0));
+        s.apply(&json!({"seq": 5, "type": "status", "status": "failed", "message": "boom"}));
+        assert_eq!(
+            (s.status.as_str(), s.message.as_deref()),
+            ("failed", Some("boom"))
+        );
+        assert_eq!(s.eta_seconds(), None);
+    }
+
+    #[test]
+    fn alphas_and_genotypes_are_read_from_the_engine_events() {
+        let mut s = RunState::default();
+        s.apply(
+            &json!({"seq": 0, "type": "alphas", "epoch": 1, "primitives": ["none", "skip_connect"],
+            "normal": [[0.25, 0.75]], "reduce": [[0.5, 0.5]]}),
+        );
+        s.apply(
+            &json!({"seq": 1, "type": "genotype", "epoch": 1, "genotype": {
+            "normal": [["skip_connect", 0], ["sep_conv_3x3", 1]], "normal_concat": [2],
+            "reduce": [["max_pool_3x3", 1], ["skip_connect", 0]], "reduce_concat": [2]},
+            "param_free": {"normal": 1, "reduce": 2}}),
+        );
+        assert_eq!(s.alphas[0].normal, vec![vec![0.25, 0.75]]);
+        assert_eq!(s.alphas[0].primitives[1], "skip_connect");
+        let g = &s.genotypes[0];
+        assert_eq!(g.normal.edges[1], ("sep_conv_3x3".to_string(), 1));
+        assert_eq!(g.reduce.concat, vec![2]);
+        assert_eq!((g.param_free_normal, g.param_free_reduce), (1, 2));
+    }
+}

@@ -1,0 +1,133 @@
+//! A run as its page shows it (its events folded, its config, figures and downloads), and what
+//! the page's buttons do: the same handlers the JSON API answers with.
+use crate::api::{datasets, runs, share, ApiError, AppState};
+use app::backend::RunAction;
+use app::live::RunState;
+use app::types::{Artifact, RunDetail};
+use axum::extract::{Path, State};
+use serde_json::Value;
+use std::sync::Arc;
+
+/// The run's page data; `token` is set on the share page (read-only, downloads by token).
+pub async fn run_detail(
+    state: &Arc<AppState>,
+    id: i64,
+    token: Option<&str>,
+) -> Result<Option<RunDetail>, String> {
+    let store = &state.store;
+    let Some(run) = store.run(id).await.map_err(|e| e.to_string())? else {
+        return Ok(None);
+    };
+    let mut live = RunState::default();
+    for e in store
+        .events_after(id, -1)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        if let Ok(v) = serde_json::from_str::<Value>(&e.body) {
+            live.apply(&v);
+        }
+    }
+    // The run's row is the truth for status (a worker killed hard leaves no final event).
+    live.status = run.status.as_str().into();
+    if live.epochs_total == 0 {
+        live.epochs_total = usize::try_from(run.epochs).unwrap_or(0);
+    }
+    let summary = store
+        .dataset(&run.dataset_id)
+        .await
+        .map_err(|e| e.to_string())?
+        .map(|d| d.summary)
+        .unwrap_or(Value::Null);
+    let text = |k: &str| summary[k].as_str().unwrap_or("").to_string();
+    let token_query = token.map(|t| format!("?token={t}")).unwrap_or_default();
+    let artifacts = runs::artifact_list(&State(Arc::clone(state)), id)
+        .await
+        .map_err(|e| e.body.to_string())?
+        .into_iter()
+        .map(|a| Artifact {
+            name: a["name"].as_str().unwrap_or("").into(),
+            bytes: a["bytes"].as_u64().unwrap_or(0),
+            url: format!("{}{token_query}", a["url"].as_str().unwrap_or("")),
+        })
+        .collect();
+    let share_token = match token {
+        Some(_) => None,
+        None => store.share_token(id).await.map_err(|e| e.to_string())?,
+    };
+    let result = run.result.clone().unwrap_or(Value::Null);
+    let version =
+        |k: &str, here: Option<&str>| result[k].as_str().or(here).unwrap_or("unknown").to_string();
+    let config = run
+        .config
+        .as_object()
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.to_string())).collect())
+        .unwrap_or_default();
+    let names = super::rows::names(store).await?;
+    Ok(Some(RunDetail {
+        source_run: run.source_run,
+        message: run.message.clone(),
+        seed: run.config["seed"].as_u64(),
+        config,
+        dataset_sha256: text("sha256"),
+        task: text("task"),
+        weights: result["weights"].as_i64(),
+        device: result["device"].as_str().map(str::to_string),
+        higher_is_better: result["higher_is_better"].as_bool(),
+        dartboard_version: version("dartboard_version", Some(env!("CARGO_PKG_VERSION"))),
+        pytorch_version: version("pytorch_version", option_env!("DARTBOARD_TORCH_VERSION")),
+        artifacts,
+        share_token,
+        read_only: token.is_some(),
+        token_query,
+        state: live,
+        row: super::rows::run_row(run, &names),
+    }))
+}
+
+/// The run a share token opens.
+pub async fn shared(state: &Arc<AppState>, token: &str) -> Result<Option<RunDetail>, String> {
+    match state
+        .store
+        .shared_run(token)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        Some(id) => run_detail(state, id, Some(token)).await,
+        None => Ok(None),
+    }
+}
+
+fn reason(e: ApiError) -> String {
+    e.body["error"]
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| e.body.to_string())
+}
+
+/// Cancel, resume, delete, share or unshare, through the API's own handlers.
+pub async fn act(
+    state: &Arc<AppState>,
+    id: i64,
+    action: RunAction,
+) -> Result<Option<String>, String> {
+    let s = || State(Arc::clone(state));
+    match action {
+        RunAction::Cancel => runs::cancel(s(), Path(id)).await.map(|_| None),
+        RunAction::Resume => runs::resume(s(), Path(id)).await.map(|_| None),
+        RunAction::Delete => runs::delete(s(), Path(id)).await.map(|_| None),
+        RunAction::Share => share::create(s(), Path(id))
+            .await
+            .map(|j| j.0["token"].as_str().map(str::to_string)),
+        RunAction::Unshare => share::revoke(s(), Path(id)).await.map(|_| None),
+    }
+    .map_err(reason)
+}
+
+/// Deletes a dataset no run uses, through the API's handler.
+pub async fn delete_dataset(state: &Arc<AppState>, id: String) -> Result<(), String> {
+    datasets::delete(State(Arc::clone(state)), Path(id))
+        .await
+        .map(|_| ())
+        .map_err(reason)
+}
