@@ -267,6 +267,36 @@ test('a run page with 200 epochs of history loads and answers at once (figures p
   console.log(`     figures: 200-epoch run page: HTML ${nav.responseEnd.toFixed(0)} ms, DOM ready ${nav.domContentLoadedEventEnd.toFixed(0)} ms, ` +
     `loaded ${nav.loadEventEnd.toFixed(0)} ms, hydrated ${hydrated.toFixed(0)} ms, slider to epoch 100 drawn in ${slide.ms.toFixed(0)} ms`);
   await page.screenshot({ path: `${shots}/run-200-epochs.png`, fullPage: true });
+
+  // A regression dataset's page has its target histogram: 30 images (64 pixels, then the target
+  // as in the sklearn digits' CSV) with targets 0.5 to 20.5.
+  const reg = new FormData();
+  const lines = Array.from({ length: 30 }, (_, i) => [...Array.from({ length: 64 }, (_, p) => (i * 7 + p * 3) % 17), i * 20 / 29 + 0.5].join(','));
+  reg.append('task', 'regression');
+  reg.append('file', new Blob([lines.join('\n') + '\n']), 'ramp.csv');
+  const regUp = await fetch(base + '/api/datasets', { method: 'POST', body: reg });
+  const regSet = JSON.parse(await regUp.text());
+  assert.equal(regSet.task, 'regression');
+  await page.goto(`${base}/datasets/${regSet.id}`);
+  assert.match(await page.locator('h2', { hasText: 'Target histogram' }).innerText(), /Target histogram/);
+  // 20 equal bins of width 1 over [0.5, 20.5]: centres 1 to 20.
+  const histogram = await page.getByTestId('target-histogram').innerHTML();
+  assert.match(histogram, />\s*1\.000\s*</);
+  assert.match(histogram, />\s*20\.000\s*</);
+  await page.screenshot({ path: `${shots}/dataset-regression.png`, fullPage: true });
+
+  // Every page, loaded afresh: time to the load event (figures printed, not asserted).
+  const [, share] = await api(base, 'POST', `/api/runs/${run.id}/share`);
+  const paths = ['/', '/datasets', `/datasets/${set.id}`, '/upload', `/new?dataset=${set.id}`,
+    `/runs/${run.id}`, share.url, `/compare?runs=1,${run.id}`, '/login'];
+  const times = [];
+  for (const path of paths) {
+    const response = await page.goto(base + path);
+    assert.equal(response.status(), 200, path);
+    const t = await page.evaluate(() => performance.getEntriesByType('navigation')[0].loadEventEnd);
+    times.push(`${path.replace(/[0-9a-f]{32}/, 'TOKEN').replace(/[0-9a-f]{16}/, 'ID')} ${t.toFixed(0)} ms`);
+  }
+  console.log(`     figures: page loads: ${times.join(', ')}`);
 });
 
 test('off loopback, a page sends the browser to log in; the token sets an HttpOnly cookie', async ({ browser }) => {

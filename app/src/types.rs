@@ -36,6 +36,8 @@ pub struct TargetStat {
     pub max: f64,
     pub mean: f64,
     pub sd: f64,
+    /// Counts in equal-width bins from min to max; empty for datasets imported before it.
+    pub histogram: Vec<i64>,
 }
 
 /// Everything the dataset page shows.

@@ -38,6 +38,14 @@ fn mechanical_mnist_text_matrix_is_a_regression_on_the_last_column() {
             && (t.mean - 161.1).abs() < 0.05,
         "{t:?}"
     );
+    // The histogram the dataset page draws: 20 bins over [min, max] holding every sample.
+    assert_eq!(t.histogram.len(), 20);
+    assert_eq!(t.histogram.iter().sum::<usize>(), 10_000);
+    assert!(
+        t.histogram[0] > 0 && t.histogram[19] > 0,
+        "{:?}",
+        t.histogram
+    );
     assert_eq!(s.bit_depth, 8);
     assert_eq!(s.splits.get("test"), Some(&1500));
 }

@@ -42,6 +42,16 @@ fn body(d: DatasetDetail) -> impl IntoView {
             <h2>"Images per class"</h2>
             <div class="chart" inner_html=svg></div>
         })}
+        {d.targets.iter().filter(|t| !t.histogram.is_empty()).map(|t| {
+            let bins = t.histogram.len() as f64;
+            let width = (t.max - t.min) / bins;
+            let labels: Vec<String> = (0..t.histogram.len()).map(|i| format!("{:.3}", t.min + width * (i as f64 + 0.5))).collect();
+            let counts: Vec<f64> = t.histogram.iter().map(|c| *c as f64).collect();
+            view! {
+                <h2>{format!("Target histogram: {}", t.name)}</h2>
+                <div class="chart" data-testid="target-histogram" inner_html=bars(&labels, &counts, "images")></div>
+            }
+        }).collect_view()}
         {(!d.targets.is_empty()).then(|| view! {
             <h2>"Targets"</h2>
             <table class="targets">

@@ -21,6 +21,27 @@ pub struct TargetStats {
     pub max: f64,
     pub mean: f64,
     pub sd: f64,
+    /// Counts in `HISTOGRAM_BINS` equal-width bins from min to max (the last bin includes max).
+    #[serde(default)]
+    pub histogram: Vec<usize>,
+}
+
+pub const HISTOGRAM_BINS: usize = 20;
+
+/// Counts of `values` in `bins` equal-width bins spanning [min, max]; NaNs are left out.
+pub fn histogram(values: &[f64], min: f64, max: f64, bins: usize) -> Vec<usize> {
+    let bins = bins.max(1);
+    let mut counts = vec![0; bins];
+    let width = (max - min) / bins as f64;
+    for v in values.iter().filter(|v| v.is_finite()) {
+        let i = if width > 0.0 {
+            ((v - min) / width) as usize
+        } else {
+            0
+        };
+        counts[i.min(bins - 1)] += 1;
+    }
+    counts
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -171,6 +192,7 @@ pub fn summarize(d: &Dataset, opts: &ImportOptions) -> Summary {
                 max: max[j],
                 mean: mean[j],
                 sd: sd[j],
+                histogram: histogram(&col(y.select(1, j as i64)), min[j], max[j], HISTOGRAM_BINS),
             });
             (None, Some(stats.collect()))
         }
@@ -220,5 +242,17 @@ pub fn summarize(d: &Dataset, opts: &ImportOptions) -> Summary {
         bit_depth: if kind == Kind::Uint8 { 8 } else { 32 },
         preprocessing,
         sha256,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn histogram_bins_span_min_to_max() {
+        // numpy.histogram([0, 1, 1, 2, 4, nan], bins=4, range=(0, 4)) -> [1, 2, 1, 1] (NaN dropped).
+        let v = [0.0, 1.0, 1.0, 2.0, 4.0, f64::NAN];
+        assert_eq!(super::histogram(&v, 0.0, 4.0, 4), vec![1, 2, 1, 1]);
+        // A constant target falls in one bin.
+        assert_eq!(super::histogram(&[3.0, 3.0], 3.0, 3.0, 4), vec![2, 0, 0, 0]);
     }
 }

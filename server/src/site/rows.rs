@@ -66,6 +66,10 @@ pub fn detail(d: crate::store::DatasetRow, runs: Vec<RunRow>) -> DatasetDetail {
             max: t["max"].as_f64().unwrap_or(f64::NAN),
             mean: t["mean"].as_f64().unwrap_or(f64::NAN),
             sd: t["sd"].as_f64().unwrap_or(f64::NAN),
+            histogram: t["histogram"]
+                .as_array()
+                .map(|h| h.iter().filter_map(Value::as_i64).collect())
+                .unwrap_or_default(),
         })
         .collect();
     let splits = ["train", "val", "test"]
