@@ -12,6 +12,7 @@ mod search_cmd;
 mod serve;
 mod site;
 mod store;
+mod train_cmd;
 mod worker;
 
 use anyhow::{Context, Result};
@@ -29,6 +30,8 @@ usage:
   dartboard search --data PATH|ID [--data-dir DIR] [import options] [--preset tiny|quick|default|darts-paper] [--config FILE.json]
                    [--<config-key> VALUE ...] --out DIR
   dartboard search --resume DIR
+  dartboard train --genotype FILE|darts-v1|darts-v2 --data PATH|ID [--data-dir DIR] [import options]
+                  [--preset tiny|quick|default|darts-paper] [--device D] [--<train-key> VALUE ...] --out DIR
   dartboard params --model search|eval [--genotype darts-v1|darts-v2|FILE] [--channels C]
                    [--classes K] [--init-channels C] [--layers L] [--nodes N] [--auxiliary]
   dartboard bench [--batch 32] [--size 28] [--channels 1] [--init-channels 8] [--layers 5]
@@ -69,6 +72,7 @@ fn main() {
     };
     let result = match command {
         "search" => Args::parse(rest, &[]).and_then(search_cmd::run),
+        "train" => Args::parse(rest, &[]).and_then(train_cmd::run),
         "serve" => Args::parse(rest, &[]).and_then(serve::run),
         "worker" => Args::parse(rest, &[]).and_then(worker::run),
         "estimate" => Args::parse(rest, &[]).and_then(estimate_cmd::run),

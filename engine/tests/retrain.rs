@@ -1,0 +1,143 @@
+//! Retraining a genotype from scratch (run kind `train`): the evaluation network's size as
+//! DARTS reports it, training on train + validation, one score on the untouched test split, and
+//! the files a run leaves.
+mod common;
+
+use engine::config::Preset;
+use engine::data::{load, Dataset, Splits, Task};
+use engine::genotype::Genotype;
+use engine::retrain::{self, config::TrainConfig};
+use std::sync::atomic::AtomicBool;
+use tch::{Device, Kind, Tensor};
+
+fn cifar_like(n: i64) -> Dataset {
+    let images = (Tensor::arange(n * 3 * 32 * 32, (Kind::Int64, Device::Cpu)) * 7919)
+        .remainder(256)
+        .to_kind(Kind::Uint8)
+        .view([n, 3, 32, 32]);
+    Dataset {
+        name: "cifar-like".into(),
+        task: Task::Classification,
+        images,
+        targets: Tensor::arange(n, (Kind::Int64, Device::Cpu)).remainder(10),
+        names: (0..10).map(|c| c.to_string()).collect(),
+        splits: Splits {
+            train: (0..n - 2).collect(),
+            val: vec![],
+            test: vec![n - 2, n - 1],
+            test_seed: None,
+        },
+        warnings: vec![],
+    }
+}
+
+#[test]
+fn the_paper_network_has_the_papers_size_without_its_auxiliary_head() {
+    // ../shared/DARTS.md: NetworkCIFAR(36, 10, 20, auxiliary, DARTS_V2) has 3,349,342 weights
+    // ("param size = 3.349342MB", the auxiliary head excluded). One step of batch 2 is enough.
+    let cfg = TrainConfig {
+        epochs: 1,
+        batch_size: 2,
+        max_steps_per_epoch: Some(1),
+        device: "cpu".into(),
+        ..TrainConfig::preset(Preset::DartsPaper)
+    };
+    let out = common::scratch("retrain-paper-size");
+    let r = retrain::run(
+        &cifar_like(6),
+        &Genotype::darts_v2(),
+        &cfg,
+        &out,
+        &AtomicBool::new(false),
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(r.params, 3_349_342);
+    assert_eq!((r.train_samples, r.test_samples), (4, 2));
+    let saved = Tensor::read_safetensors(out.join("weights.safetensors")).unwrap();
+    // PyTorch-style names, the auxiliary head's weights kept for a resumed training.
+    assert!(
+        saved.iter().any(|(n, _)| n == "classifier.weight"),
+        "{:?}",
+        saved.iter().map(|(n, _)| n).take(5).collect::<Vec<_>>()
+    );
+    assert!(saved.iter().any(|(n, _)| n.starts_with("auxiliary_head.")));
+}
+
+#[test]
+fn retraining_on_the_digits_learns_and_scores_the_held_out_test_split_once() {
+    let data = load(&common::sample()).unwrap();
+    let cfg = TrainConfig {
+        device: "cpu".into(),
+        ..TrainConfig::preset(Preset::Quick)
+    };
+    let out = common::scratch("retrain-digits");
+    let mut epochs = vec![];
+    let r = retrain::run(
+        &data,
+        &Genotype::darts_v2(),
+        &cfg,
+        &out,
+        &AtomicBool::new(false),
+        &mut |_, e| {
+            if let engine::events::Event::Epoch {
+                train_loss,
+                val_metric,
+                ..
+            } = e
+            {
+                epochs.push((*train_loss, *val_metric));
+            }
+        },
+    )
+    .unwrap();
+    // Train and validation together, the test split apart: every sample used exactly once.
+    assert_eq!(r.train_samples + r.test_samples, 1797);
+    assert_eq!(r.test_samples, data.splits.test.len());
+    assert_eq!(epochs.len(), 5);
+    // No validation part to report: it was trained on.
+    assert!(epochs.iter().all(|(_, v)| v.is_nan()));
+    assert!(
+        epochs[4].0 < epochs[0].0,
+        "the training loss falls: {epochs:?}"
+    );
+    // Chance is 0.1 on ten balanced classes; 100 steps of 32 reach well above it.
+    assert!(r.test_metric > 0.5, "test accuracy {}", r.test_metric);
+    assert_eq!(r.test_metrics.get("accuracy"), Some(&r.test_metric));
+    assert!(r.test_metrics.contains_key("balanced_accuracy"));
+    for f in [
+        "config.json",
+        "genotype.json",
+        "events.jsonl",
+        "weights.safetensors",
+        "result.json",
+    ] {
+        assert!(out.join(f).is_file(), "{f}");
+    }
+    let g: Genotype =
+        serde_json::from_str(&std::fs::read_to_string(out.join("genotype.json")).unwrap()).unwrap();
+    assert_eq!(g, Genotype::darts_v2());
+}
+
+#[test]
+fn a_bad_config_is_refused_with_every_field_named() {
+    let cfg = TrainConfig {
+        epochs: 0,
+        layers: 2,
+        drop_path: 1.5,
+        ..TrainConfig::preset(Preset::Tiny)
+    };
+    let err = retrain::run(
+        &cifar_like(6),
+        &Genotype::darts_v2(),
+        &cfg,
+        &common::scratch("retrain-bad"),
+        &AtomicBool::new(false),
+        &mut |_, _| {},
+    )
+    .unwrap_err()
+    .to_string();
+    for field in ["epochs", "layers", "drop_path"] {
+        assert!(err.contains(field), "{err}");
+    }
+}

@@ -1,0 +1,114 @@
+//! `dartboard train`: retrains a genotype (a file, a search's `genotype.json` or `result.json`,
+//! or a name) from scratch on train + validation, scores it once on the test split, and prints
+//! result.json as one line.
+use crate::args::Args;
+use crate::progress::Progress;
+use anyhow::{anyhow, bail, Context, Result};
+use engine::config::{flag_value, Preset};
+use engine::events::Event;
+use engine::retrain::config::TrainConfig;
+use engine::search::SearchError;
+use serde_json::Value;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+
+/// The preset's config with the flags on top; every unknown key or bad value is named.
+pub fn resolve(preset: Option<&str>, flags: &[(String, String)]) -> Result<TrainConfig> {
+    let preset: Preset = match preset {
+        Some(p) => serde_json::from_value(Value::String(p.into())).map_err(|_| {
+            anyhow!("--preset: unknown preset '{p}'; one of tiny, quick, default, darts-paper")
+        })?,
+        None => Preset::Quick,
+    };
+    let mut v = serde_json::to_value(TrainConfig::preset(preset))?;
+    let mut errors = vec![];
+    for (key, text) in flags {
+        match v.get_mut(key) {
+            Some(slot) if key != "preset" => *slot = flag_value(key, text),
+            _ => errors.push(format!("  {key}: unknown key for training")),
+        }
+    }
+    let cfg: TrainConfig = match serde_json::from_value(v) {
+        Ok(c) => c,
+        Err(e) => {
+            errors.push(format!("  {e}"));
+            TrainConfig::preset(preset)
+        }
+    };
+    errors.extend(
+        cfg.validate()
+            .iter()
+            .map(|e| format!("  {}: {}", e.field, e.message)),
+    );
+    if !errors.is_empty() {
+        bail!("invalid config:\n{}", errors.join("\n"));
+    }
+    Ok(cfg)
+}
+
+/// `genotype.json`, or the `genotype` inside a search's `result.json`, or a name.
+fn genotype(text: &str) -> Result<engine::genotype::Genotype> {
+    let path = std::path::Path::new(text);
+    if path.is_file() {
+        let json: Value =
+            serde_json::from_str(&std::fs::read_to_string(path).with_context(|| text.to_string())?)
+                .with_context(|| format!("{text}: not JSON"))?;
+        let inner = json.get("genotype").cloned().unwrap_or(json);
+        let g: engine::genotype::Genotype =
+            serde_json::from_value(inner).with_context(|| format!("{text}: not a genotype"))?;
+        g.validate().with_context(|| text.to_string())?;
+        return Ok(g);
+    }
+    crate::genotype_arg(text)
+}
+
+pub fn run(mut args: Args) -> Result<()> {
+    let out = PathBuf::from(
+        args.take("out")
+            .ok_or_else(|| anyhow!("--out DIR is required"))?,
+    );
+    let data_arg = args
+        .take("data")
+        .ok_or_else(|| anyhow!("--data PATH is required"))?;
+    let g = genotype(
+        &args
+            .take("genotype")
+            .ok_or_else(|| anyhow!("--genotype FILE|darts-v1|darts-v2 is required"))?,
+    )?;
+    let data_dir = PathBuf::from(
+        args.take("data-dir")
+            .unwrap_or_else(|| crate::data_cmd::DEFAULT_DATA_DIR.into()),
+    );
+    let import = crate::data_cmd::import_options(&mut args)?;
+    let preset = args.take("preset");
+    let flags: Vec<(String, String)> = args.into_rest().into_iter().collect();
+    let cfg = resolve(preset.as_deref(), &flags)?;
+    if std::fs::read_dir(&out)
+        .map(|mut d| d.next().is_some())
+        .unwrap_or(false)
+    {
+        bail!(
+            "{}: the folder is not empty; choose a new --out",
+            out.display()
+        );
+    }
+    let data = crate::data_cmd::open(&data_arg, &data_dir, &import)?;
+    let cancel = AtomicBool::new(false);
+    let mut progress = Progress::new();
+    let mut listener = |_seq: u64, e: &Event| progress.show(e);
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        engine::retrain::run(&data, &g, &cfg, &out, &cancel, &mut listener)
+    }));
+    match outcome {
+        Ok(Ok(result)) => {
+            println!("{}", serde_json::to_string(&result)?);
+            Ok(())
+        }
+        Ok(Err(SearchError::Cancelled)) => Err(anyhow!("training cancelled")),
+        Ok(Err(e)) => Err(anyhow!("training failed: {e}")),
+        Err(panic) => Err(anyhow!(
+            "training failed: {}",
+            crate::worker::panic_text(panic)
+        )),
+    }
+}
