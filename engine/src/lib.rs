@@ -24,6 +24,7 @@ pub mod events;
 pub mod metrics;
 pub mod optim;
 pub mod presets;
+pub mod resnet;
 pub mod retrain;
 pub mod rng;
 pub mod runlog;

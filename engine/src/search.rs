@@ -64,6 +64,12 @@ pub struct SearchResult {
     pub seconds: f64,
     pub weights: i64,
     pub device: String,
+    /// The supernet's metric on the test split, scored once after the search (it chooses
+    /// nothing): beside the retrained network's, the discretisation gap.
+    #[serde(default)]
+    pub supernet_test_metric: Option<f64>,
+    #[serde(default)]
+    pub supernet_test_metrics: BTreeMap<String, f64>,
     /// What ran it, for reproducibility.
     #[serde(default)]
     pub dartboard_version: String,
@@ -325,7 +331,21 @@ pub fn run(
         Some(Event::Epoch { val_metric, .. }) => *val_metric,
         _ => f64::NAN,
     };
+    let test = (!data.splits.test.is_empty()).then(|| {
+        evaluate(
+            &searcher,
+            data,
+            &data.splits.test,
+            &parts.stats,
+            device,
+            b.max(64),
+        )
+    });
     let result = SearchResult {
+        supernet_test_metric: test
+            .as_ref()
+            .and_then(|t| t.metrics.get(metric_name(data.task)).copied()),
+        supernet_test_metrics: test.map(|t| t.metrics).unwrap_or_default(),
         genotype: genotype.clone(),
         metric: metric_name(data.task).into(),
         val_metrics: progress.val_metrics.clone(),

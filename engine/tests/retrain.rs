@@ -6,6 +6,8 @@ mod common;
 use engine::config::Preset;
 use engine::data::{load, Dataset, Splits, Task};
 use engine::genotype::Genotype;
+use engine::resnet::Depth;
+use engine::retrain::net::Architecture;
 use engine::retrain::{self, config::TrainConfig};
 use std::sync::atomic::AtomicBool;
 use tch::{Device, Kind, Tensor};
@@ -45,7 +47,7 @@ fn the_paper_network_has_the_papers_size_without_its_auxiliary_head() {
     let out = common::scratch("retrain-paper-size");
     let r = retrain::run(
         &cifar_like(6),
-        &Genotype::darts_v2(),
+        &Architecture::Cell(Genotype::darts_v2()),
         &cfg,
         &out,
         &AtomicBool::new(false),
@@ -75,7 +77,7 @@ fn retraining_on_the_digits_learns_and_scores_the_held_out_test_split_once() {
     let mut epochs = vec![];
     let r = retrain::run(
         &data,
-        &Genotype::darts_v2(),
+        &Architecture::Cell(Genotype::darts_v2()),
         &cfg,
         &out,
         &AtomicBool::new(false),
@@ -129,7 +131,7 @@ fn a_bad_config_is_refused_with_every_field_named() {
     };
     let err = retrain::run(
         &cifar_like(6),
-        &Genotype::darts_v2(),
+        &Architecture::Cell(Genotype::darts_v2()),
         &cfg,
         &common::scratch("retrain-bad"),
         &AtomicBool::new(false),
@@ -139,5 +141,37 @@ fn a_bad_config_is_refused_with_every_field_named() {
     .to_string();
     for field in ["epochs", "layers", "drop_path"] {
         assert!(err.contains(field), "{err}");
+    }
+}
+
+#[test]
+fn resnet_baselines_have_the_cifar_resnet_sizes_and_train_with_the_same_recipe() {
+    // kuangliu/pytorch-cifar ResNet18 (3x3 stem, no max-pool, 10 classes): 11,173,962 weights;
+    // with one basic block per stage (ResNet-10): 4,903,242 (both counted with torch 2.11 on
+    // that model code).
+    for (depth, expected) in [(Depth::ResNet18, 11_173_962), (Depth::ResNet10, 4_903_242)] {
+        let cfg = TrainConfig {
+            epochs: 1,
+            batch_size: 2,
+            max_steps_per_epoch: Some(1),
+            device: "cpu".into(),
+            ..TrainConfig::preset(Preset::Tiny)
+        };
+        let out = common::scratch(&format!("retrain-{}", depth.name()));
+        let r = retrain::run(
+            &cifar_like(6),
+            &Architecture::ResNet(depth),
+            &cfg,
+            &out,
+            &AtomicBool::new(false),
+            &mut |_, _| {},
+        )
+        .unwrap();
+        assert_eq!(
+            (r.architecture.as_str(), r.params),
+            (depth.name(), expected)
+        );
+        assert!(r.genotype.is_none() && !out.join("genotype.json").exists());
+        assert!(r.test_metric.is_finite());
     }
 }

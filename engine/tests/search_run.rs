@@ -56,6 +56,13 @@ fn tiny_search_writes_every_result_file_and_event() {
         ("accuracy", true, 2)
     );
     assert!((0.0..=1.0).contains(&result.best_val_metric));
+    // The supernet scored once on the test split, with every metric of the task.
+    let t = result.supernet_test_metric.unwrap();
+    assert!((0.0..=1.0).contains(&t), "{t}");
+    assert_eq!(result.supernet_test_metrics.get("accuracy"), Some(&t));
+    assert!(result
+        .supernet_test_metrics
+        .contains_key("balanced_accuracy"));
     assert_eq!(
         result.val_metrics.keys().collect::<Vec<_>>(),
         ["accuracy", "balanced_accuracy"]

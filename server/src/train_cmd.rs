@@ -97,7 +97,14 @@ pub fn run(mut args: Args) -> Result<()> {
     let mut progress = Progress::new();
     let mut listener = |_seq: u64, e: &Event| progress.show(e);
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        engine::retrain::run(&data, &g, &cfg, &out, &cancel, &mut listener)
+        engine::retrain::run(
+            &data,
+            &engine::retrain::net::Architecture::Cell(g.clone()),
+            &cfg,
+            &out,
+            &cancel,
+            &mut listener,
+        )
     }));
     match outcome {
         Ok(Ok(result)) => {

@@ -1,16 +1,17 @@
-//! Retraining a discovered cell from scratch (run kind `train`): the evaluation network with
-//! its auxiliary head, drop path and augmentation, trained on train + validation and scored once
-//! on the untouched test split (../shared/DARTS.md, evaluation).
+//! Training a network from scratch (run kinds `train` and `baseline`): a discovered cell's
+//! evaluation network with its auxiliary head and drop path (../shared/DARTS.md, evaluation), or
+//! a ResNet, with the same augmentation and optimiser, trained on train + validation and scored
+//! once on the untouched test split.
 //!
-//! Files in the run folder: `config.json`, `genotype.json`, `events.jsonl`,
+//! Files in the run folder: `config.json`, `genotype.json` (cells only), `events.jsonl`,
 //! `weights.safetensors` and `result.json`.
 pub mod augment;
 pub mod config;
+pub mod net;
 
 use crate::data::{Dataset, Stats, Task};
 use crate::events::{peak_rss_bytes, Event, LogLevel, RunStatus};
 use crate::genotype::Genotype;
-use crate::model::EvalNetwork;
 use crate::network::NetShape;
 use crate::nn::Mode;
 use crate::optim::{clip_grad_norm, cosine_lr, Sgd};
@@ -21,6 +22,7 @@ use crate::search::SearchError;
 use crate::searcher::Loss;
 use augment::Augment;
 use config::TrainConfig;
+use net::{Architecture, Net};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -32,6 +34,8 @@ use tch::{Device, Tensor};
 /// What `result.json` holds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainResult {
+    /// `darts`, `resnet18` or `resnet10`.
+    pub architecture: String,
     pub metric: String,
     pub higher_is_better: bool,
     /// The headline metric on the test split, scored once at the end.
@@ -45,7 +49,8 @@ pub struct TrainResult {
     pub train_samples: usize,
     pub test_samples: usize,
     pub device: String,
-    pub genotype: Genotype,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub genotype: Option<Genotype>,
     pub dartboard_version: String,
     pub pytorch_version: String,
 }
@@ -66,7 +71,7 @@ fn augmentation(cfg: &TrainConfig, task: Task, h: i64) -> Augment {
 
 /// The network's outputs on `indices`, in evaluation mode, on the CPU.
 fn predict(
-    net: &EvalNetwork,
+    net: &Net,
     data: &Dataset,
     indices: &[i64],
     stats: &Stats,
@@ -83,10 +88,10 @@ fn predict(
     (Tensor::cat(&outs, 0), Tensor::cat(&ys, 0))
 }
 
-/// Trains `genotype`'s network on `data` and scores it on the test split.
+/// Trains `arch` on `data` and scores it on the test split.
 pub fn run(
     data: &Dataset,
-    genotype: &Genotype,
+    arch: &Architecture,
     cfg: &TrainConfig,
     out: &Path,
     cancel: &AtomicBool,
@@ -96,9 +101,10 @@ pub fn run(
     if !errors.is_empty() {
         return Err(SearchError::Config(errors));
     }
-    genotype
-        .validate()
-        .map_err(|e| SearchError::Data(format!("genotype: {e}")))?;
+    if let Some(g) = arch.genotype() {
+        g.validate()
+            .map_err(|e| SearchError::Data(format!("genotype: {e}")))?;
+    }
     if data.splits.test.is_empty() {
         return Err(SearchError::Data(
             "the dataset has no test split to score on".into(),
@@ -117,7 +123,9 @@ pub fn run(
         source,
     })?;
     write_json(&out.join("config.json"), cfg)?;
-    write_json(&out.join("genotype.json"), genotype)?;
+    if let Some(g) = arch.genotype() {
+        write_json(&out.join("genotype.json"), g)?;
+    }
     let mut log = EventLog::open(out, listener)?;
     log.emit(Event::Status {
         status: RunStatus::Running,
@@ -131,7 +139,7 @@ pub fn run(
         .copied()
         .collect();
     let stats = data.stats(&train);
-    let (c, h, _) = data.image_shape();
+    let (c, h, w) = data.image_shape();
     let shape = NetShape {
         in_channels: c,
         outputs: data.outputs(),
@@ -141,7 +149,13 @@ pub fn run(
     let vs = VarStore::new(device);
     let net = {
         tch::manual_seed(cfg.seed as i64);
-        EvalNetwork::new(&vs.root(), &shape, genotype, cfg.auxiliary_weight > 0.0)
+        Net::new(
+            &vs.root(),
+            arch,
+            &shape,
+            h.max(w),
+            cfg.auxiliary_weight > 0.0,
+        )
     };
     // As DARTS reports it (utils.count_parameters_in_MB): the auxiliary head, a training aid
     // the exported model does not keep, is left out.
@@ -157,8 +171,9 @@ pub fn run(
     log.emit(Event::log(
         LogLevel::Info,
         format!(
-            "{}: training on {} samples (train + validation), testing on {}; network of {params} weights on {}; augmentation {aug:?}",
+            "{}: training {} on {} samples (train + validation), testing on {}; network of {params} weights on {}; augmentation {aug:?}",
             data.name,
+            arch.name(),
             train.len(),
             data.splits.test.len(),
             crate::device::describe(device)
@@ -249,6 +264,7 @@ pub fn run(
     Tensor::write_safetensors(&named, &weights_path)
         .map_err(|e| SearchError::Data(format!("{}: {e}", weights_path.display())))?;
     let result = TrainResult {
+        architecture: arch.name(),
         metric: metric_name(data.task).into(),
         higher_is_better: data.task == Task::Classification,
         test_metric,
@@ -259,7 +275,7 @@ pub fn run(
         train_samples: train.len(),
         test_samples: data.splits.test.len(),
         device: crate::device::describe(device),
-        genotype: genotype.clone(),
+        genotype: arch.genotype().cloned(),
         dartboard_version: env!("CARGO_PKG_VERSION").into(),
         pytorch_version: option_env!("DARTBOARD_TORCH_VERSION")
             .unwrap_or("unknown")
