@@ -4,7 +4,7 @@
 use crate::args::Args;
 use crate::progress::Progress;
 use anyhow::{anyhow, bail, Context, Result};
-use engine::config::{flag_value, Preset};
+use engine::config::flag_value;
 use engine::events::Event;
 use engine::retrain::config::TrainConfig;
 use engine::search::SearchError;
@@ -14,36 +14,20 @@ use std::sync::atomic::AtomicBool;
 
 /// The preset's config with the flags on top; every unknown key or bad value is named.
 pub fn resolve(preset: Option<&str>, flags: &[(String, String)]) -> Result<TrainConfig> {
-    let preset: Preset = match preset {
-        Some(p) => serde_json::from_value(Value::String(p.into())).map_err(|_| {
-            anyhow!("--preset: unknown preset '{p}'; one of tiny, quick, default, darts-paper")
-        })?,
-        None => Preset::Quick,
-    };
-    let mut v = serde_json::to_value(TrainConfig::preset(preset))?;
-    let mut errors = vec![];
+    let mut layer = serde_json::Map::new();
+    if let Some(p) = preset {
+        layer.insert("preset".into(), Value::String(p.into()));
+    }
     for (key, text) in flags {
-        match v.get_mut(key) {
-            Some(slot) if key != "preset" => *slot = flag_value(key, text),
-            _ => errors.push(format!("  {key}: unknown key for training")),
-        }
+        layer.insert(key.clone(), flag_value(key, text));
     }
-    let cfg: TrainConfig = match serde_json::from_value(v) {
-        Ok(c) => c,
-        Err(e) => {
-            errors.push(format!("  {e}"));
-            TrainConfig::preset(preset)
-        }
-    };
-    errors.extend(
-        cfg.validate()
+    TrainConfig::resolve(&layer).map_err(|errors| {
+        let lines: Vec<String> = errors
             .iter()
-            .map(|e| format!("  {}: {}", e.field, e.message)),
-    );
-    if !errors.is_empty() {
-        bail!("invalid config:\n{}", errors.join("\n"));
-    }
-    Ok(cfg)
+            .map(|e| format!("  {}: {}", e.field, e.message))
+            .collect();
+        anyhow!("invalid config:\n{}", lines.join("\n"))
+    })
 }
 
 /// `genotype.json`, or the `genotype` inside a search's `result.json`, or a name.

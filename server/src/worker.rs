@@ -6,6 +6,9 @@ use crate::args::Args;
 use anyhow::{anyhow, bail, Context, Result};
 use engine::config::SearchConfig;
 use engine::events::{Event, RunStatus};
+use engine::resnet::Depth;
+use engine::retrain::config::TrainConfig;
+use engine::retrain::net::Architecture;
 use engine::search::{self, EventLog, SearchError};
 use serde_json::Value;
 use std::io::Write;
@@ -41,6 +44,21 @@ fn config(out: &Path, job: &Value) -> Result<SearchConfig> {
     })
 }
 
+/// A training job's config and network (checked by the server when the run was created).
+fn training(job: &Value) -> Result<(TrainConfig, Architecture)> {
+    let cfg: TrainConfig =
+        serde_json::from_value(job["config"].clone()).context("job.json: not a training config")?;
+    let arch = match (job.get("genotype"), job["baseline"].as_str()) {
+        (Some(g), _) => Architecture::Cell(
+            serde_json::from_value(g.clone()).context("job.json: not a genotype")?,
+        ),
+        (None, Some("resnet18")) => Architecture::ResNet(Depth::ResNet18),
+        (None, Some("resnet10")) => Architecture::ResNet(Depth::ResNet10),
+        _ => bail!("job.json names no genotype or baseline"),
+    };
+    Ok((cfg, arch))
+}
+
 /// The message a panic carried.
 pub fn panic_text(panic: Box<dyn std::any::Any + Send>) -> String {
     panic
@@ -65,10 +83,7 @@ pub fn run(mut args: Args) -> Result<()> {
     }
     let out = crate::runner::run_dir(&data_dir, id);
     let job = read_json(&out.join("job.json"))?;
-    let kind = job["kind"].as_str().unwrap_or("search");
-    if kind != "search" {
-        bail!("run kind '{kind}' is not supported by this worker");
-    }
+    let kind = job["kind"].as_str().unwrap_or("search").to_string();
     let fault = std::env::var(FAULT_VAR).ok() == Some(format!("{id}:panic"));
     let stdout = std::sync::Mutex::new(std::io::stdout());
     let mut listener = |seq: u64, e: &Event| {
@@ -81,13 +96,17 @@ pub fn run(mut args: Args) -> Result<()> {
         }
     };
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> Result<_> {
-        let cfg = config(&out, &job)?;
         let dataset_id = job["dataset_id"]
             .as_str()
             .ok_or_else(|| anyhow!("job.json has no dataset_id"))?;
         let (data, _) = engine::data::store::load(&data_dir, dataset_id)?;
         let cancel = AtomicBool::new(false);
-        Ok(search::run(&data, &cfg, &out, &cancel, &mut listener))
+        if kind == "search" {
+            let cfg = config(&out, &job)?;
+            return Ok(search::run(&data, &cfg, &out, &cancel, &mut listener).map(|_| ()));
+        }
+        let (cfg, arch) = training(&job)?;
+        Ok(engine::retrain::run(&data, &arch, &cfg, &out, &cancel, &mut listener).map(|_| ()))
     }));
     let failure = match outcome {
         Ok(Ok(Ok(_))) => return Ok(()),

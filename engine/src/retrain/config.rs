@@ -90,6 +90,60 @@ impl TrainConfig {
         }
     }
 
+    /// The preset a layer names (`quick` when none) with the layer's keys on top; every unknown
+    /// key and bad value is named.
+    pub fn resolve(
+        layer: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<TrainConfig, Vec<crate::config::FieldError>> {
+        use crate::config::FieldError;
+        let field = |f: &str, m: String| FieldError {
+            field: f.into(),
+            message: m,
+        };
+        let mut errors = vec![];
+        let preset = match layer.get("preset") {
+            None => Preset::Quick,
+            Some(v) => serde_json::from_value(v.clone()).unwrap_or_else(|_| {
+                errors.push(field(
+                    "preset",
+                    format!("unknown preset {v}; one of tiny, quick, default, darts-paper"),
+                ));
+                Preset::Quick
+            }),
+        };
+        let base = match serde_json::to_value(TrainConfig::preset(preset)) {
+            Ok(serde_json::Value::Object(m)) => m,
+            _ => serde_json::Map::new(),
+        };
+        let mut merged = base.clone();
+        for (key, value) in layer {
+            if key == "preset" {
+                continue;
+            }
+            if !base.contains_key(key) {
+                errors.push(field(key, "unknown key for training".into()));
+                continue;
+            }
+            // Each key alone on the preset, so every bad value is named.
+            let mut probe = base.clone();
+            probe.insert(key.clone(), value.clone());
+            match serde_json::from_value::<TrainConfig>(serde_json::Value::Object(probe)) {
+                Ok(_) => {
+                    merged.insert(key.clone(), value.clone());
+                }
+                Err(e) => errors.push(field(key, format!("invalid value {value}: {e}"))),
+            }
+        }
+        let cfg = serde_json::from_value::<TrainConfig>(serde_json::Value::Object(merged))
+            .unwrap_or_else(|_| TrainConfig::preset(preset));
+        errors.extend(cfg.validate());
+        if errors.is_empty() {
+            Ok(cfg)
+        } else {
+            Err(errors)
+        }
+    }
+
     /// Every bad value, by key.
     pub fn validate(&self) -> Vec<crate::config::FieldError> {
         let mut e = vec![];

@@ -6,6 +6,7 @@ pub(crate) mod runs;
 pub(crate) mod share;
 mod stream;
 pub(crate) mod system;
+mod training;
 mod uploads;
 
 use crate::hub::Hub;

@@ -10,21 +10,39 @@ use engine::config::{FieldError, SearchConfig};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-/// Files a run offers for download: (name, path inside the run folder).
-const ARTIFACTS: [(&str, &str); 6] = [
-    ("config.json", "config.json"),
-    ("events.jsonl", "events.jsonl"),
-    ("genotype.json", "genotype.json"),
-    ("alphas.json", "alphas.json"),
-    ("result.json", "result.json"),
-    ("weights.safetensors", "checkpoint/weights.safetensors"),
+/// Files a run offers for download: (name, where it may be inside the run folder; the first
+/// that exists). A search keeps its weights in its checkpoint, a trained network at the top.
+const ARTIFACTS: [(&str, &[&str]); 6] = [
+    ("config.json", &["config.json"]),
+    ("events.jsonl", &["events.jsonl"]),
+    ("genotype.json", &["genotype.json"]),
+    ("alphas.json", &["alphas.json"]),
+    ("result.json", &["result.json"]),
+    (
+        "weights.safetensors",
+        &["weights.safetensors", "checkpoint/weights.safetensors"],
+    ),
 ];
+
+/// Where an artifact is, if the run has it.
+fn locate(dir: &std::path::Path, candidates: &[&str]) -> Option<std::path::PathBuf> {
+    candidates.iter().map(|c| dir.join(c)).find(|p| p.is_file())
+}
 
 #[derive(Deserialize)]
 pub struct CreateRun {
     pub dataset_id: Option<String>,
     pub kind: Option<String>,
     pub config: Option<Value>,
+    /// Training and baseline runs: the search whose result they start from.
+    #[serde(default)]
+    pub source_run: Option<i64>,
+    /// Training runs: a named genotype or a genotype object.
+    #[serde(default)]
+    pub genotype: Option<Value>,
+    /// Baseline runs: resnet18 or resnet10.
+    #[serde(default)]
+    pub baseline: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -39,7 +57,7 @@ pub struct ListQuery {
     kind: Option<String>,
 }
 
-fn unprocessable(errors: Vec<FieldError>) -> ApiError {
+pub fn unprocessable(errors: Vec<FieldError>) -> ApiError {
     let list: Vec<Value> = errors
         .iter()
         .map(|e| json!({"field": e.field, "message": e.message}))
@@ -50,7 +68,7 @@ fn unprocessable(errors: Vec<FieldError>) -> ApiError {
     }
 }
 
-fn field(name: &str, message: impl Into<String>) -> FieldError {
+pub fn field(name: &str, message: impl Into<String>) -> FieldError {
     FieldError {
         field: name.into(),
         message: message.into(),
@@ -68,7 +86,7 @@ pub async fn validate(
     if kind != "search" {
         errors.push(field(
             "kind",
-            format!("'{kind}' runs are not available in this version; use 'search'"),
+            format!("unknown run kind '{kind}'; one of search, train, baseline"),
         ));
     }
     let dataset = match dataset_id {
@@ -120,8 +138,34 @@ pub async fn create(
     request: Body<CreateRun>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let body = body(request)?;
-    let kind = body.kind.unwrap_or_else(|| "search".into());
-    let (cfg, d) = validate(&state, body.dataset_id.as_deref(), &kind, body.config).await?;
+    let kind = body.kind.clone().unwrap_or_else(|| "search".into());
+    let new = match kind.as_str() {
+        "train" | "baseline" => {
+            let t = super::training::validate(&state, &kind, body).await?;
+            let mut request = json!({"kind": kind, "dataset_id": t.dataset.id, "config": t.config, "source_run": t.source_run});
+            for (k, v) in t.job {
+                request[k] = v;
+            }
+            NewRun {
+                kind: kind.clone(),
+                dataset_id: t.dataset.id.clone(),
+                source_run: t.source_run,
+                request,
+                config: t.config,
+            }
+        }
+        _ => {
+            let (cfg, d) = validate(&state, body.dataset_id.as_deref(), &kind, body.config).await?;
+            let config = serde_json::to_value(&cfg).map_err(ApiError::internal)?;
+            NewRun {
+                kind: kind.clone(),
+                dataset_id: d.id.clone(),
+                source_run: None,
+                request: json!({"kind": kind, "dataset_id": d.id, "config": config}),
+                config,
+            }
+        }
+    };
     if state.store.count_status(Status::Queued).await? >= state.limits.queued_runs {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -131,14 +175,6 @@ pub async fn create(
             ),
         ));
     }
-    let config = serde_json::to_value(&cfg).map_err(ApiError::internal)?;
-    let new = NewRun {
-        kind: kind.clone(),
-        dataset_id: d.id.clone(),
-        source_run: None,
-        request: json!({"kind": kind, "dataset_id": d.id, "config": config}),
-        config,
-    };
     let id = state.store.insert_run(&new).await?;
     state
         .hub
@@ -231,7 +267,9 @@ pub async fn artifact_list(state: &State, id: i64) -> ApiResult<Vec<Value>> {
         let bytes = if name == "events.jsonl" {
             Some(events_jsonl(state, id).await?.len() as u64)
         } else {
-            std::fs::metadata(dir.join(rel)).ok().map(|m| m.len())
+            locate(&dir, rel)
+                .and_then(|p| std::fs::metadata(p).ok())
+                .map(|m| m.len())
         };
         if let Some(bytes) = bytes {
             list.push(json!({"name": name, "bytes": bytes, "url": format!("/api/runs/{id}/artifacts/{name}")}));
@@ -264,7 +302,9 @@ pub async fn artifact(
     let body = if name == "events.jsonl" {
         events_jsonl(&state, id).await?.into_bytes()
     } else {
-        tokio::fs::read(crate::runner::run_dir(&state.data_dir, id).join(rel))
+        let path = locate(&crate::runner::run_dir(&state.data_dir, id), rel)
+            .ok_or_else(ApiError::not_found)?;
+        tokio::fs::read(path)
             .await
             .map_err(|_| ApiError::not_found())?
     };

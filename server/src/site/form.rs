@@ -102,6 +102,9 @@ pub async fn start(state: &Arc<AppState>, dataset_id: String, config: String) ->
         dataset_id: Some(dataset_id).filter(|d| !d.is_empty()),
         kind: Some("search".into()),
         config: Some(config),
+        source_run: None,
+        genotype: None,
+        baseline: None,
     };
     match runs::create(State(Arc::clone(state)), Ok(Json(request))).await {
         Ok((_, Json(v))) => match v["id"].as_i64() {

@@ -171,7 +171,11 @@ impl Store {
     }
 
     pub async fn set_result(&self, id: i64, result: &Value) -> Result<()> {
-        let best = result.get("best_val_metric").and_then(Value::as_f64);
+        // A search's best validation metric; a trained network's test metric.
+        let best = result
+            .get("best_val_metric")
+            .or_else(|| result.get("test_metric"))
+            .and_then(Value::as_f64);
         sqlx::query(
             "UPDATE runs SET result = ?, best_metric = COALESCE(?, best_metric) WHERE id = ?",
         )

@@ -1,0 +1,149 @@
+//! `POST /api/runs` for `train` and `baseline` runs: the network to train (a search's genotype
+//! by `source_run`, a named or uploaded `genotype`, or a `baseline`), the dataset (the source's
+//! unless given) and the training config, every bad field named at once.
+use super::runs::{field, unprocessable, CreateRun};
+use super::{ApiResult, State};
+use crate::store::{DatasetRow, RunRow, Status};
+use engine::config::FieldError;
+use engine::genotype::Genotype;
+use engine::retrain::config::TrainConfig;
+use serde_json::{json, Map, Value};
+
+/// A checked training request: what the job file and the run row get.
+pub struct Training {
+    pub config: Value,
+    pub dataset: DatasetRow,
+    pub source_run: Option<i64>,
+    /// The job's extra fields: `genotype` (an object) or `baseline`.
+    pub job: Map<String, Value>,
+}
+
+fn genotype_of(v: &Value, errors: &mut Vec<FieldError>) -> Option<Genotype> {
+    let g = match v {
+        Value::String(name) => Genotype::named(name).map_err(|e| e.to_string()),
+        other => serde_json::from_value::<Genotype>(other.clone())
+            .map_err(|e| format!("not a genotype: {e}"))
+            .and_then(|g| g.validate().map(|_| g).map_err(|e| e.to_string())),
+    };
+    g.map_err(|m| errors.push(field("genotype", m))).ok()
+}
+
+/// The source run's genotype: it must be a search that succeeded.
+fn searched(source: &RunRow, errors: &mut Vec<FieldError>) -> Option<Genotype> {
+    if source.kind != "search" || source.status != Status::Succeeded {
+        errors.push(field(
+            "source_run",
+            format!(
+                "run {} is a {} run that is {}; retraining needs a search that succeeded",
+                source.id,
+                source.kind,
+                source.status.as_str()
+            ),
+        ));
+        return None;
+    }
+    let g = source.result.as_ref().map(|r| r["genotype"].clone());
+    match g.map(serde_json::from_value::<Genotype>) {
+        Some(Ok(g)) => Some(g),
+        _ => {
+            errors.push(field(
+                "source_run",
+                format!("run {} has no genotype in its result", source.id),
+            ));
+            None
+        }
+    }
+}
+
+pub async fn validate(state: &State, kind: &str, body: CreateRun) -> ApiResult<Training> {
+    let mut errors = vec![];
+    let mut job = Map::new();
+    let source = match body.source_run {
+        Some(id) => {
+            let r = state.store.run(id).await?;
+            if r.is_none() {
+                errors.push(field("source_run", format!("no run {id}")));
+            }
+            r
+        }
+        None => None,
+    };
+    match kind {
+        "train" => {
+            let g = match (&body.genotype, &source) {
+                (Some(v), None) => genotype_of(v, &mut errors),
+                (None, Some(s)) => searched(s, &mut errors),
+                (Some(_), Some(_)) => {
+                    errors.push(field("genotype", "give source_run or genotype, not both"));
+                    None
+                }
+                (None, None) if body.source_run.is_some() => None,
+                (None, None) => {
+                    errors.push(field("genotype", "required: a source_run, a named genotype (darts-v1, darts-v2) or a genotype object"));
+                    None
+                }
+            };
+            if let Some(g) = g {
+                job.insert("genotype".into(), json!(g));
+            }
+        }
+        _ => match body.baseline.as_deref() {
+            Some(b @ ("resnet18" | "resnet10")) => {
+                job.insert("baseline".into(), b.into());
+            }
+            Some("random") => errors.push(field(
+                "baseline",
+                "random search is not available in this version; use resnet18 or resnet10",
+            )),
+            Some(other) => errors.push(field(
+                "baseline",
+                format!("unknown baseline '{other}'; one of resnet18, resnet10"),
+            )),
+            None => errors.push(field("baseline", "required: resnet18 or resnet10")),
+        },
+    }
+    let dataset_id = body
+        .dataset_id
+        .clone()
+        .or_else(|| source.as_ref().map(|s| s.dataset_id.clone()));
+    let dataset = match dataset_id {
+        None => {
+            errors.push(field(
+                "dataset_id",
+                "required (or a source_run to take it from)",
+            ));
+            None
+        }
+        Some(id) => {
+            let d = state.store.dataset(&id).await?;
+            if d.is_none() {
+                errors.push(field("dataset_id", format!("no dataset {id}")));
+            }
+            d
+        }
+    };
+    let layer = match body.config.unwrap_or_else(|| json!({})) {
+        Value::Object(m) => m,
+        _ => {
+            errors.push(field("config", "must be an object of training keys"));
+            Map::new()
+        }
+    };
+    let cfg = TrainConfig::resolve(&layer)
+        .map_err(|mut e| errors.append(&mut e))
+        .ok();
+    if let Some(cfg) = &cfg {
+        if let Err(m) = engine::device::parse(&cfg.device) {
+            errors.push(field("device", m));
+        }
+    }
+    match (cfg, dataset, errors.is_empty()) {
+        (Some(cfg), Some(dataset), true) => Ok(Training {
+            config: serde_json::to_value(&cfg).map_err(super::ApiError::internal)?,
+            dataset,
+            source_run: body.source_run,
+            job,
+        }),
+        _ => Err(unprocessable(errors)),
+    }
+}
