@@ -183,6 +183,17 @@ test('a new user uploads data, searches, watches it live, shares and downloads t
     await page.locator('[data-testid=epoch-slider]').fill('1');
     assert.match(await page.locator('[data-testid=shown-epoch]').innerText(), /^epoch 1$/);
     await page.screenshot({ path: `${shots}/result.png`, fullPage: true });
+
+    // Against the baselines: ResNet-18/10 and the retrained cell fill the comparison table.
+    await page.getByLabel('Training preset').selectOption('tiny');
+    await page.getByRole('button', { name: 'Run baselines' }).click();
+    await page.getByRole('button', { name: 'Retrain' }).click();
+    const table = page.getByTestId('comparison');
+    for (const method of ['DARTS supernet (during search)', 'DARTS cell, retrained', 'ResNet-18', 'ResNet-10']) {
+      await table.getByRole('cell', { name: method, exact: true }).waitFor({ timeout: 300000 });
+    }
+    assert.match(await table.innerText(), /ResNet-18\s+11172810\b/, 'kuangliu ResNet-18 (11,173,962 for 3 channels) less the stem weights of 2 channels');
+    await page.screenshot({ path: `${shots}/comparison.png`, fullPage: true });
     await page.getByRole('button', { name: 'Share' }).click();
     const link = await page.locator('[data-testid=share-link]');
     await link.waitFor();
@@ -196,6 +207,7 @@ test('a new user uploads data, searches, watches it live, shares and downloads t
     await shared.locator('[data-testid=heatmaps] svg').first().waitFor();
     assert.match(await shared.locator('h1').innerText(), /Run #\d+: search on digits/);
     assert.equal(await shared.locator('button').count(), 0, 'no edit control');
+    assert.match(await shared.getByTestId('comparison').innerText(), /ResNet-10/);
     assert.equal(await shared.locator('header nav').isVisible(), false);
     assert.equal((await stranger.cookies()).length, 0);
     await shared.screenshot({ path: `${shots}/share.png`, fullPage: true });

@@ -28,6 +28,14 @@ pub trait Backend: Send + Sync {
     fn shared(&self, token: String) -> Reply<'_, Option<RunDetail>>;
     /// Ok(Some(text)): done, with the share token for `Share`; Err: refused, with the reason.
     fn act(&self, id: i64, action: RunAction) -> Reply<'_, Option<String>>;
+    /// Starts `retrain` or `baselines` runs from a finished search; their ids.
+    fn derive(
+        &self,
+        source: i64,
+        what: String,
+        preset: String,
+        device: String,
+    ) -> Reply<'_, Vec<i64>>;
     fn search_form(&self) -> Reply<'_, SearchForm>;
     /// `config` is a JSON object of config keys.
     fn start_search(&self, dataset_id: String, config: String) -> Reply<'_, Started>;

@@ -106,3 +106,16 @@ pub async fn estimate_search(
 pub async fn delete_dataset(id: String) -> Result<Result<(), String>, ServerFnError> {
     Ok(crate::backend::backend()?.delete_dataset(id).await)
 }
+
+/// `what`: retrain or baselines. Ok(Err(reason)) when refused.
+#[server(prefix = "/fn")]
+pub async fn derive_runs(
+    source: i64,
+    what: String,
+    preset: String,
+    device: String,
+) -> Result<Result<Vec<i64>, String>, ServerFnError> {
+    Ok(crate::backend::backend()?
+        .derive(source, what, preset, device)
+        .await)
+}

@@ -9,7 +9,14 @@ pub fn bars(labels: &[String], values: &[f64], y_label: &str) -> String {
     let mut svg = String::new();
     let n = labels.len().max(1) as i32;
     let top = values.iter().copied().fold(0.0, f64::max).max(1.0) * 1.1;
-    let width = (80 + 44 * n).clamp(320, 900) as u32;
+    // Each bar as wide as its label needs (about 6 px a character at the axis font).
+    let per = labels
+        .iter()
+        .map(|l| 6 * l.chars().count() as i32 + 10)
+        .max()
+        .unwrap_or(0)
+        .max(44);
+    let width = (80 + per * n).clamp(320, 1100) as u32;
     let drawn = (|| -> Option<()> {
         let root = SVGBackend::with_string(&mut svg, (width, 240)).into_drawing_area();
         root.fill(&WHITE).ok()?;

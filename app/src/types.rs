@@ -95,6 +95,30 @@ pub struct RunDetail {
     /// Query suffix for reads made with a share token (`?token=...`), else empty.
     pub token_query: String,
     pub state: crate::live::RunState,
+    /// A search's comparison with the runs made from it.
+    pub comparison: Option<Comparison>,
+    /// The runs made from this one (retraining, baselines).
+    pub derived: Vec<RunRow>,
+}
+
+/// One method of a comparison.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComparisonRow {
+    pub method: String,
+    pub runs: Vec<i64>,
+    pub params: Option<i64>,
+    pub search_seconds: Option<f64>,
+    pub train_seconds: Option<f64>,
+    pub test_metric_mean: Option<f64>,
+    pub test_metric_sd: Option<f64>,
+}
+
+/// A search next to its retrained cell and the baselines, measured the same way.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    pub metric: String,
+    pub higher_is_better: bool,
+    pub rows: Vec<ComparisonRow>,
 }
 
 /// A device a search can run on.

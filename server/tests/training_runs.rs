@@ -77,6 +77,41 @@ async fn a_search_is_retrained_and_compared_with_a_resnet_on_its_test_split() {
         assert!(names.iter().any(|n| n == f), "{f} in {names:?}");
     }
 
+    // The comparison: supernet, retrained cell and ResNet-10, with their test metrics.
+    let (code, cmp) = s.get(&format!("/api/runs/{search}/comparison")).await;
+    assert_eq!(code, 200, "{cmp}");
+    let methods: Vec<&str> = cmp["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["method"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        methods,
+        [
+            "DARTS supernet (during search)",
+            "DARTS cell, retrained",
+            "ResNet-10"
+        ]
+    );
+    assert_eq!(
+        cmp["rows"][0]["test_metric_mean"],
+        searched["result"]["supernet_test_metric"]
+    );
+    assert_eq!(
+        cmp["rows"][1]["test_metric_mean"],
+        train["result"]["test_metric"]
+    );
+    assert_eq!(cmp["rows"][1]["runs"], json!([train["id"]]));
+    assert_eq!(cmp["rows"][2]["params"], base["result"]["params"]);
+    assert_eq!(cmp["metric"], "accuracy");
+    assert_eq!(
+        s.get(&format!("/api/runs/{}/comparison", train["id"]))
+            .await
+            .0,
+        404
+    );
+
     // A share of the search also opens the runs made from it.
     let token = s
         .post(&format!("/api/runs/{search}/share"), &json!({}))

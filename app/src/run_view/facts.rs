@@ -29,6 +29,7 @@ fn metric_name(d: &RunDetail) -> String {
 
 #[component]
 pub fn Figures(current: RwSignal<RunDetail>, state: RwSignal<RunState>) -> impl IntoView {
+    let kind = current.with_untracked(|d| d.row.kind.clone());
     let figures = Memo::new(move |_| {
         current.with(|d| {
             state.with(|s| {
@@ -54,7 +55,7 @@ pub fn Figures(current: RwSignal<RunDetail>, state: RwSignal<RunState>) -> impl 
             {move || {
                 let (best, metric, weights, seconds, device) = figures.get();
                 view! {
-                    <div><dt>{format!("Best validation {metric}")}</dt>
+                    <div><dt>{format!("{} {metric}", if kind == "search" { "Best validation" } else { "Test" })}</dt>
                         <dd data-testid="best">{best.map(|v| format!("{v:.4}")).unwrap_or_else(|| "-".into())}</dd></div>
                     <div><dt>"Parameters"</dt><dd>{weights.map(|w| w.to_string()).unwrap_or_else(|| "-".into())}</dd></div>
                     <div><dt>"Time"</dt><dd>{duration(seconds)}</dd></div>

@@ -5,6 +5,7 @@
 mod architecture;
 mod controls;
 mod facts;
+mod study;
 
 use crate::charts::lines;
 use crate::format::duration;
@@ -135,14 +136,14 @@ pub fn RunView(detail: RunDetail) -> impl IntoView {
             {(!detail.read_only).then(|| view! { <controls::Controls current state/> })}
         </div>
         {detail.source_run.map(|s| view! { <p class="facts">"Made from "<a href=format!("/runs/{s}")>{format!("run #{s}")}</a></p> })}
-        <Progress state online/>
-        <facts::Figures current state/>
+        {view! { <Progress state online/> <facts::Figures current state/> }.into_any()}
         <h2>"Curves"</h2>
         <div class="charts">
             <div class="chart fixed" inner_html=loss_chart></div>
             <div class="chart fixed" inner_html=metric_chart></div>
         </div>
-        {is_search.then(|| view! { <architecture::Architecture state/> })}
+        {is_search.then(|| view! { <architecture::Architecture state/> }.into_any())}
+        {is_search.then(|| view! { <study::Study current/> }.into_any())}
         <h2>"Log"</h2>
         <pre class="log" data-testid="log">{move || log.get().into_iter().map(|l| format!("[{}] {}\n", l.level, l.message)).collect::<String>()}</pre>
         <facts::Reproducibility current/>

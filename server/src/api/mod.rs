@@ -1,5 +1,6 @@
 //! The JSON API (`/api/...`) and the share page, over the store, the hub and the runner.
 mod auth;
+pub(crate) mod comparison;
 pub(crate) mod datasets;
 pub(crate) mod estimate;
 pub(crate) mod runs;
@@ -123,6 +124,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/runs/{id}/cancel", post(runs::cancel))
         .route("/api/runs/{id}/resume", post(runs::resume))
         .route("/api/runs/{id}/ws", get(stream::ws))
+        .route("/api/runs/{id}/comparison", get(comparison::comparison))
         .route("/api/runs/{id}/artifacts", get(runs::artifacts))
         .route("/api/runs/{id}/artifacts/{name}", get(runs::artifact))
         .route(

@@ -3,7 +3,7 @@
 use crate::api::{datasets, runs, share, ApiError, AppState};
 use app::backend::RunAction;
 use app::live::RunState;
-use app::types::{Artifact, RunDetail};
+use app::types::{Artifact, Comparison, ComparisonRow, RunDetail};
 use axum::extract::{Path, State};
 use serde_json::Value;
 use std::sync::Arc;
@@ -64,7 +64,32 @@ pub async fn run_detail(
         .map(|m| m.iter().map(|(k, v)| (k.clone(), v.to_string())).collect())
         .unwrap_or_default();
     let names = super::rows::names(store).await?;
+    let all = store.runs().await.map_err(|e| e.to_string())?;
+    let comparison = crate::api::comparison::build(&run, &all).map(|c| Comparison {
+        metric: c.metric,
+        higher_is_better: c.higher_is_better,
+        rows: c
+            .rows
+            .into_iter()
+            .map(|r| ComparisonRow {
+                method: r.method,
+                runs: r.runs,
+                params: r.params,
+                search_seconds: r.search_seconds,
+                train_seconds: r.train_seconds,
+                test_metric_mean: r.test_metric_mean,
+                test_metric_sd: r.test_metric_sd,
+            })
+            .collect(),
+    });
+    let derived = all
+        .into_iter()
+        .filter(|r| r.source_run == Some(id))
+        .map(|r| super::rows::run_row(r, &names))
+        .collect();
     Ok(Some(RunDetail {
+        comparison,
+        derived,
         source_run: run.source_run,
         message: run.message.clone(),
         seed: run.config["seed"].as_u64(),
@@ -130,4 +155,55 @@ pub async fn delete_dataset(state: &Arc<AppState>, id: String) -> Result<(), Str
         .await
         .map(|_| ())
         .map_err(reason)
+}
+
+/// Starts the runs a finished search's buttons ask for: `retrain` (its cell) or `baselines`
+/// (ResNet-18 and ResNet-10), with a training preset and device; the new run ids.
+pub async fn derive(
+    state: &Arc<AppState>,
+    source: i64,
+    what: &str,
+    preset: &str,
+    device: &str,
+) -> Result<Vec<i64>, String> {
+    let kinds: Vec<(&str, Option<&str>)> = match what {
+        "retrain" => vec![("train", None)],
+        "baselines" => vec![
+            ("baseline", Some("resnet18")),
+            ("baseline", Some("resnet10")),
+        ],
+        other => return Err(format!("unknown request '{other}'")),
+    };
+    let mut ids = vec![];
+    for (kind, baseline) in kinds {
+        let request = runs::CreateRun {
+            dataset_id: None,
+            kind: Some(kind.into()),
+            config: Some(serde_json::json!({"preset": preset, "device": device})),
+            source_run: Some(source),
+            genotype: None,
+            baseline: baseline.map(str::to_string),
+        };
+        let (_, axum::Json(v)) = runs::create(State(Arc::clone(state)), Ok(axum::Json(request)))
+            .await
+            .map_err(|e| {
+                e.body["errors"]
+                    .as_array()
+                    .map(|list| {
+                        list.iter()
+                            .map(|x| {
+                                format!(
+                                    "{}: {}",
+                                    x["field"].as_str().unwrap_or(""),
+                                    x["message"].as_str().unwrap_or("")
+                                )
+                            })
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    })
+                    .unwrap_or_else(|| reason(e))
+            })?;
+        ids.extend(v["id"].as_i64());
+    }
+    Ok(ids)
 }

@@ -63,6 +63,16 @@ impl Backend for StoreBackend {
         Box::pin(detail::act(&self.0, id, action))
     }
 
+    fn derive(
+        &self,
+        source: i64,
+        what: String,
+        preset: String,
+        device: String,
+    ) -> Reply<'_, Vec<i64>> {
+        Box::pin(async move { detail::derive(&self.0, source, &what, &preset, &device).await })
+    }
+
     fn search_form(&self) -> Reply<'_, SearchForm> {
         Box::pin(form::search_form(&self.0))
     }

@@ -1,0 +1,125 @@
+//! A finished search next to what a scientist would have done without it: buttons that retrain
+//! its cell and run the ResNet baselines (with a preset and device), the progress of those
+//! runs, and the comparison table and chart.
+use crate::calls::{derive_runs, get_run};
+use crate::charts::bars;
+use crate::format::duration;
+use crate::live::is_final;
+use crate::types::{Comparison, RunDetail};
+use leptos::prelude::*;
+use std::time::Duration;
+
+const PRESETS: [&str; 4] = ["tiny", "quick", "default", "darts-paper"];
+
+/// Reads the run again every 2 s until every run made from it has ended.
+fn poll(current: RwSignal<RunDetail>, id: i64) {
+    set_timeout(
+        move || {
+            leptos::task::spawn_local(async move {
+                if let Ok(Some(d)) = get_run(id).await {
+                    let busy = d.derived.iter().any(|r| !is_final(&r.status));
+                    if current.try_set(d).is_none() && busy {
+                        poll(current, id);
+                    }
+                }
+            });
+        },
+        Duration::from_secs(2),
+    );
+}
+
+fn metric_text(mean: Option<f64>, sd: Option<f64>, n: usize) -> String {
+    match (mean, sd) {
+        (Some(m), Some(s)) => format!("{m:.4} ± {s:.4} (n = {n})"),
+        (Some(m), None) => format!("{m:.4}"),
+        _ => "-".into(),
+    }
+}
+
+fn table(c: &Comparison) -> impl IntoView {
+    let labels: Vec<String> = c.rows.iter().map(|r| r.method.clone()).collect();
+    let values: Vec<f64> = c
+        .rows
+        .iter()
+        .map(|r| r.test_metric_mean.unwrap_or(0.0))
+        .collect();
+    let chart = bars(&labels, &values, &format!("test {}", c.metric));
+    let better = if c.higher_is_better {
+        "higher is better"
+    } else {
+        "lower is better"
+    };
+    view! {
+        <table class="comparison" data-testid="comparison">
+            <thead><tr>
+                <th>"Method"</th><th>"Parameters"</th><th>"Multiply-adds"</th><th>"Search cost"</th>
+                <th>"Training cost"</th><th>{format!("Test {} ({better})", c.metric)}</th><th>"Runs"</th>
+            </tr></thead>
+            <tbody>{c.rows.iter().map(|r| view! {
+                <tr>
+                    <td>{r.method.clone()}</td>
+                    <td>{r.params.map(|p| p.to_string()).unwrap_or_else(|| "-".into())}</td>
+                    <td class="muted">"not measured"</td>
+                    <td>{r.search_seconds.map(duration).unwrap_or_else(|| "-".into())}</td>
+                    <td>{r.train_seconds.map(duration).unwrap_or_else(|| "-".into())}</td>
+                    <td>{metric_text(r.test_metric_mean, r.test_metric_sd, r.runs.len())}</td>
+                    <td>{r.runs.iter().map(|id| view! { <a href=format!("/runs/{id}")>{format!("#{id} ")}</a> }).collect_view()}</td>
+                </tr>
+            }).collect_view()}</tbody>
+        </table>
+        <div class="chart" inner_html=chart></div>
+    }
+}
+
+#[component]
+pub fn Study(current: RwSignal<RunDetail>) -> impl IntoView {
+    let (id, read_only) = current.with_untracked(|d| (d.row.id, d.read_only));
+    let preset = RwSignal::new("quick".to_string());
+    let device = RwSignal::new("auto".to_string());
+    let note = RwSignal::new(String::new());
+    let start = Action::new(move |what: &&'static str| {
+        let what = what.to_string();
+        async move {
+            match derive_runs(id, what, preset.get_untracked(), device.get_untracked()).await {
+                Ok(Ok(ids)) => {
+                    let list: Vec<String> = ids.iter().map(|i| format!("#{i}")).collect();
+                    note.set(format!("Started {}.", list.join(", ")));
+                    poll(current, id);
+                }
+                Ok(Err(reason)) => note.set(reason),
+                Err(e) => note.set(e.to_string()),
+            }
+        }
+    });
+    let succeeded = move || current.with(|d| d.state.status == "succeeded");
+    view! {
+        <h2>"Against the baselines"</h2>
+        {move || (!read_only && succeeded()).then(|| view! {
+            <div class="study-actions">
+                <label>"Training preset "
+                    <select prop:value=move || preset.get() on:change=move |ev| preset.set(event_target_value(&ev))>
+                        {PRESETS.iter().map(|p| view! { <option value=*p>{*p}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label>"Device "
+                    <select prop:value=move || device.get() on:change=move |ev| device.set(event_target_value(&ev))>
+                        <option value="auto">"auto"</option>
+                        <option value="cpu">"cpu"</option>
+                        <option value="cuda">"cuda"</option>
+                    </select>
+                </label>
+                <button class="button" on:click=move |_| { start.dispatch("retrain"); }>"Retrain"</button>
+                <button class="button secondary" on:click=move |_| { start.dispatch("baselines"); }>"Run baselines"</button>
+                <span class="muted" role="status">{move || note.get()}</span>
+            </div>
+        })}
+        {move || current.with(|d| (!d.derived.is_empty()).then(|| view! {
+            <ul class="derived">{d.derived.iter().map(|r| view! {
+                <li><a href=format!("/runs/{}", r.id)>{format!("#{} {}", r.id, r.kind)}</a>" "
+                    <span class=format!("status {}", r.status)>{r.status.clone()}</span>
+                    {format!(" {}/{}", r.epoch, r.epochs)}</li>
+            }).collect_view()}</ul>
+        }))}
+        {move || current.with(|d| d.comparison.as_ref().map(table))}
+    }
+}
