@@ -21,6 +21,7 @@ pub mod data;
 pub mod device;
 pub mod estimate;
 pub mod events;
+pub mod export;
 pub mod metrics;
 pub mod optim;
 pub mod presets;

@@ -6,6 +6,7 @@ mod data_cmd;
 mod estimate_cmd;
 mod hub;
 mod params;
+mod predict_cmd;
 mod progress;
 mod runner;
 mod search_cmd;
@@ -32,6 +33,7 @@ usage:
   dartboard search --resume DIR
   dartboard train --genotype FILE|darts-v1|darts-v2 --data PATH|ID [--data-dir DIR] [import options]
                   [--preset tiny|quick|default|darts-paper] [--device D] [--<train-key> VALUE ...] --out DIR
+  dartboard predict --model model.pt --data PATH [import options] --out predictions.csv
   dartboard params --model search|eval [--genotype darts-v1|darts-v2|FILE] [--channels C]
                    [--classes K] [--init-channels C] [--layers L] [--nodes N] [--auxiliary]
   dartboard bench [--batch 32] [--size 28] [--channels 1] [--init-channels 8] [--layers 5]
@@ -73,6 +75,7 @@ fn main() {
     let result = match command {
         "search" => Args::parse(rest, &[]).and_then(search_cmd::run),
         "train" => Args::parse(rest, &[]).and_then(train_cmd::run),
+        "predict" => Args::parse(rest, &[]).and_then(predict_cmd::run),
         "serve" => Args::parse(rest, &[]).and_then(serve::run),
         "worker" => Args::parse(rest, &[]).and_then(worker::run),
         "estimate" => Args::parse(rest, &[]).and_then(estimate_cmd::run),

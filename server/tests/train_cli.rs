@@ -57,6 +57,37 @@ fn train_retrains_a_searched_genotype_and_prints_its_test_result() {
             "the searched cell is the one trained"
         );
         assert!(out.join("weights.safetensors").is_file());
+        // The exported model predicts every image of the data: index, class, ten probabilities.
+        let csv = out.join("predictions.csv");
+        let p = json_line(&dartboard(&[
+            "predict",
+            "--model",
+            &out.join("model.pt").display().to_string(),
+            "--data",
+            &sample(),
+            "--out",
+            &csv.display().to_string(),
+        ]));
+        assert_eq!(p["predictions"], 1797);
+        let text = std::fs::read_to_string(&csv).unwrap();
+        let mut lines = text.lines();
+        assert_eq!(
+            lines.next().unwrap(),
+            "index,class,p_0,p_1,p_2,p_3,p_4,p_5,p_6,p_7,p_8,p_9"
+        );
+        for (i, line) in lines.enumerate() {
+            let cells: Vec<f64> = line.split(',').map(|c| c.parse().unwrap()).collect();
+            assert_eq!(cells[0] as usize, i);
+            let probs = &cells[2..];
+            assert!((probs.iter().sum::<f64>() - 1.0).abs() < 1e-6, "{line}");
+            let best = probs
+                .iter()
+                .enumerate()
+                .max_by(|a, b| a.1.total_cmp(b.1))
+                .unwrap()
+                .0;
+            assert_eq!(cells[1] as usize, best, "{line}");
+        }
     }
 }
 

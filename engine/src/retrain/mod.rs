@@ -4,7 +4,7 @@
 //! once on the untouched test split.
 //!
 //! Files in the run folder: `config.json`, `genotype.json` (cells only), `events.jsonl`,
-//! `weights.safetensors` and `result.json`.
+//! `weights.safetensors`, `model.pt` (TorchScript, see `export`) and `result.json`.
 pub mod augment;
 pub mod config;
 pub mod net;
@@ -53,6 +53,9 @@ pub struct TrainResult {
     pub genotype: Option<Genotype>,
     pub dartboard_version: String,
     pub pytorch_version: String,
+    /// What the network's inputs and outputs were standardised with (the train + validation
+    /// samples'); `model.pt` applies it itself.
+    pub normalisation: Stats,
 }
 
 /// The augmentation the config asks for on images of `h` x `w`.
@@ -146,7 +149,7 @@ pub fn run(
         init_channels: cfg.init_channels,
         layers: cfg.layers,
     };
-    let vs = VarStore::new(device);
+    let mut vs = VarStore::new(device);
     let net = {
         tch::manual_seed(cfg.seed as i64);
         Net::new(
@@ -263,7 +266,15 @@ pub fn run(
     named.sort_by(|a, b| a.0.cmp(&b.0));
     Tensor::write_safetensors(&named, &weights_path)
         .map_err(|e| SearchError::Data(format!("{}: {e}", weights_path.display())))?;
+    // TorchScript with the normalisation inside, traced on the CPU so it runs anywhere.
+    vs.set_device(Device::Cpu);
+    // Weights without gradients: the tracer keeps them as the module's constants.
+    vs.freeze();
+    let model_path = out.join("model.pt");
+    crate::export::write_model(&net, &stats, data.task, (c, h, w), &model_path)
+        .map_err(|e| SearchError::Data(format!("{}: {e}", model_path.display())))?;
     let result = TrainResult {
+        normalisation: stats.clone(),
         architecture: arch.name(),
         metric: metric_name(data.task).into(),
         higher_is_better: data.task == Task::Classification,

@@ -12,7 +12,7 @@ use serde_json::{json, Map, Value};
 
 /// Files a run offers for download: (name, where it may be inside the run folder; the first
 /// that exists). A search keeps its weights in its checkpoint, a trained network at the top.
-const ARTIFACTS: [(&str, &[&str]); 6] = [
+const ARTIFACTS: [(&str, &[&str]); 7] = [
     ("config.json", &["config.json"]),
     ("events.jsonl", &["events.jsonl"]),
     ("genotype.json", &["genotype.json"]),
@@ -22,6 +22,7 @@ const ARTIFACTS: [(&str, &[&str]); 6] = [
         "weights.safetensors",
         &["weights.safetensors", "checkpoint/weights.safetensors"],
     ),
+    ("model.pt", &["model.pt"]),
 ];
 
 /// Where an artifact is, if the run has it.

@@ -1,0 +1,157 @@
+//! `model.pt`: TorchScript that takes images as the dataset stores them and applies the
+//! normalisation itself. Its outputs agree to 1e-5 with the Rust forward pass of the network
+//! rebuilt from `weights.safetensors`, loaded by tch's CModule and by PyTorch's `torch.jit.load`
+//! in the project's venv.
+mod common;
+
+use engine::config::Preset;
+use engine::data::{load, Dataset, Splits, Task};
+use engine::genotype::Genotype;
+use engine::network::NetShape;
+use engine::retrain::config::TrainConfig;
+use engine::retrain::net::{Architecture, Net};
+use engine::retrain::{self, TrainResult};
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+use tch::nn::VarStore;
+use tch::{CModule, Device, Kind, Tensor};
+
+fn train(
+    data: &Dataset,
+    arch: &Architecture,
+    name: &str,
+) -> (std::path::PathBuf, TrainResult, TrainConfig) {
+    let cfg = TrainConfig {
+        device: "cpu".into(),
+        epochs: 2,
+        ..TrainConfig::preset(Preset::Tiny)
+    };
+    let out = common::scratch(name);
+    let r = retrain::run(
+        data,
+        arch,
+        &cfg,
+        &out,
+        &AtomicBool::new(false),
+        &mut |_, _| {},
+    )
+    .unwrap();
+    (out, r, cfg)
+}
+
+/// The network rebuilt from its weights file, run in Rust on raw images.
+fn rust_forward(
+    data: &Dataset,
+    arch: &Architecture,
+    cfg: &TrainConfig,
+    r: &TrainResult,
+    out: &Path,
+    x: &Tensor,
+) -> Tensor {
+    let (c, h, w) = data.image_shape();
+    let shape = NetShape {
+        in_channels: c,
+        outputs: data.outputs(),
+        init_channels: cfg.init_channels,
+        layers: cfg.layers,
+    };
+    let mut vs = VarStore::new(Device::Cpu);
+    let net = Net::new(
+        &vs.root(),
+        arch,
+        &shape,
+        h.max(w),
+        cfg.auxiliary_weight > 0.0,
+    );
+    vs.load(out.join("weights.safetensors")).unwrap();
+    engine::export::predict(&net, &r.normalisation, data.task, x)
+}
+
+/// Runs model.pt on `x` with PyTorch in the venv.
+fn python_forward(out: &Path, x: &Tensor) -> Tensor {
+    let input = out.join("input.npy");
+    let output = out.join("python-output.npy");
+    x.write_npy(&input).unwrap();
+    common::python(&format!(
+        "import numpy as np, torch\n\
+         m = torch.jit.load('{}')\n\
+         x = torch.from_numpy(np.load('{}'))\n\
+         np.save('{}', m(x).detach().numpy())",
+        out.join("model.pt").display(),
+        input.display(),
+        output.display()
+    ));
+    Tensor::read_npy(&output).unwrap()
+}
+
+fn max_diff(a: &Tensor, b: &Tensor) -> f64 {
+    (a - b).abs().max().double_value(&[])
+}
+
+#[test]
+fn classification_model_agrees_in_rust_tch_and_python() {
+    let data = load(&common::sample()).unwrap();
+    let arch = Architecture::Cell(Genotype::darts_v2());
+    let (out, r, cfg) = train(&data, &arch, "export-digits");
+    // Ten test images exactly as the dataset stores them (0-16 grey levels), as float32.
+    let idx = Tensor::from_slice(&data.splits.test[..10]);
+    let x = data.images.index_select(0, &idx).to_kind(Kind::Float);
+    let expected = rust_forward(&data, &arch, &cfg, &r, &out, &x);
+    assert_eq!(expected.size(), vec![10, 10], "logits for ten classes");
+    let module = CModule::load(out.join("model.pt")).unwrap();
+    let traced = module.forward_ts(&[&x]).unwrap();
+    assert!(
+        max_diff(&traced, &expected) < 1e-5,
+        "{}",
+        max_diff(&traced, &expected)
+    );
+    // Another batch size than the one traced.
+    let one = module.forward_ts(&[&x.narrow(0, 0, 3)]).unwrap();
+    assert!(max_diff(&one, &expected.narrow(0, 0, 3)) < 1e-5);
+    let py = python_forward(&out, &x);
+    assert!(
+        max_diff(&py, &expected) < 1e-5,
+        "{}",
+        max_diff(&py, &expected)
+    );
+}
+
+#[test]
+fn regression_model_returns_targets_in_original_units() {
+    // The target is each image's mean brightness, in 0-100 pixel units.
+    let images = (Tensor::arange(80 * 9 * 9, (Kind::Int64, Device::Cpu)) * 7919)
+        .remainder(101)
+        .to_kind(Kind::Float)
+        .view([80, 1, 9, 9]);
+    let targets = images
+        .mean_dim([1i64, 2, 3].as_slice(), false, Kind::Float)
+        .view([80, 1]);
+    let data = Dataset {
+        name: "brightness".into(),
+        task: Task::Regression,
+        images,
+        targets,
+        names: vec!["brightness".into()],
+        splits: Splits {
+            train: (0..70).collect(),
+            val: vec![],
+            test: (70..80).collect(),
+            test_seed: None,
+        },
+        warnings: vec![],
+    };
+    let arch = Architecture::ResNet(engine::resnet::Depth::ResNet10);
+    let (out, r, cfg) = train(&data, &arch, "export-regression");
+    let x = data.images.narrow(0, 70, 10);
+    let expected = rust_forward(&data, &arch, &cfg, &r, &out, &x);
+    let py = python_forward(&out, &x);
+    assert!(
+        max_diff(&py, &expected) < 1e-5,
+        "{}",
+        max_diff(&py, &expected)
+    );
+    // Original units: standardised outputs (near 0) times the targets' sd (about 0.3 here; the
+    // means sit near 50) plus their mean.
+    let mean = py.mean(Kind::Float).double_value(&[]);
+    assert!((30.0..70.0).contains(&mean), "{mean}");
+}
