@@ -194,6 +194,19 @@ test('a new user uploads data, searches, watches it live, shares and downloads t
     }
     assert.match(await table.innerText(), /ResNet-18\s+11172810\b/, 'kuangliu ResNet-18 (11,173,962 for 3 channels) less the stem weights of 2 channels');
     await page.screenshot({ path: `${shots}/comparison.png`, fullPage: true });
+    // The retrained cell's page offers the exported model: TorchScript is a zip archive.
+    await table.getByRole('row', { name: /DARTS cell, retrained/ }).getByRole('link').first().click();
+    await page.waitForURL(/\/runs\/\d+$/);
+    await page.getByText('Made from').waitFor();
+    const [model] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('download-model.pt').click(),
+    ]);
+    const bytes = readFileSync(await model.path());
+    assert.ok(bytes.length > 10000 && bytes.subarray(0, 2).toString() === 'PK', `model.pt of ${bytes.length} bytes`);
+    assert.match(await page.locator('.downloads').innerText(), /MODEL\.md/);
+    await page.screenshot({ path: `${shots}/retrained.png`, fullPage: true });
+    await page.goto(runUrl);
     await page.getByRole('button', { name: 'Share' }).click();
     const link = await page.locator('[data-testid=share-link]');
     await link.waitFor();

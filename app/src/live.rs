@@ -4,14 +4,37 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+/// An f64 that may be NaN (a training run has no validation loss) through JSON, which has no
+/// NaN: written as null, read back as NaN.
+pub mod nan_as_null {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if v.is_finite() {
+            s.serialize_f64(*v)
+        } else {
+            s.serialize_none()
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+    }
+}
+
 /// One finished epoch.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EpochPoint {
     pub epoch: usize,
+    #[serde(with = "nan_as_null")]
     pub train_loss: f64,
+    #[serde(with = "nan_as_null")]
     pub train_metric: f64,
+    #[serde(with = "nan_as_null")]
     pub val_loss: f64,
+    #[serde(with = "nan_as_null")]
     pub val_metric: f64,
+    #[serde(with = "nan_as_null")]
     pub seconds: f64,
 }
 
@@ -265,6 +288,19 @@ mod tests {
             ("failed", Some("boom"))
         );
         assert_eq!(s.eta_seconds(), None);
+    }
+
+    #[test]
+    fn a_missing_validation_metric_survives_json() {
+        let p = EpochPoint {
+            epoch: 1,
+            val_loss: f64::NAN,
+            ..EpochPoint::default()
+        };
+        let text = serde_json::to_string(&p).unwrap_or_default();
+        assert!(text.contains("\"val_loss\":null"), "{text}");
+        let back: EpochPoint = serde_json::from_str(&text).unwrap_or_default();
+        assert!(back.val_loss.is_nan() && back.epoch == 1);
     }
 
     #[test]

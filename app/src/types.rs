@@ -32,9 +32,13 @@ pub struct DatasetRow {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TargetStat {
     pub name: String,
+    #[serde(with = "crate::live::nan_as_null")]
     pub min: f64,
+    #[serde(with = "crate::live::nan_as_null")]
     pub max: f64,
+    #[serde(with = "crate::live::nan_as_null")]
     pub mean: f64,
+    #[serde(with = "crate::live::nan_as_null")]
     pub sd: f64,
     /// Counts in equal-width bins from min to max; empty for datasets imported before it.
     pub histogram: Vec<i64>,
@@ -158,6 +162,7 @@ pub enum Started {
 pub struct EstimateFigures {
     pub weights: i64,
     pub memory_bytes: u64,
+    #[serde(with = "crate::live::nan_as_null")]
     pub seconds_per_epoch: f64,
     pub steps_per_epoch: u64,
     pub device: String,

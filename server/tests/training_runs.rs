@@ -73,7 +73,13 @@ async fn a_search_is_retrained_and_compared_with_a_resnet_on_its_test_split() {
         .iter()
         .map(|a| a["name"].as_str().unwrap().to_string())
         .collect();
-    for f in ["genotype.json", "result.json", "weights.safetensors"] {
+    for f in [
+        "genotype.json",
+        "result.json",
+        "weights.safetensors",
+        "model.pt",
+        "MODEL.md",
+    ] {
         assert!(names.iter().any(|n| n == f), "{f} in {names:?}");
     }
 
@@ -107,6 +113,34 @@ async fn a_search_is_retrained_and_compared_with_a_resnet_on_its_test_split() {
     assert_eq!(cmp["metric"], "accuracy");
     assert_eq!(
         s.get(&format!("/api/runs/{}/comparison", train["id"]))
+            .await
+            .0,
+        404
+    );
+
+    // The model card: data, metrics, the baselines of its search, and how to load the model.
+    let card = s
+        .http
+        .get(s.url(&format!("/api/runs/{}/artifacts/MODEL.md", train["id"])))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for want in [
+        "## Data",
+        "classes, in the order of the model's outputs: 0, 1, 2",
+        "| accuracy |",
+        "ResNet-10",
+        "torch.jit.load(\"model.pt\")",
+        "[N, 1, 8, 8]",
+    ] {
+        assert!(card.contains(want), "{want} in\n{card}");
+    }
+    // A search has no trained network, so no card.
+    assert_eq!(
+        s.get(&format!("/api/runs/{search}/artifacts/MODEL.md"))
             .await
             .0,
         404

@@ -12,7 +12,7 @@ use serde_json::{json, Map, Value};
 
 /// Files a run offers for download: (name, where it may be inside the run folder; the first
 /// that exists). A search keeps its weights in its checkpoint, a trained network at the top.
-const ARTIFACTS: [(&str, &[&str]); 7] = [
+const ARTIFACTS: [(&str, &[&str]); 8] = [
     ("config.json", &["config.json"]),
     ("events.jsonl", &["events.jsonl"]),
     ("genotype.json", &["genotype.json"]),
@@ -23,6 +23,7 @@ const ARTIFACTS: [(&str, &[&str]); 7] = [
         &["weights.safetensors", "checkpoint/weights.safetensors"],
     ),
     ("model.pt", &["model.pt"]),
+    ("MODEL.md", &[]),
 ];
 
 /// Where an artifact is, if the run has it.
@@ -260,13 +261,25 @@ async fn events_jsonl(state: &State, id: i64) -> ApiResult<String> {
     Ok(events.into_iter().map(|e| e.body + "\n").collect())
 }
 
+/// The artifacts written when asked for: the events from the store, the model card.
+async fn generated(state: &State, id: i64, name: &str) -> ApiResult<Option<String>> {
+    match name {
+        "events.jsonl" => Ok(Some(events_jsonl(state, id).await?)),
+        "MODEL.md" => match state.store.run(id).await? {
+            Some(run) => super::model_card::card(state, &run).await,
+            None => Ok(None),
+        },
+        _ => Ok(None),
+    }
+}
+
 /// The run's downloads that exist now: name, size and URL.
 pub async fn artifact_list(state: &State, id: i64) -> ApiResult<Vec<Value>> {
     let dir = crate::runner::run_dir(&state.data_dir, id);
     let mut list = vec![];
     for (name, rel) in ARTIFACTS {
-        let bytes = if name == "events.jsonl" {
-            Some(events_jsonl(state, id).await?.len() as u64)
+        let bytes = if rel.is_empty() {
+            generated(state, id, name).await?.map(|t| t.len() as u64)
         } else {
             locate(&dir, rel)
                 .and_then(|p| std::fs::metadata(p).ok())
@@ -300,8 +313,11 @@ pub async fn artifact(
         .iter()
         .find(|(n, _)| *n == name)
         .ok_or_else(ApiError::not_found)?;
-    let body = if name == "events.jsonl" {
-        events_jsonl(&state, id).await?.into_bytes()
+    let body = if rel.is_empty() {
+        generated(&state, id, &name)
+            .await?
+            .ok_or_else(ApiError::not_found)?
+            .into_bytes()
     } else {
         let path = locate(&crate::runner::run_dir(&state.data_dir, id), rel)
             .ok_or_else(ApiError::not_found)?;
@@ -312,6 +328,7 @@ pub async fn artifact(
     let kind = match name.rsplit('.').next() {
         Some("json") => "application/json",
         Some("jsonl") => "application/x-ndjson",
+        Some("md") => "text/markdown; charset=utf-8",
         _ => "application/octet-stream",
     };
     let disposition = format!("attachment; filename=\"run{id}-{name}\"");

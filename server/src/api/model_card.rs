@@ -1,0 +1,139 @@
+//! `MODEL.md`, the model card of a trained network (a `train` or `baseline` run), written when
+//! it is downloaded so it always carries the current comparison: the data, the training config,
+//! the test metrics, the baselines of its source search, and the Python that loads and runs
+//! `model.pt`.
+use super::comparison;
+use super::{ApiResult, State};
+use crate::store::RunRow;
+use serde_json::Value;
+use std::fmt::Write;
+
+fn number(v: &Value) -> String {
+    v.as_f64().map_or_else(|| "-".into(), |x| format!("{x:.4}"))
+}
+
+/// None for runs without a trained network.
+pub async fn card(state: &State, run: &RunRow) -> ApiResult<Option<String>> {
+    let Some(result) = run
+        .result
+        .as_ref()
+        .filter(|r| r.get("architecture").is_some())
+    else {
+        return Ok(None);
+    };
+    let summary = state
+        .store
+        .dataset(&run.dataset_id)
+        .await?
+        .map(|d| (d.name, d.summary))
+        .unwrap_or_default();
+    let (name, s) = summary;
+    let (c, h, w) = (&s["channels"], &s["height"], &s["width"]);
+    let task = s["task"].as_str().unwrap_or("");
+    let mut md = String::new();
+    let arch = result["architecture"].as_str().unwrap_or("");
+    let _ = writeln!(md, "# Model card: run #{} ({arch}) on {name}\n", run.id);
+    let _ = writeln!(md, "## Data\n");
+    let _ = writeln!(
+        md,
+        "- dataset: {name} (sha256 {})",
+        s["sha256"].as_str().unwrap_or("")
+    );
+    let _ = writeln!(
+        md,
+        "- task: {task}, {} samples of {c}x{h}x{w} (channels x height x width)",
+        s["n"]
+    );
+    if let Some(classes) = s["classes"].as_array() {
+        let names: Vec<&str> = classes.iter().filter_map(|k| k["name"].as_str()).collect();
+        let _ = writeln!(
+            md,
+            "- classes, in the order of the model's outputs: {}",
+            names.join(", ")
+        );
+    }
+    if let Some(targets) = s["targets"].as_array() {
+        let names: Vec<&str> = targets.iter().filter_map(|k| k["name"].as_str()).collect();
+        let _ = writeln!(
+            md,
+            "- targets, in the order of the model's outputs: {}",
+            names.join(", ")
+        );
+    }
+    let _ = writeln!(
+        md,
+        "- trained on {} samples (train + validation), tested once on {} held-out samples\n",
+        result["train_samples"], result["test_samples"]
+    );
+    let _ = writeln!(
+        md,
+        "## Training\n\n```json\n{}\n```\n",
+        serde_json::to_string_pretty(&run.config).unwrap_or_default()
+    );
+    if let Some(g) = result.get("genotype") {
+        let _ = writeln!(md, "Genotype:\n\n```json\n{g}\n```\n");
+    }
+    let _ = writeln!(
+        md,
+        "## Metrics (test split)\n\n| metric | value |\n|---|---|"
+    );
+    if let Some(m) = result["test_metrics"].as_object() {
+        for (k, v) in m {
+            let _ = writeln!(md, "| {k} | {} |", number(v));
+        }
+    }
+    let _ = writeln!(
+        md,
+        "\n{} weights; trained in {:.0} s on {}.\n",
+        result["params"],
+        result["seconds"].as_f64().unwrap_or(0.0),
+        result["device"].as_str().unwrap_or("")
+    );
+    if let Some(source) = run.source_run {
+        if let Some(search) = state.store.run(source).await? {
+            let all = state.store.runs().await?;
+            if let Some(cmp) = comparison::build(&search, &all) {
+                let _ = writeln!(
+                    md,
+                    "## Baselines (from search #{source}, same data and recipe)\n"
+                );
+                let _ = writeln!(
+                    md,
+                    "| method | parameters | test {} (mean ± sd) | runs |\n|---|---|---|---|",
+                    cmp.metric
+                );
+                for r in cmp.rows {
+                    let sd = r
+                        .test_metric_sd
+                        .map(|s| format!(" ± {s:.4}"))
+                        .unwrap_or_default();
+                    let runs: Vec<String> = r.runs.iter().map(|i| format!("#{i}")).collect();
+                    let _ = writeln!(
+                        md,
+                        "| {} | {} | {}{sd} | {} |",
+                        r.method,
+                        r.params.map_or("-".into(), |p| p.to_string()),
+                        r.test_metric_mean.map_or("-".into(), |m| format!("{m:.4}")),
+                        runs.join(" ")
+                    );
+                }
+                let _ = writeln!(md);
+            }
+        }
+    }
+    let scale = match s["bit_depth"].as_i64() {
+        Some(8) => "0-255, as 8-bit images are stored".to_string(),
+        Some(b) => format!("the {b}-bit values as stored"),
+        None => "the values as stored".into(),
+    };
+    let last = if task == "regression" {
+        "print(out)  # the targets, in their original units"
+    } else {
+        "print(out.argmax(1))  # class indices; out holds the logits"
+    };
+    let _ = writeln!(
+        md,
+        "## Use it\n\n`model.pt` is TorchScript. It takes float32 images [N, {c}, {h}, {w}] with {scale}, and normalises them itself.\n\n```python\nimport torch\nmodel = torch.jit.load(\"model.pt\")\nimages = torch.zeros(4, {c}, {h}, {w})  # your images, [N, C, H, W], float32\nout = model(images)\n{last}\n```\n\nOr: `dartboard predict --model model.pt --data PATH --out predictions.csv`."
+    );
+    Ok(Some(md))
+}
