@@ -1,11 +1,13 @@
 //! `dartboard`: the web server (`serve`), its job worker (`worker`) and the command line.
 mod api;
 mod args;
+mod baseline_cmd;
 mod bench;
 mod data_cmd;
 mod estimate_cmd;
 mod hub;
 mod params;
+mod pipeline_cmd;
 mod predict_cmd;
 mod progress;
 mod runner;
@@ -33,6 +35,9 @@ usage:
   dartboard search --resume DIR
   dartboard train --genotype FILE|darts-v1|darts-v2 --data PATH|ID [--data-dir DIR] [import options]
                   [--preset tiny|quick|default|darts-paper] [--device D] [--<train-key> VALUE ...] --out DIR
+  dartboard baseline --kind resnet18|resnet10 --data PATH|ID [import options] [--preset NAME] [--device D]
+                     [--<train-key> VALUE ...] --out DIR
+  dartboard pipeline --data PATH|ID [import options] [--preset NAME] [--seeds N] [--device D] --out DIR
   dartboard predict --model model.pt --data PATH [import options] --out predictions.csv
   dartboard params --model search|eval [--genotype darts-v1|darts-v2|FILE] [--channels C]
                    [--classes K] [--init-channels C] [--layers L] [--nodes N] [--auxiliary]
@@ -76,6 +81,8 @@ fn main() {
         "search" => Args::parse(rest, &[]).and_then(search_cmd::run),
         "train" => Args::parse(rest, &[]).and_then(train_cmd::run),
         "predict" => Args::parse(rest, &[]).and_then(predict_cmd::run),
+        "baseline" => Args::parse(rest, &[]).and_then(baseline_cmd::run),
+        "pipeline" => Args::parse(rest, &[]).and_then(pipeline_cmd::run),
         "serve" => Args::parse(rest, &[]).and_then(serve::run),
         "worker" => Args::parse(rest, &[]).and_then(worker::run),
         "estimate" => Args::parse(rest, &[]).and_then(estimate_cmd::run),

@@ -7,6 +7,8 @@ use anyhow::{anyhow, bail, Context, Result};
 use engine::config::flag_value;
 use engine::events::Event;
 use engine::retrain::config::TrainConfig;
+use engine::retrain::net::Architecture;
+use engine::retrain::TrainResult;
 use engine::search::SearchError;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -67,7 +69,16 @@ pub fn run(mut args: Args) -> Result<()> {
     let preset = args.take("preset");
     let flags: Vec<(String, String)> = args.into_rest().into_iter().collect();
     let cfg = resolve(preset.as_deref(), &flags)?;
-    if std::fs::read_dir(&out)
+    refuse_non_empty(&out)?;
+    let data = crate::data_cmd::open(&data_arg, &data_dir, &import)?;
+    let result = train(&data, &Architecture::Cell(g), &cfg, &out)?;
+    println!("{}", serde_json::to_string(&result)?);
+    Ok(())
+}
+
+/// A command's --out must be new or empty, so no run's files are mixed with another's.
+pub fn refuse_non_empty(out: &std::path::Path) -> Result<()> {
+    if std::fs::read_dir(out)
         .map(|mut d| d.next().is_some())
         .unwrap_or(false)
     {
@@ -76,25 +87,24 @@ pub fn run(mut args: Args) -> Result<()> {
             out.display()
         );
     }
-    let data = crate::data_cmd::open(&data_arg, &data_dir, &import)?;
+    Ok(())
+}
+
+/// Trains `arch` into `out` with progress on stderr; a panic or failure is an error.
+pub fn train(
+    data: &engine::data::Dataset,
+    arch: &Architecture,
+    cfg: &TrainConfig,
+    out: &std::path::Path,
+) -> Result<TrainResult> {
     let cancel = AtomicBool::new(false);
     let mut progress = Progress::new();
     let mut listener = |_seq: u64, e: &Event| progress.show(e);
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        engine::retrain::run(
-            &data,
-            &engine::retrain::net::Architecture::Cell(g.clone()),
-            &cfg,
-            &out,
-            &cancel,
-            &mut listener,
-        )
+        engine::retrain::run(data, arch, cfg, out, &cancel, &mut listener)
     }));
     match outcome {
-        Ok(Ok(result)) => {
-            println!("{}", serde_json::to_string(&result)?);
-            Ok(())
-        }
+        Ok(Ok(result)) => Ok(result),
         Ok(Err(SearchError::Cancelled)) => Err(anyhow!("training cancelled")),
         Ok(Err(e)) => Err(anyhow!("training failed: {e}")),
         Err(panic) => Err(anyhow!(

@@ -1,0 +1,45 @@
+//! `dartboard baseline --kind resnet18|resnet10 --data PATH [--preset NAME] [--device D]
+//! --out DIR`: a ResNet trained with the same recipe as a retrained cell (the same presets and
+//! keys as `dartboard train`), scored once on the test split; result.json on stdout.
+use crate::args::Args;
+use crate::train_cmd::{refuse_non_empty, resolve, train};
+use anyhow::{anyhow, bail, Result};
+use engine::resnet::Depth;
+use engine::retrain::net::Architecture;
+use std::path::PathBuf;
+
+pub fn depth(kind: &str) -> Result<Depth> {
+    match kind {
+        "resnet18" => Ok(Depth::ResNet18),
+        "resnet10" => Ok(Depth::ResNet10),
+        "random" => bail!("--kind random: random search is not available in this version; use resnet18 or resnet10"),
+        other => bail!("--kind: unknown baseline '{other}'; one of resnet18, resnet10"),
+    }
+}
+
+pub fn run(mut args: Args) -> Result<()> {
+    let out = PathBuf::from(
+        args.take("out")
+            .ok_or_else(|| anyhow!("--out DIR is required"))?,
+    );
+    let kind = args
+        .take("kind")
+        .ok_or_else(|| anyhow!("--kind resnet18|resnet10 is required"))?;
+    let depth = depth(&kind)?;
+    let data_arg = args
+        .take("data")
+        .ok_or_else(|| anyhow!("--data PATH is required"))?;
+    let data_dir = PathBuf::from(
+        args.take("data-dir")
+            .unwrap_or_else(|| crate::data_cmd::DEFAULT_DATA_DIR.into()),
+    );
+    let import = crate::data_cmd::import_options(&mut args)?;
+    let preset = args.take("preset");
+    let flags: Vec<(String, String)> = args.into_rest().into_iter().collect();
+    let cfg = resolve(preset.as_deref(), &flags)?;
+    refuse_non_empty(&out)?;
+    let data = crate::data_cmd::open(&data_arg, &data_dir, &import)?;
+    let result = train(&data, &Architecture::ResNet(depth), &cfg, &out)?;
+    println!("{}", serde_json::to_string(&result)?);
+    Ok(())
+}

@@ -1,0 +1,160 @@
+//! `dartboard pipeline --data PATH [--preset NAME] [--seeds N] [--device D] --out DIR`: the whole
+//! study in one command. For each seed: a DARTS search (its supernet scored on the test split),
+//! the discovered cell retrained, and ResNet-18 and ResNet-10 trained with the same recipe. Then
+//! `comparison.json` (mean and sd over the seeds) and `comparison.svg`.
+use crate::args::Args;
+use crate::progress::Progress;
+use crate::train_cmd::{refuse_non_empty, train};
+use anyhow::{anyhow, Context, Result};
+use engine::config::{Preset, SearchConfig};
+use engine::events::Event;
+use engine::resnet::Depth;
+use engine::retrain::config::TrainConfig;
+use engine::retrain::net::Architecture;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+/// (test metric, parameters, search seconds, training seconds) of one method at one seed.
+type Measure = (Option<f64>, Option<i64>, Option<f64>, Option<f64>);
+
+fn search(
+    data: &engine::data::Dataset,
+    cfg: &SearchConfig,
+    out: &Path,
+) -> Result<engine::search::SearchResult> {
+    let cancel = AtomicBool::new(false);
+    let mut progress = Progress::new();
+    let mut listener = |_seq: u64, e: &Event| progress.show(e);
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        engine::search::run(data, cfg, out, &cancel, &mut listener)
+    }))
+    .map_err(|p| anyhow!("search failed: {}", crate::worker::panic_text(p)))?
+    .map_err(|e| anyhow!("search failed: {e}"))
+}
+
+fn row(method: &str, measures: &[Measure]) -> Value {
+    let metrics: Vec<f64> = measures.iter().filter_map(|m| m.0).collect();
+    let (mean, sd) = crate::api::comparison::mean_sd(&metrics);
+    let avg = |v: Vec<f64>| crate::api::comparison::mean_sd(&v).0;
+    json!({
+        "method": method,
+        "n": metrics.len(),
+        "test_metrics": metrics,
+        "test_metric_mean": mean,
+        "test_metric_sd": sd,
+        "params": measures.first().and_then(|m| m.1),
+        "search_seconds": avg(measures.iter().filter_map(|m| m.2).collect()),
+        "train_seconds": avg(measures.iter().filter_map(|m| m.3).collect()),
+    })
+}
+
+pub fn run(mut args: Args) -> Result<()> {
+    let out = PathBuf::from(
+        args.take("out")
+            .ok_or_else(|| anyhow!("--out DIR is required"))?,
+    );
+    let data_arg = args
+        .take("data")
+        .ok_or_else(|| anyhow!("--data PATH is required"))?;
+    let preset_name = args.take("preset").unwrap_or_else(|| "quick".into());
+    let preset: Preset = serde_json::from_value(Value::String(preset_name.clone()))
+        .map_err(|_| anyhow!("--preset: unknown preset '{preset_name}'; one of tiny, quick, default, darts-paper"))?;
+    let seeds: u64 = args
+        .take("seeds")
+        .map(|s| {
+            s.parse()
+                .map_err(|_| anyhow!("--seeds: expected a whole number, got '{s}'"))
+        })
+        .transpose()?
+        .unwrap_or(1)
+        .max(1);
+    let device = args.take("device").unwrap_or_else(|| "auto".into());
+    let data_dir = PathBuf::from(
+        args.take("data-dir")
+            .unwrap_or_else(|| crate::data_cmd::DEFAULT_DATA_DIR.into()),
+    );
+    let import = crate::data_cmd::import_options(&mut args)?;
+    args.reject_rest()?;
+    refuse_non_empty(&out)?;
+    let data = crate::data_cmd::open(&data_arg, &data_dir, &import)?;
+    let (mut supernet, mut cell, mut r18, mut r10) = (vec![], vec![], vec![], vec![]);
+    let (mut metric, mut higher) = (String::new(), true);
+    for s in 0..seeds {
+        let dir = out.join(format!("seed-{s}"));
+        let scfg = SearchConfig {
+            seed: s,
+            device: device.clone(),
+            ..preset.config()
+        };
+        let found = search(&data, &scfg, &dir.join("search"))?;
+        metric = found.metric.clone();
+        higher = found.higher_is_better;
+        supernet.push((
+            found.supernet_test_metric,
+            Some(found.weights),
+            Some(found.seconds),
+            None,
+        ));
+        let tcfg = TrainConfig {
+            seed: s,
+            device: device.clone(),
+            ..TrainConfig::preset(preset)
+        };
+        let t = train(
+            &data,
+            &Architecture::Cell(found.genotype.clone()),
+            &tcfg,
+            &dir.join("train"),
+        )?;
+        cell.push((
+            Some(t.test_metric),
+            Some(t.params),
+            Some(found.seconds),
+            Some(t.seconds),
+        ));
+        for (depth, list) in [(Depth::ResNet18, &mut r18), (Depth::ResNet10, &mut r10)] {
+            let r = train(
+                &data,
+                &Architecture::ResNet(depth),
+                &tcfg,
+                &dir.join(depth.name()),
+            )?;
+            list.push((Some(r.test_metric), Some(r.params), None, Some(r.seconds)));
+        }
+    }
+    let rows = vec![
+        row("DARTS supernet (during search)", &supernet),
+        row("DARTS cell, retrained", &cell),
+        row("ResNet-18", &r18),
+        row("ResNet-10", &r10),
+    ];
+    let labels: Vec<String> = rows
+        .iter()
+        .map(|r| r["method"].as_str().unwrap_or("").to_string())
+        .collect();
+    let values: Vec<f64> = rows
+        .iter()
+        .map(|r| r["test_metric_mean"].as_f64().unwrap_or(0.0))
+        .collect();
+    let comparison = json!({
+        "data": data.name,
+        "preset": preset_name,
+        "seeds": seeds,
+        "metric": metric,
+        "higher_is_better": higher,
+        "rows": rows,
+    });
+    let path = out.join("comparison.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&comparison)?)
+        .with_context(|| path.display().to_string())?;
+    let chart = app::charts::bars(
+        &labels,
+        &values,
+        &format!("test {metric} (mean of {seeds})"),
+    );
+    let svg = out.join("comparison.svg");
+    std::fs::write(&svg, chart).with_context(|| svg.display().to_string())?;
+    println!("{}", serde_json::to_string(&comparison)?);
+    Ok(())
+}

@@ -1,0 +1,115 @@
+//! `dartboard baseline` and `dartboard pipeline` as a user runs them: the ResNet baselines on
+//! their own, and the whole study (search, retraining, ResNet-18/10) over seeds, with
+//! comparison.json and its chart.
+mod common;
+
+use common::{dartboard, json_line, sample, scratch};
+use serde_json::Value;
+
+fn read(path: &std::path::Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn baseline_trains_a_resnet_and_refuses_what_it_cannot_do() {
+    let out = scratch("baseline-cli");
+    let o = out.display().to_string();
+    let r = json_line(&dartboard(&[
+        "baseline",
+        "--kind",
+        "resnet10",
+        "--data",
+        &sample(),
+        "--preset",
+        "tiny",
+        "--device",
+        "cpu",
+        "--out",
+        &o,
+    ]));
+    for key in [
+        "metric",
+        "higher_is_better",
+        "test_metric",
+        "params",
+        "seconds",
+    ] {
+        assert!(r.get(key).is_some(), "{key} in {r}");
+    }
+    assert_eq!(r["architecture"], "resnet10");
+    assert!(out.join("model.pt").is_file());
+    let bad = dartboard(&[
+        "baseline",
+        "--kind",
+        "vgg",
+        "--data",
+        &sample(),
+        "--out",
+        &o,
+    ]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown baseline 'vgg'"));
+}
+
+#[test]
+fn pipeline_runs_the_study_over_seeds_and_writes_the_comparison() {
+    let out = scratch("pipeline-cli");
+    let o = out.display().to_string();
+    let c = json_line(&dartboard(&[
+        "pipeline",
+        "--data",
+        &sample(),
+        "--preset",
+        "tiny",
+        "--seeds",
+        "2",
+        "--device",
+        "cpu",
+        "--out",
+        &o,
+    ]));
+    assert_eq!(read(&out.join("comparison.json")), c);
+    let rows = c["rows"].as_array().unwrap();
+    let methods: Vec<&str> = rows.iter().map(|r| r["method"].as_str().unwrap()).collect();
+    assert_eq!(
+        methods,
+        [
+            "DARTS supernet (during search)",
+            "DARTS cell, retrained",
+            "ResNet-18",
+            "ResNet-10"
+        ]
+    );
+    // The retrained row's mean and sample sd are those of the two seeds' own result files.
+    let t: Vec<f64> = (0..2)
+        .map(|s| {
+            read(&out.join(format!("seed-{s}/train/result.json")))["test_metric"]
+                .as_f64()
+                .unwrap()
+        })
+        .collect();
+    let mean = (t[0] + t[1]) / 2.0;
+    let sd = ((t[0] - mean).powi(2) + (t[1] - mean).powi(2)).sqrt();
+    assert!((rows[1]["test_metric_mean"].as_f64().unwrap() - mean).abs() < 1e-12);
+    assert!((rows[1]["test_metric_sd"].as_f64().unwrap() - sd).abs() < 1e-12);
+    for r in rows {
+        assert_eq!(r["n"], 2, "{r}");
+    }
+    // The supernet row is the searches' own test score.
+    let s0 = read(&out.join("seed-0/search/result.json"));
+    assert_eq!(rows[0]["test_metrics"][0], s0["supernet_test_metric"]);
+    assert_eq!(
+        rows[2]["params"],
+        11_173_962 - 2 * 64 * 9,
+        "kuangliu ResNet-18 on 1 channel"
+    );
+    let svg = std::fs::read_to_string(out.join("comparison.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("ResNet-10"));
+    for s in 0..2 {
+        for run in ["search", "train", "resnet18", "resnet10"] {
+            assert!(
+                out.join(format!("seed-{s}/{run}/result.json")).is_file(),
+                "seed {s} {run}"
+            );
+        }
+    }
+}
