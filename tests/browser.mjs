@@ -324,6 +324,31 @@ test('a run page with 200 epochs of history loads and answers at once (figures p
   console.log(`     figures: page loads: ${times.join(', ')}`);
 });
 
+test('the live page reconnects by itself when the server goes away and comes back', async ({ browser }) => {
+  const dir = mkdtempSync(join(tmpdir(), 'dartboard-reconnect-'));
+  let { child, base } = await startServer(dir);
+  try {
+    const [, sets] = await api(base, 'GET', '/api/datasets');
+    const [, run] = await api(base, 'POST', '/api/runs', { dataset_id: sets[0].id,
+      config: { preset: 'tiny', epochs: 200, max_steps_per_epoch: 4 } });
+    const page = await browser.newPage();
+    await page.goto(`${base}/runs/${run.id}`);
+    await page.locator('.live-flag', { hasText: 'live' }).waitFor();
+    await page.getByTestId('epoch').getByText(/epoch [1-9]\d* of 200/).waitFor({ timeout: 120000 });
+    // The network drops: the server dies (its worker with it).
+    child.kill('SIGKILL');
+    await page.locator('.live-flag', { hasText: 'reconnecting' }).waitFor();
+    // It comes back on the same address; the page, never reloaded, picks up what happened.
+    ({ child } = await startServer(dir, new URL(base).host));
+    await page.getByTestId('status').getByText('interrupted').waitFor({ timeout: 30000 });
+    await page.getByRole('button', { name: 'Resume' }).waitFor();
+    await page.screenshot({ path: `${shots}/reconnected.png`, fullPage: true });
+  } finally {
+    child.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('off loopback, a page sends the browser to log in; the token sets an HttpOnly cookie', async ({ browser }) => {
   const dir = mkdtempSync(join(tmpdir(), 'dartboard-login-'));
   const { child, base } = await startServer(dir, '0.0.0.0:0', { DARTBOARD_ADMIN_TOKEN: 'browser-test-token' });

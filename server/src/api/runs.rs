@@ -14,7 +14,8 @@ use serde_json::{json, Map, Value};
 /// that exists). A search keeps its weights in its checkpoint, a trained network at the top.
 const ARTIFACTS: [(&str, &[&str]); 8] = [
     ("config.json", &["config.json"]),
-    ("events.jsonl", &["events.jsonl"]),
+    // From the store, with the server's status events (an empty list: written when asked for).
+    ("events.jsonl", &[]),
     ("genotype.json", &["genotype.json"]),
     ("alphas.json", &["alphas.json"]),
     ("result.json", &["result.json"]),
