@@ -1,5 +1,5 @@
-//! Metrics a scientist reads: accuracy and balanced accuracy for classification; RMSE, MAE and
-//! R^2 in original units for regression.
+//! Metrics a scientist reads: accuracy, balanced accuracy, the confusion matrix and (binary
+//! tasks) ROC AUC for classification; RMSE, MAE and R^2 in original units for regression.
 use serde::{Deserialize, Serialize};
 
 /// Per-class recall averaged over the classes present in `truth` (sklearn
@@ -31,6 +31,53 @@ pub fn accuracy(pred: &[i64], truth: &[i64]) -> f64 {
         return 0.0;
     }
     pred.iter().zip(truth).filter(|(p, t)| p == t).count() as f64 / truth.len() as f64
+}
+
+/// Counts by (true class, predicted class): row t, column p (sklearn confusion_matrix).
+pub fn confusion(pred: &[i64], truth: &[i64], classes: usize) -> Vec<Vec<u64>> {
+    let mut m = vec![vec![0u64; classes]; classes];
+    for (&p, &t) in pred.iter().zip(truth) {
+        if let Some(cell) = m
+            .get_mut(t as usize)
+            .and_then(|row| row.get_mut(p as usize))
+        {
+            *cell += 1;
+        }
+    }
+    m
+}
+
+/// Area under the ROC curve of `scores` for the positive samples: the Mann-Whitney statistic,
+/// ties counted half (sklearn roc_auc_score). NaN without both classes.
+pub fn roc_auc(scores: &[f64], positive: &[bool]) -> f64 {
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]));
+    // Ranks from 1, tied scores sharing their mean rank.
+    let mut ranks = vec![0.0; scores.len()];
+    let mut i = 0;
+    while i < order.len() {
+        let mut j = i;
+        while j + 1 < order.len() && scores[order[j + 1]] == scores[order[i]] {
+            j += 1;
+        }
+        let mean = (i + j) as f64 / 2.0 + 1.0;
+        for &k in &order[i..=j] {
+            ranks[k] = mean;
+        }
+        i = j + 1;
+    }
+    let n_pos = positive.iter().filter(|&&p| p).count() as f64;
+    let n_neg = positive.len() as f64 - n_pos;
+    if n_pos == 0.0 || n_neg == 0.0 {
+        return f64::NAN;
+    }
+    let rank_sum: f64 = ranks
+        .iter()
+        .zip(positive)
+        .filter(|(_, &p)| p)
+        .map(|(r, _)| r)
+        .sum();
+    (rank_sum - n_pos * (n_pos + 1.0) / 2.0) / (n_pos * n_neg)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -81,6 +128,20 @@ pub fn regression(pred: &[f64], truth: &[f64], targets: usize) -> RegressionMetr
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn roc_auc_and_confusion_match_sklearn() {
+        // sklearn.metrics.roc_auc_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) == 0.75
+        let auc = super::roc_auc(&[0.1, 0.4, 0.35, 0.8], &[false, false, true, true]);
+        assert!((auc - 0.75).abs() < 1e-12, "{auc}");
+        // A tie between a positive and a negative counts half: roc_auc_score([0, 1], [0.5, 0.5]) == 0.5
+        assert_eq!(super::roc_auc(&[0.5, 0.5], &[false, true]), 0.5);
+        assert!(super::roc_auc(&[0.5], &[true]).is_nan());
+        // sklearn.metrics.confusion_matrix([2, 0, 2, 2, 0, 1], [0, 0, 2, 2, 0, 2])
+        // == [[2, 0, 0], [0, 0, 1], [1, 0, 2]] (rows: truth)
+        let m = super::confusion(&[0, 0, 2, 2, 0, 2], &[2, 0, 2, 2, 0, 1], 3);
+        assert_eq!(m, vec![vec![2, 0, 0], vec![0, 0, 1], vec![1, 0, 2]]);
+    }
+
     use super::*;
 
     // Reference values from scikit-learn 1.9:

@@ -107,6 +107,16 @@ fn retraining_on_the_digits_learns_and_scores_the_held_out_test_split_once() {
     assert!(r.test_metric > 0.5, "test accuracy {}", r.test_metric);
     assert_eq!(r.test_metrics.get("accuracy"), Some(&r.test_metric));
     assert!(r.test_metrics.contains_key("balanced_accuracy"));
+    // The confusion matrix holds every test image once; its diagonal is the accuracy.
+    let m = r.confusion_matrix.as_ref().unwrap();
+    let total: u64 = m.iter().flatten().sum();
+    let hits: u64 = (0..10).map(|i| m[i][i]).sum();
+    assert_eq!(total as usize, r.test_samples);
+    assert!((hits as f64 / total as f64 - r.test_metric).abs() < 1e-12);
+    assert!(
+        !r.test_metrics.contains_key("roc_auc"),
+        "ten classes: no ROC AUC"
+    );
     for f in [
         "config.json",
         "genotype.json",
@@ -119,6 +129,31 @@ fn retraining_on_the_digits_learns_and_scores_the_held_out_test_split_once() {
     let g: Genotype =
         serde_json::from_str(&std::fs::read_to_string(out.join("genotype.json")).unwrap()).unwrap();
     assert_eq!(g, Genotype::darts_v2());
+}
+
+#[test]
+fn binary_tasks_report_roc_auc() {
+    let mut data = cifar_like(12);
+    data.targets = data.targets.remainder(2);
+    data.names.truncate(2);
+    data.splits.test = (6..12).collect();
+    data.splits.train = (0..6).collect();
+    let cfg = TrainConfig {
+        device: "cpu".into(),
+        ..TrainConfig::preset(Preset::Tiny)
+    };
+    let r = retrain::run(
+        &data,
+        &Architecture::ResNet(Depth::ResNet10),
+        &cfg,
+        &common::scratch("retrain-binary"),
+        &AtomicBool::new(false),
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let auc = r.test_metrics["roc_auc"];
+    assert!((0.0..=1.0).contains(&auc), "{auc}");
+    assert_eq!(r.confusion_matrix.as_ref().map(|m| m.len()), Some(2));
 }
 
 #[test]

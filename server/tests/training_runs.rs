@@ -132,6 +132,7 @@ async fn a_search_is_retrained_and_compared_with_a_resnet_on_its_test_split() {
         "## Data",
         "classes, in the order of the model's outputs: 0, 1, 2",
         "| accuracy |",
+        "Confusion matrix (rows: true class",
         "ResNet-10",
         "torch.jit.load(\"model.pt\")",
         "[N, 1, 8, 8]",

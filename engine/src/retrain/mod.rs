@@ -40,8 +40,11 @@ pub struct TrainResult {
     pub higher_is_better: bool,
     /// The headline metric on the test split, scored once at the end.
     pub test_metric: f64,
-    /// Every metric of the task on the test split.
+    /// Every metric of the task on the test split (with `roc_auc` for binary tasks).
     pub test_metrics: BTreeMap<String, f64>,
+    /// Classification: test counts by (true class, predicted class), in class order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confusion_matrix: Option<Vec<Vec<u64>>>,
     /// Trainable weights without the auxiliary head.
     pub params: i64,
     pub seconds: f64,
@@ -251,7 +254,22 @@ pub fn run(
         })?;
     }
     let (out_t, y_t) = predict(&net, data, &data.splits.test, &stats, device, b.max(64));
-    let test_metrics = all_metrics(data.task, &out_t, &y_t, &stats, data.names.len());
+    let mut test_metrics = all_metrics(data.task, &out_t, &y_t, &stats, data.names.len());
+    let mut confusion_matrix = None;
+    if data.task == Task::Classification {
+        let pred = Vec::<i64>::try_from(out_t.argmax(-1, false)).unwrap_or_default();
+        let truth = Vec::<i64>::try_from(&y_t).unwrap_or_default();
+        confusion_matrix = Some(crate::metrics::confusion(&pred, &truth, data.names.len()));
+        if data.names.len() == 2 {
+            let p1 = out_t.softmax(-1, tch::Kind::Double).select(1, 1);
+            let scores = Vec::<f64>::try_from(p1).unwrap_or_default();
+            let positive: Vec<bool> = truth.iter().map(|&t| t == 1).collect();
+            test_metrics.insert(
+                "roc_auc".into(),
+                crate::metrics::roc_auc(&scores, &positive),
+            );
+        }
+    }
     let test_metric = test_metrics
         .get(metric_name(data.task))
         .copied()
@@ -274,6 +292,7 @@ pub fn run(
     crate::export::write_model(&net, &stats, data.task, (c, h, w), &model_path)
         .map_err(|e| SearchError::Data(format!("{}: {e}", model_path.display())))?;
     let result = TrainResult {
+        confusion_matrix,
         normalisation: stats.clone(),
         architecture: arch.name(),
         metric: metric_name(data.task).into(),

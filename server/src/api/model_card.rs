@@ -82,6 +82,36 @@ pub async fn card(state: &State, run: &RunRow) -> ApiResult<Option<String>> {
             let _ = writeln!(md, "| {k} | {} |", number(v));
         }
     }
+    if let Some(m) = result["confusion_matrix"].as_array() {
+        let names: Vec<String> = s["classes"]
+            .as_array()
+            .map(|c| {
+                c.iter()
+                    .filter_map(|k| k["name"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let name = |i: usize| names.get(i).cloned().unwrap_or_else(|| i.to_string());
+        let _ = writeln!(
+            md,
+            "\nConfusion matrix (rows: true class, columns: predicted):\n"
+        );
+        let _ = writeln!(
+            md,
+            "| | {} |",
+            (0..m.len()).map(name).collect::<Vec<_>>().join(" | ")
+        );
+        let _ = writeln!(md, "|---|{}", "---|".repeat(m.len()));
+        for (i, row) in m.iter().enumerate() {
+            let cells: Vec<String> = row
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|v| v.to_string())
+                .collect();
+            let _ = writeln!(md, "| {} | {} |", name(i), cells.join(" | "));
+        }
+    }
     let _ = writeln!(
         md,
         "\n{} weights; trained in {:.0} s on {}.\n",
