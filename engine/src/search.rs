@@ -132,6 +132,16 @@ fn better(task: Task, a: f64, b: f64) -> bool {
     }
 }
 
+/// The config's `device` key as a device, or the config error naming it.
+pub(crate) fn config_device(text: &str) -> Result<Device, SearchError> {
+    crate::device::parse(text).map_err(|m| {
+        SearchError::Config(vec![crate::config::FieldError {
+            field: "device".into(),
+            message: m,
+        }])
+    })
+}
+
 /// Runs (or resumes, when `out` holds a checkpoint) a search and writes its files into `out`.
 pub fn run(
     data: &Dataset,
@@ -144,12 +154,7 @@ pub fn run(
     if !errors.is_empty() {
         return Err(SearchError::Config(errors));
     }
-    let device = crate::device::parse(&cfg.device).map_err(|m| {
-        SearchError::Config(vec![crate::config::FieldError {
-            field: "device".into(),
-            message: m,
-        }])
-    })?;
+    let device = config_device(&cfg.device)?;
     let loss = Loss::resolve(cfg.loss, data.task).map_err(|m| {
         SearchError::Config(vec![crate::config::FieldError {
             field: "loss".into(),

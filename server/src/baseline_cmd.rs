@@ -2,7 +2,7 @@
 //! --out DIR`: a ResNet trained with the same recipe as a retrained cell (the same presets and
 //! keys as `dartboard train`), scored once on the test split; result.json on stdout.
 use crate::args::Args;
-use crate::train_cmd::{refuse_non_empty, resolve, train};
+use crate::train_cmd::train_command;
 use anyhow::{anyhow, bail, Result};
 use engine::resnet::Depth;
 use engine::retrain::net::Architecture;
@@ -29,17 +29,5 @@ pub fn run(mut args: Args) -> Result<()> {
     let data_arg = args
         .take("data")
         .ok_or_else(|| anyhow!("--data PATH is required"))?;
-    let data_dir = PathBuf::from(
-        args.take("data-dir")
-            .unwrap_or_else(|| crate::data_cmd::DEFAULT_DATA_DIR.into()),
-    );
-    let import = crate::data_cmd::import_options(&mut args)?;
-    let preset = args.take("preset");
-    let flags: Vec<(String, String)> = args.into_rest().into_iter().collect();
-    let cfg = resolve(preset.as_deref(), &flags)?;
-    refuse_non_empty(&out)?;
-    let data = crate::data_cmd::open(&data_arg, &data_dir, &import)?;
-    let result = train(&data, &Architecture::ResNet(depth), &cfg, &out)?;
-    println!("{}", serde_json::to_string(&result)?);
-    Ok(())
+    train_command(args, &out, &data_arg, &Architecture::ResNet(depth))
 }

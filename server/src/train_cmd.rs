@@ -61,6 +61,17 @@ pub fn run(mut args: Args) -> Result<()> {
             .take("genotype")
             .ok_or_else(|| anyhow!("--genotype FILE|darts-v1|darts-v2 is required"))?,
     )?;
+    train_command(args, &out, &data_arg, &Architecture::Cell(g))
+}
+
+/// What `train` and `baseline` share once they know the network: the data, the training config
+/// (preset and key flags), a fresh --out, the training, result.json on stdout.
+pub fn train_command(
+    mut args: Args,
+    out: &std::path::Path,
+    data_arg: &str,
+    arch: &Architecture,
+) -> Result<()> {
     let data_dir = PathBuf::from(
         args.take("data-dir")
             .unwrap_or_else(|| crate::data_cmd::DEFAULT_DATA_DIR.into()),
@@ -69,9 +80,9 @@ pub fn run(mut args: Args) -> Result<()> {
     let preset = args.take("preset");
     let flags: Vec<(String, String)> = args.into_rest().into_iter().collect();
     let cfg = resolve(preset.as_deref(), &flags)?;
-    refuse_non_empty(&out)?;
-    let data = crate::data_cmd::open(&data_arg, &data_dir, &import)?;
-    let result = train(&data, &Architecture::Cell(g), &cfg, &out)?;
+    refuse_non_empty(out)?;
+    let data = crate::data_cmd::open(data_arg, &data_dir, &import)?;
+    let result = train(&data, arch, &cfg, out)?;
     println!("{}", serde_json::to_string(&result)?);
     Ok(())
 }

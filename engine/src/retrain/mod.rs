@@ -116,12 +116,7 @@ pub fn run(
             "the dataset has no test split to score on".into(),
         ));
     }
-    let device = crate::device::parse(&cfg.device).map_err(|m| {
-        SearchError::Config(vec![crate::config::FieldError {
-            field: "device".into(),
-            message: m,
-        }])
-    })?;
+    let device = crate::search::config_device(&cfg.device)?;
     let loss =
         Loss::resolve(crate::config::LossKind::Auto, data.task).map_err(SearchError::Data)?;
     std::fs::create_dir_all(out).map_err(|source| SearchError::Io {
