@@ -76,6 +76,34 @@ fn Progress(state: RwSignal<RunState>, online: RwSignal<bool>) -> impl IntoView 
     }
 }
 
+/// Reads the ended run again for its result (figures, downloads). The worker's final event can
+/// arrive before the server has recorded the run as ended, so it retries each second until the
+/// record says so (at most `tries` times).
+fn reread_result(
+    current: RwSignal<RunDetail>,
+    id: i64,
+    token: String,
+    read_only: bool,
+    tries: u32,
+) {
+    leptos::task::spawn_local(async move {
+        let fresh = if read_only {
+            crate::calls::get_shared(token.clone()).await
+        } else {
+            crate::calls::get_run(id).await
+        };
+        if let Ok(Some(d)) = fresh {
+            let recorded = is_final(&d.row.status);
+            if current.try_set(d).is_none() && !recorded && tries > 1 {
+                set_timeout(
+                    move || reread_result(current, id, token, read_only, tries - 1),
+                    std::time::Duration::from_secs(1),
+                );
+            }
+        }
+    });
+}
+
 #[component]
 pub fn RunView(detail: RunDetail) -> impl IntoView {
     let state = RwSignal::new(detail.state.clone());
@@ -99,17 +127,7 @@ pub fn RunView(detail: RunDetail) -> impl IntoView {
         let ended = state.with(|s| is_final(&s.status));
         if ended && !ended_at_load && !reread.get_value() {
             reread.set_value(true);
-            let token = share_token.clone();
-            leptos::task::spawn_local(async move {
-                let fresh = if read_only {
-                    crate::calls::get_shared(token).await
-                } else {
-                    crate::calls::get_run(id).await
-                };
-                if let Ok(Some(d)) = fresh {
-                    current.set(d);
-                }
-            });
+            reread_result(current, id, share_token.clone(), read_only, 10);
         }
     });
     let epochs = Memo::new(move |_| state.with(|s| s.epochs.clone()));
@@ -143,7 +161,7 @@ pub fn RunView(detail: RunDetail) -> impl IntoView {
             <div class="chart fixed" inner_html=metric_chart></div>
         </div>
         {is_search.then(|| view! { <architecture::Architecture state/> }.into_any())}
-        {is_search.then(|| view! { <study::Study current/> }.into_any())}
+        {is_search.then(|| view! { <study::Study current state/> }.into_any())}
         <h2>"Log"</h2>
         <pre class="log" data-testid="log">{move || log.get().into_iter().map(|l| format!("[{}] {}\n", l.level, l.message)).collect::<String>()}</pre>
         <facts::Reproducibility current/>

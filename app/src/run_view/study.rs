@@ -72,7 +72,10 @@ fn table(c: &Comparison) -> impl IntoView {
 }
 
 #[component]
-pub fn Study(current: RwSignal<RunDetail>) -> impl IntoView {
+pub fn Study(
+    current: RwSignal<RunDetail>,
+    state: RwSignal<crate::live::RunState>,
+) -> impl IntoView {
     let (id, read_only) = current.with_untracked(|d| (d.row.id, d.read_only));
     let preset = RwSignal::new("quick".to_string());
     let device = RwSignal::new("auto".to_string());
@@ -91,7 +94,8 @@ pub fn Study(current: RwSignal<RunDetail>) -> impl IntoView {
             }
         }
     });
-    let succeeded = move || current.with(|d| d.state.status == "succeeded");
+    // The live status: it can be ahead of the record the page was rendered from.
+    let succeeded = move || state.with(|s| s.status == "succeeded");
     view! {
         <h2>"Against the baselines"</h2>
         {move || (!read_only && succeeded()).then(|| view! {
