@@ -105,21 +105,33 @@ pub struct RunDetail {
     pub derived: Vec<RunRow>,
 }
 
-/// One method of a comparison.
+/// One method of a comparison (`GET /api/runs/{id}/comparison` returns these too).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ComparisonRow {
     pub method: String,
+    /// The runs measured; more than one means repeated seeds.
     pub runs: Vec<i64>,
     pub params: Option<i64>,
+    /// Multiply-adds of one forward pass on one image.
+    pub macs: Option<i64>,
+    /// Mean seconds spent searching (the search itself for DARTS; sampling for random search).
     pub search_seconds: Option<f64>,
+    /// Random search: the seconds its sampling was given (the source search's).
+    pub budget_seconds: Option<f64>,
+    /// Mean seconds spent training the final network.
     pub train_seconds: Option<f64>,
     pub test_metric_mean: Option<f64>,
+    /// Sample standard deviation over the runs; None for one run.
     pub test_metric_sd: Option<f64>,
 }
 
-/// A search next to its retrained cell and the baselines, measured the same way.
+/// A search (or its seed group) next to its retrained cells and the baselines, measured the
+/// same way.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Comparison {
+    pub run: i64,
+    /// The searches compared: the run's seed group, or the run alone.
+    pub searches: Vec<i64>,
     pub metric: String,
     pub higher_is_better: bool,
     pub rows: Vec<ComparisonRow>,

@@ -5,7 +5,7 @@ use crate::genotype::Genotype;
 use crate::network::{channels_last, pad_to_multiple, NetShape, Stem, STEM_MULTIPLIER};
 use crate::nn::{conv_kxk, BatchNorm, Mode};
 use crate::ops::{Op, Preprocess, Primitive};
-use tch::nn::{self, Path};
+use tch::nn::Path;
 use tch::Tensor;
 
 /// Zeroes whole samples with probability `p` and rescales the rest (model.py drop_path).
@@ -55,11 +55,11 @@ impl EvalCell {
 /// linear (model.py AuxiliaryHeadCIFAR). Other feature-map sizes are pooled to 2x2 adaptively.
 #[derive(Debug)]
 struct AuxiliaryHead {
-    conv1: nn::Conv2D,
+    conv1: crate::nn::Conv,
     bn1: BatchNorm,
-    conv2: nn::Conv2D,
+    conv2: crate::nn::Conv,
     bn2: BatchNorm,
-    classifier: nn::Linear,
+    classifier: crate::nn::Linear,
 }
 
 impl AuxiliaryHead {
@@ -70,7 +70,7 @@ impl AuxiliaryHead {
             bn1: BatchNorm::new(&(&f / "3"), 128, true),
             conv2: conv_kxk(&f / "5", 128, 768, 2, 1, 0, 1, 1),
             bn2: BatchNorm::new(&(&f / "6"), 768, true),
-            classifier: nn::linear(p / "classifier", 768, outputs, Default::default()),
+            classifier: crate::nn::linear(p / "classifier", 768, outputs),
         }
     }
 
@@ -99,7 +99,7 @@ pub struct EvalNetwork {
     stem: Stem,
     cells: Vec<EvalCell>,
     auxiliary: Option<AuxiliaryHead>,
-    classifier: nn::Linear,
+    classifier: crate::nn::Linear,
 }
 
 impl EvalNetwork {
@@ -153,7 +153,7 @@ impl EvalNetwork {
         }
         let auxiliary =
             auxiliary.then(|| AuxiliaryHead::new(&(p / "auxiliary_head"), c_aux, shape.outputs));
-        let classifier = nn::linear(p / "classifier", c_p, shape.outputs, Default::default());
+        let classifier = crate::nn::linear(p / "classifier", c_p, shape.outputs);
         EvalNetwork {
             shape: shape.clone(),
             stem,

@@ -4,7 +4,7 @@ use crate::cell::{edge_count, CellShape, SearchCell};
 use crate::nn::{conv_kxk, BatchNorm, Mode};
 use crate::ops::Primitive;
 use serde::{Deserialize, Serialize};
-use tch::nn::{self, Path};
+use tch::nn::Path;
 use tch::{Kind, Tensor};
 
 /// The shape of a network: what goes in, what comes out, how wide and deep it is.
@@ -57,7 +57,7 @@ pub fn channels_last(x: &Tensor) -> Tensor {
 /// The stem: conv 3x3 (C_in -> 3C) and an affine BN.
 #[derive(Debug)]
 pub struct Stem {
-    conv: nn::Conv2D,
+    conv: crate::nn::Conv,
     bn: BatchNorm,
 }
 
@@ -131,7 +131,7 @@ pub struct Supernet {
     pub space: SearchSpace,
     stem: Stem,
     cells: Vec<SearchCell>,
-    classifier: nn::Linear,
+    classifier: crate::nn::Linear,
 }
 
 impl Supernet {
@@ -162,7 +162,7 @@ impl Supernet {
             reduction_prev = reduction;
             (c_pp, c_p) = (c_p, space.nodes as i64 * c);
         }
-        let classifier = nn::linear(p / "classifier", c_p, shape.outputs, Default::default());
+        let classifier = crate::nn::linear(p / "classifier", c_p, shape.outputs);
         Supernet {
             shape: shape.clone(),
             space: space.clone(),

@@ -205,11 +205,11 @@ fn pool_bn(y: Tensor, bn: Option<&BatchNorm>, mode: Mode) -> Tensor {
 /// ReLU, depthwise kxk (carries the stride), pointwise 1x1, BN; twice (operations.py SepConv).
 #[derive(Debug)]
 pub struct SepConv {
-    dw1: tch::nn::Conv2D,
-    pw1: tch::nn::Conv2D,
+    dw1: crate::nn::Conv,
+    pw1: crate::nn::Conv,
     bn1: BatchNorm,
-    dw2: tch::nn::Conv2D,
-    pw2: tch::nn::Conv2D,
+    dw2: crate::nn::Conv,
+    pw2: crate::nn::Conv,
     bn2: BatchNorm,
 }
 
@@ -238,8 +238,8 @@ impl SepConv {
 /// ReLU, depthwise kxk with dilation 2, pointwise 1x1, BN (operations.py DilConv).
 #[derive(Debug)]
 pub struct DilConv {
-    dw: tch::nn::Conv2D,
-    pw: tch::nn::Conv2D,
+    dw: crate::nn::Conv,
+    pw: crate::nn::Conv,
     bn: BatchNorm,
 }
 
@@ -262,8 +262,8 @@ impl DilConv {
 /// ReLU, 1x7 then 7x1 convolutions, BN (operations.py `conv_7x1_1x7`).
 #[derive(Debug)]
 pub struct Conv7x1x7 {
-    c1: tch::nn::Conv<[i64; 2]>,
-    c2: tch::nn::Conv<[i64; 2]>,
+    c1: crate::nn::Conv,
+    c2: crate::nn::Conv,
     bn: BatchNorm,
 }
 
@@ -286,8 +286,8 @@ impl Conv7x1x7 {
 /// (operations.py FactorizedReduce). The input's height and width must be even.
 #[derive(Debug)]
 pub struct FactorizedReduce {
-    conv_1: tch::nn::Conv2D,
-    conv_2: tch::nn::Conv2D,
+    conv_1: crate::nn::Conv,
+    conv_2: crate::nn::Conv,
     bn: BatchNorm,
 }
 
@@ -319,7 +319,7 @@ impl FactorizedReduce {
 /// ReLU, 1x1 convolution, BN: the cells' input preprocessing (operations.py ReLUConvBN).
 #[derive(Debug)]
 pub struct ReluConvBn {
-    conv: tch::nn::Conv2D,
+    conv: crate::nn::Conv,
     bn: BatchNorm,
 }
 

@@ -5,7 +5,7 @@
 //! stage; ResNet-10 one.
 use crate::nn::{conv_kxk, BatchNorm, Mode};
 use serde::{Deserialize, Serialize};
-use tch::nn::{self, Path};
+use tch::nn::Path;
 use tch::Tensor;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,11 +33,11 @@ impl Depth {
 
 #[derive(Debug)]
 struct Block {
-    conv1: nn::Conv2D,
+    conv1: crate::nn::Conv,
     bn1: BatchNorm,
-    conv2: nn::Conv2D,
+    conv2: crate::nn::Conv,
     bn2: BatchNorm,
-    shortcut: Option<(nn::Conv2D, BatchNorm)>,
+    shortcut: Option<(crate::nn::Conv, BatchNorm)>,
 }
 
 impl Block {
@@ -70,11 +70,11 @@ impl Block {
 
 #[derive(Debug)]
 pub struct ResNet {
-    conv1: nn::Conv2D,
+    conv1: crate::nn::Conv,
     bn1: BatchNorm,
     max_pool: bool,
     layers: Vec<Block>,
-    linear: nn::Linear,
+    linear: crate::nn::Linear,
 }
 
 impl ResNet {
@@ -95,7 +95,7 @@ impl ResNet {
             bn1: BatchNorm::new(&(p / "bn1"), 64, true),
             max_pool: size >= 64,
             layers,
-            linear: nn::linear(p / "linear", 512, outputs, Default::default()),
+            linear: crate::nn::linear(p / "linear", 512, outputs),
         }
     }
 

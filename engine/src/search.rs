@@ -68,6 +68,9 @@ pub struct SearchResult {
     /// nothing): beside the retrained network's, the discretisation gap.
     #[serde(default)]
     pub supernet_test_metric: Option<f64>,
+    /// Multiply-adds of the supernet's forward pass on one image (every op on every edge).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub macs: Option<i64>,
     #[serde(default)]
     pub supernet_test_metrics: BTreeMap<String, f64>,
     /// What ran it, for reproducibility.
@@ -346,7 +349,16 @@ pub fn run(
             b.max(64),
         )
     });
+    // Multiply-adds of the supernet on one image: every op of every edge runs.
+    let (c, h, w) = data.image_shape();
+    let macs = crate::nn::count_macs(|| {
+        let _ = searcher.predict(&tch::Tensor::zeros(
+            [1, c, h, w],
+            (tch::Kind::Float, device),
+        ));
+    });
     let result = SearchResult {
+        macs: Some(macs),
         supernet_test_metric: test
             .as_ref()
             .and_then(|t| t.metrics.get(metric_name(data.task)).copied()),

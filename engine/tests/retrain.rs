@@ -184,7 +184,16 @@ fn resnet_baselines_have_the_cifar_resnet_sizes_and_train_with_the_same_recipe()
     // kuangliu/pytorch-cifar ResNet18 (3x3 stem, no max-pool, 10 classes): 11,173,962 weights;
     // with one basic block per stage (ResNet-10): 4,903,242 (both counted with torch 2.11 on
     // that model code).
-    for (depth, expected) in [(Depth::ResNet18, 11_173_962), (Depth::ResNet10, 4_903_242)] {
+    //
+    // Multiply-adds on one 3x32x32 image, by hand from the layer shapes (output positions x
+    // output channels x input channels x kernel area, summed): ResNet-18: stem 1,769,472,
+    // stage 1 150,994,944, stages 2-4 134,217,728 each (with the 1x1 shortcuts), linear 5,120:
+    // 555,422,720 (thop and ptflops print 0.56 G for this model). ResNet-10: 1,769,472 +
+    // 75,497,472 + 3 x 58,720,256 + 5,120 = 253,432,832.
+    for (depth, expected, macs) in [
+        (Depth::ResNet18, 11_173_962, 555_422_720),
+        (Depth::ResNet10, 4_903_242, 253_432_832),
+    ] {
         let cfg = TrainConfig {
             epochs: 1,
             batch_size: 2,
@@ -206,6 +215,7 @@ fn resnet_baselines_have_the_cifar_resnet_sizes_and_train_with_the_same_recipe()
             (r.architecture.as_str(), r.params),
             (depth.name(), expected)
         );
+        assert_eq!(r.macs, Some(macs), "{}", depth.name());
         assert!(r.genotype.is_none() && !out.join("genotype.json").exists());
         assert!(r.test_metric.is_finite());
     }

@@ -61,6 +61,21 @@ impl Args {
             .ok_or_else(|| anyhow!("--{name} is required"))
     }
 
+    /// A value left in place for whoever takes it later.
+    pub fn peek(&self, name: &str) -> Option<&String> {
+        self.values.get(name)
+    }
+
+    /// A number that may be absent.
+    pub fn optional<T: std::str::FromStr>(&mut self, name: &str) -> Result<Option<T>> {
+        self.take(name)
+            .map(|v| {
+                v.parse()
+                    .map_err(|_| anyhow!("--{name}: '{v}' is not a valid number"))
+            })
+            .transpose()
+    }
+
     pub fn number<T: std::str::FromStr>(&mut self, name: &str, default: T) -> Result<T> {
         match self.take(name) {
             None => Ok(default),

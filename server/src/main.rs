@@ -35,8 +35,8 @@ usage:
   dartboard search --resume DIR
   dartboard train --genotype FILE|darts-v1|darts-v2 --data PATH|ID [--data-dir DIR] [import options]
                   [--preset tiny|quick|default|darts-paper] [--device D] [--<train-key> VALUE ...] --out DIR
-  dartboard baseline --kind resnet18|resnet10 --data PATH|ID [import options] [--preset NAME] [--device D]
-                     [--<train-key> VALUE ...] --out DIR
+  dartboard baseline --kind resnet18|resnet10|random --data PATH|ID [import options] [--preset NAME] [--device D]
+                     [--budget-seconds N | --candidates N] [--<train-key> VALUE ...] --out DIR
   dartboard pipeline --data PATH|ID [import options] [--preset NAME] [--seeds N] [--device D] --out DIR
   dartboard predict --model model.pt --data PATH [import options] --out predictions.csv
   dartboard params --model search|eval [--genotype darts-v1|darts-v2|FILE] [--channels C]

@@ -1,16 +1,18 @@
 //! `dartboard pipeline --data PATH [--preset NAME] [--seeds N] [--device D] --out DIR`: the whole
 //! study in one command. For each seed: a DARTS search (its supernet scored on the test split),
-//! the discovered cell retrained, and ResNet-18 and ResNet-10 trained with the same recipe. Then
+//! the discovered cell retrained, ResNet-18 and ResNet-10 trained with the same recipe, and a
+//! random search with the search's seconds whose best candidate is retrained the same way. Then
 //! `comparison.json` (mean and sd over the seeds) and `comparison.svg`.
 use crate::args::Args;
 use crate::progress::Progress;
-use crate::train_cmd::{refuse_non_empty, train};
+use crate::train_cmd::{refuse_non_empty, train, Trainee};
 use anyhow::{anyhow, Context, Result};
 use engine::config::{Preset, SearchConfig};
 use engine::events::Event;
 use engine::resnet::Depth;
 use engine::retrain::config::TrainConfig;
 use engine::retrain::net::Architecture;
+use engine::retrain::random::{Budget, Space};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
@@ -79,6 +81,7 @@ pub fn run(mut args: Args) -> Result<()> {
     refuse_non_empty(&out)?;
     let data = crate::data_cmd::open(&data_arg, &data_dir, &import)?;
     let (mut supernet, mut cell, mut r18, mut r10) = (vec![], vec![], vec![], vec![]);
+    let (mut random, mut candidates) = (vec![], vec![]);
     let (mut metric, mut higher) = (String::new(), true);
     for s in 0..seeds {
         let dir = out.join(format!("seed-{s}"));
@@ -103,7 +106,7 @@ pub fn run(mut args: Args) -> Result<()> {
         };
         let t = train(
             &data,
-            &Architecture::Cell(found.genotype.clone()),
+            &Trainee::Network(Architecture::Cell(found.genotype.clone())),
             &tcfg,
             &dir.join("train"),
         )?;
@@ -116,18 +119,39 @@ pub fn run(mut args: Args) -> Result<()> {
         for (depth, list) in [(Depth::ResNet18, &mut r18), (Depth::ResNet10, &mut r10)] {
             let r = train(
                 &data,
-                &Architecture::ResNet(depth),
+                &Trainee::Network(Architecture::ResNet(depth)),
                 &tcfg,
                 &dir.join(depth.name()),
             )?;
             list.push((Some(r.test_metric), Some(r.params), None, Some(r.seconds)));
         }
+        // Sampling gets the search's seconds; the retraining uses the cell's recipe.
+        let r = train(
+            &data,
+            &Trainee::Random(
+                Space::of(&scfg),
+                Budget::Search {
+                    seconds: found.seconds,
+                },
+            ),
+            &tcfg,
+            &dir.join("random"),
+        )?;
+        let sampled = r.random_search.as_ref();
+        candidates.push(sampled.map_or(0, |s| s.candidates.len()));
+        random.push((
+            Some(r.test_metric),
+            Some(r.params),
+            sampled.map(|s| s.sampling_seconds),
+            Some(r.seconds),
+        ));
     }
     let rows = vec![
         row("DARTS supernet (during search)", &supernet),
         row("DARTS cell, retrained", &cell),
         row("ResNet-18", &r18),
         row("ResNet-10", &r10),
+        row(&crate::api::comparison::random_method(&candidates), &random),
     ];
     let labels: Vec<String> = rows
         .iter()

@@ -224,7 +224,29 @@ impl Runner {
         };
         let msg = (!message.is_empty()).then_some(message.as_str());
         self.finish(id, status, msg.unwrap_or(""), !published).await;
+        if status == Status::Succeeded {
+            self.follow_up(id).await;
+        }
         self.poke();
+    }
+
+    /// Starts what a succeeded search's study asks for; a refusal goes into the search's log.
+    async fn follow_up(&self, id: i64) {
+        match crate::api::groups::follow_up(&self.store, &self.hub, id).await {
+            Ok(ids) if !ids.is_empty() => tracing::info!("run {id}: its study started {ids:?}"),
+            Ok(_) => {}
+            Err(e) => {
+                let text = format!(
+                    "the study's retraining and baselines could not start: {}",
+                    crate::api::groups::describe(&e)
+                );
+                tracing::error!("run {id}: {text}");
+                let event = serde_json::json!({"type": "log", "level": "error", "message": text});
+                if let Err(e) = self.hub.publish(id, event).await {
+                    tracing::error!("run {id}: {e}");
+                }
+            }
+        }
     }
 
     async fn note_progress(&self, id: i64, event: &Value) {

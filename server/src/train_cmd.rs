@@ -8,6 +8,7 @@ use engine::config::flag_value;
 use engine::events::Event;
 use engine::retrain::config::TrainConfig;
 use engine::retrain::net::Architecture;
+use engine::retrain::random::{self, Budget, Space};
 use engine::retrain::TrainResult;
 use engine::search::SearchError;
 use serde_json::Value;
@@ -61,7 +62,18 @@ pub fn run(mut args: Args) -> Result<()> {
             .take("genotype")
             .ok_or_else(|| anyhow!("--genotype FILE|darts-v1|darts-v2 is required"))?,
     )?;
-    train_command(args, &out, &data_arg, &Architecture::Cell(g))
+    train_command(
+        args,
+        &out,
+        &data_arg,
+        &Trainee::Network(Architecture::Cell(g)),
+    )
+}
+
+/// What a command trains: one network, or a random search that picks one.
+pub enum Trainee {
+    Network(Architecture),
+    Random(Space, Budget),
 }
 
 /// What `train` and `baseline` share once they know the network: the data, the training config
@@ -70,7 +82,7 @@ pub fn train_command(
     mut args: Args,
     out: &std::path::Path,
     data_arg: &str,
-    arch: &Architecture,
+    what: &Trainee,
 ) -> Result<()> {
     let data_dir = PathBuf::from(
         args.take("data-dir")
@@ -82,7 +94,7 @@ pub fn train_command(
     let cfg = resolve(preset.as_deref(), &flags)?;
     refuse_non_empty(out)?;
     let data = crate::data_cmd::open(data_arg, &data_dir, &import)?;
-    let result = train(&data, arch, &cfg, out)?;
+    let result = train(&data, what, &cfg, out)?;
     println!("{}", serde_json::to_string(&result)?);
     Ok(())
 }
@@ -101,18 +113,23 @@ pub fn refuse_non_empty(out: &std::path::Path) -> Result<()> {
     Ok(())
 }
 
-/// Trains `arch` into `out` with progress on stderr; a panic or failure is an error.
+/// Trains into `out` with progress on stderr; a panic or failure is an error.
 pub fn train(
     data: &engine::data::Dataset,
-    arch: &Architecture,
+    what: &Trainee,
     cfg: &TrainConfig,
     out: &std::path::Path,
 ) -> Result<TrainResult> {
     let cancel = AtomicBool::new(false);
     let mut progress = Progress::new();
     let mut listener = |_seq: u64, e: &Event| progress.show(e);
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        engine::retrain::run(data, arch, cfg, out, &cancel, &mut listener)
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match what {
+        Trainee::Network(arch) => {
+            engine::retrain::run(data, arch, cfg, out, &cancel, &mut listener)
+        }
+        Trainee::Random(space, budget) => {
+            random::run(data, space, *budget, cfg, out, &cancel, &mut listener)
+        }
     }));
     match outcome {
         Ok(Ok(result)) => Ok(result),

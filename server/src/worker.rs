@@ -9,6 +9,7 @@ use engine::events::{Event, RunStatus};
 use engine::resnet::Depth;
 use engine::retrain::config::TrainConfig;
 use engine::retrain::net::Architecture;
+use engine::retrain::random::{self, Budget, Space};
 use engine::search::{self, EventLog, SearchError};
 use serde_json::Value;
 use std::io::Write;
@@ -44,19 +45,29 @@ fn config(out: &Path, job: &Value) -> Result<SearchConfig> {
     })
 }
 
-/// A training job's config and network (checked by the server when the run was created).
-fn training(job: &Value) -> Result<(TrainConfig, Architecture)> {
+/// What a training job trains: one network, or a random search over a space.
+enum Training {
+    Network(Architecture),
+    Random(Space, Budget),
+}
+
+/// A training job's config and what it trains (checked by the server when the run was created).
+fn training(job: &Value) -> Result<(TrainConfig, Training)> {
     let cfg: TrainConfig =
         serde_json::from_value(job["config"].clone()).context("job.json: not a training config")?;
-    let arch = match (job.get("genotype"), job["baseline"].as_str()) {
-        (Some(g), _) => Architecture::Cell(
+    let what = match (job.get("genotype"), job["baseline"].as_str()) {
+        (Some(g), _) => Training::Network(Architecture::Cell(
             serde_json::from_value(g.clone()).context("job.json: not a genotype")?,
+        )),
+        (None, Some("resnet18")) => Training::Network(Architecture::ResNet(Depth::ResNet18)),
+        (None, Some("resnet10")) => Training::Network(Architecture::ResNet(Depth::ResNet10)),
+        (None, Some("random")) => Training::Random(
+            serde_json::from_value(job["space"].clone()).context("job.json: no search space")?,
+            serde_json::from_value(job["budget"].clone()).context("job.json: no budget")?,
         ),
-        (None, Some("resnet18")) => Architecture::ResNet(Depth::ResNet18),
-        (None, Some("resnet10")) => Architecture::ResNet(Depth::ResNet10),
         _ => bail!("job.json names no genotype or baseline"),
     };
-    Ok((cfg, arch))
+    Ok((cfg, what))
 }
 
 /// The message a panic carried.
@@ -105,8 +116,16 @@ pub fn run(mut args: Args) -> Result<()> {
             let cfg = config(&out, &job)?;
             return Ok(search::run(&data, &cfg, &out, &cancel, &mut listener).map(|_| ()));
         }
-        let (cfg, arch) = training(&job)?;
-        Ok(engine::retrain::run(&data, &arch, &cfg, &out, &cancel, &mut listener).map(|_| ()))
+        let (cfg, what) = training(&job)?;
+        Ok(match what {
+            Training::Network(arch) => {
+                engine::retrain::run(&data, &arch, &cfg, &out, &cancel, &mut listener)
+            }
+            Training::Random(space, budget) => {
+                random::run(&data, &space, budget, &cfg, &out, &cancel, &mut listener)
+            }
+        }
+        .map(|_| ()))
     }));
     let failure = match outcome {
         Ok(Ok(Ok(_))) => return Ok(()),

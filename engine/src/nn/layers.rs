@@ -75,7 +75,7 @@ pub fn conv_kxk(
     padding: i64,
     dilation: i64,
     groups: i64,
-) -> nn::Conv2D {
+) -> super::Conv {
     let cfg = nn::ConvConfig {
         stride,
         padding,
@@ -84,7 +84,7 @@ pub fn conv_kxk(
         bias: false,
         ..Default::default()
     };
-    nn::conv2d(p, c_in, c_out, k, cfg)
+    super::Conv(nn::conv2d(p, c_in, c_out, k, cfg))
 }
 
 /// A rectangular convolution without bias (`conv_7x1_1x7`).
@@ -95,12 +95,12 @@ pub fn conv(
     k: [i64; 2],
     stride: [i64; 2],
     padding: [i64; 2],
-) -> nn::Conv<[i64; 2]> {
+) -> super::Conv {
     let cfg = nn::ConvConfigND::<[i64; 2]> {
         stride,
         padding,
         bias: false,
         ..Default::default()
     };
-    nn::conv(p, c_in, c_out, k, cfg)
+    super::Conv(nn::conv(p, c_in, c_out, k, cfg))
 }

@@ -7,28 +7,24 @@
 //! `weights.safetensors`, `model.pt` (TorchScript, see `export`) and `result.json`.
 pub mod augment;
 pub mod config;
+pub mod fit;
 pub mod net;
+pub mod random;
 
 use crate::data::{Dataset, Stats, Task};
-use crate::events::{peak_rss_bytes, Event, LogLevel, RunStatus};
+use crate::events::{Event, LogLevel, RunStatus};
 use crate::genotype::Genotype;
-use crate::network::NetShape;
-use crate::nn::Mode;
-use crate::optim::{clip_grad_norm, cosine_lr, Sgd};
-use crate::rng::Rng;
 use crate::runlog::{write_json, EventLog};
-use crate::scoring::{all_metrics, metric_name, metric_of};
+use crate::scoring::{all_metrics, metric_name};
 use crate::search::SearchError;
-use crate::searcher::Loss;
-use augment::Augment;
 use config::TrainConfig;
-use net::{Architecture, Net};
+use fit::{Fitted, Report};
+use net::Architecture;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
-use tch::nn::VarStore;
 use tch::{Device, Tensor};
 
 /// What `result.json` holds.
@@ -47,6 +43,9 @@ pub struct TrainResult {
     pub confusion_matrix: Option<Vec<Vec<u64>>>,
     /// Trainable weights without the auxiliary head.
     pub params: i64,
+    /// Multiply-adds of one forward pass on one image (convolutions and linear layers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub macs: Option<i64>,
     pub seconds: f64,
     pub epochs: usize,
     pub train_samples: usize,
@@ -56,42 +55,51 @@ pub struct TrainResult {
     pub genotype: Option<Genotype>,
     pub dartboard_version: String,
     pub pytorch_version: String,
+    /// Random search only: the candidates sampled and the budget they were sampled in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub random_search: Option<random::Sampled>,
     /// What the network's inputs and outputs were standardised with (the train + validation
     /// samples'); `model.pt` applies it itself.
     pub normalisation: Stats,
 }
 
-/// The augmentation the config asks for on images of `h` x `w`.
-fn augmentation(cfg: &TrainConfig, task: Task, h: i64) -> Augment {
-    let natural = task == Task::Classification;
-    let flip = cfg.flip.unwrap_or(natural);
-    let pad = cfg
-        .crop_padding
-        .unwrap_or(if natural { 0.125 } else { 0.0 });
-    Augment {
-        flip,
-        pad: (pad * h as f64).round() as i64,
-        cutout: (cfg.cutout * h as f64).round() as i64,
-    }
-}
-
-/// The network's outputs on `indices`, in evaluation mode, on the CPU.
-fn predict(
-    net: &Net,
+/// Checks the config and the network, makes the run folder with `config.json` (and
+/// `genotype.json`), and opens its event log with the run marked running.
+pub fn open_run<'a>(
     data: &Dataset,
-    indices: &[i64],
-    stats: &Stats,
-    device: Device,
-    batch: usize,
-) -> (Tensor, Tensor) {
-    let _guard = tch::no_grad_guard();
-    let (mut outs, mut ys) = (vec![], vec![]);
-    for chunk in indices.chunks(batch.max(1)) {
-        let (x, y) = data.batch(chunk, stats, device);
-        outs.push(net.forward(&x, Mode::Eval, 0.0).0.to_device(Device::Cpu));
-        ys.push(y.to_device(Device::Cpu));
+    arch: Option<&Architecture>,
+    cfg: &TrainConfig,
+    out: &Path,
+    listener: &'a mut dyn FnMut(u64, &Event),
+) -> Result<(EventLog<'a>, Device), SearchError> {
+    let errors = cfg.validate();
+    if !errors.is_empty() {
+        return Err(SearchError::Config(errors));
     }
-    (Tensor::cat(&outs, 0), Tensor::cat(&ys, 0))
+    if let Some(g) = arch.and_then(|a| a.genotype()) {
+        g.validate()
+            .map_err(|e| SearchError::Data(format!("genotype: {e}")))?;
+    }
+    if data.splits.test.is_empty() {
+        return Err(SearchError::Data(
+            "the dataset has no test split to score on".into(),
+        ));
+    }
+    let device = crate::search::config_device(&cfg.device)?;
+    std::fs::create_dir_all(out).map_err(|source| SearchError::Io {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    write_json(&out.join("config.json"), cfg)?;
+    if let Some(g) = arch.and_then(|a| a.genotype()) {
+        write_json(&out.join("genotype.json"), g)?;
+    }
+    let mut log = EventLog::open(out, listener)?;
+    log.emit(Event::Status {
+        status: RunStatus::Running,
+        message: None,
+    })?;
+    Ok((log, device))
 }
 
 /// Trains `arch` on `data` and scores it on the test split.
@@ -103,35 +111,40 @@ pub fn run(
     cancel: &AtomicBool,
     listener: &mut dyn FnMut(u64, &Event),
 ) -> Result<TrainResult, SearchError> {
-    let errors = cfg.validate();
-    if !errors.is_empty() {
-        return Err(SearchError::Config(errors));
-    }
-    if let Some(g) = arch.genotype() {
-        g.validate()
-            .map_err(|e| SearchError::Data(format!("genotype: {e}")))?;
-    }
-    if data.splits.test.is_empty() {
-        return Err(SearchError::Data(
-            "the dataset has no test split to score on".into(),
-        ));
-    }
-    let device = crate::search::config_device(&cfg.device)?;
-    let loss =
-        Loss::resolve(crate::config::LossKind::Auto, data.task).map_err(SearchError::Data)?;
-    std::fs::create_dir_all(out).map_err(|source| SearchError::Io {
-        path: out.to_path_buf(),
-        source,
-    })?;
-    write_json(&out.join("config.json"), cfg)?;
-    if let Some(g) = arch.genotype() {
-        write_json(&out.join("genotype.json"), g)?;
-    }
-    let mut log = EventLog::open(out, listener)?;
+    let (mut log, device) = open_run(data, Some(arch), cfg, out, listener)?;
+    let mut report = Report {
+        log: &mut log,
+        quiet: false,
+        cancel,
+    };
+    let result = train_and_test(data, arch, cfg, out, device, &mut report)?;
+    write_json(&out.join("result.json"), &result)?;
     log.emit(Event::Status {
-        status: RunStatus::Running,
+        status: RunStatus::Succeeded,
         message: None,
     })?;
+    Ok(result)
+}
+
+/// Multiply-adds of the network's forward pass on one image of `shape`, in evaluation mode.
+pub fn count_macs(net: &net::Net, (c, h, w): (i64, i64, i64), device: Device) -> i64 {
+    let _guard = tch::no_grad_guard();
+    let x = Tensor::zeros([1, c, h, w], (tch::Kind::Float, device));
+    crate::nn::count_macs(|| {
+        let _ = net.forward(&x, crate::nn::Mode::Eval, 0.0);
+    })
+}
+
+/// Trains `arch` on train + validation, scores it once on the test split, and writes
+/// `weights.safetensors` and `model.pt` into `out`.
+pub fn train_and_test(
+    data: &Dataset,
+    arch: &Architecture,
+    cfg: &TrainConfig,
+    out: &Path,
+    device: Device,
+    report: &mut Report,
+) -> Result<TrainResult, SearchError> {
     let train: Vec<i64> = data
         .splits
         .train
@@ -139,37 +152,10 @@ pub fn run(
         .chain(&data.splits.val)
         .copied()
         .collect();
-    let stats = data.stats(&train);
     let (c, h, w) = data.image_shape();
-    let shape = NetShape {
-        in_channels: c,
-        outputs: data.outputs(),
-        init_channels: cfg.init_channels,
-        layers: cfg.layers,
-    };
-    let mut vs = VarStore::new(device);
-    let net = {
-        tch::manual_seed(cfg.seed as i64);
-        Net::new(
-            &vs.root(),
-            arch,
-            &shape,
-            h.max(w),
-            cfg.auxiliary_weight > 0.0,
-        )
-    };
-    // As DARTS reports it (utils.count_parameters_in_MB): the auxiliary head, a training aid
-    // the exported model does not keep, is left out.
-    let params: i64 = vs
-        .variables()
-        .iter()
-        .filter(|(name, t)| t.requires_grad() && !name.starts_with("auxiliary_head"))
-        .map(|(_, t)| t.numel() as i64)
-        .sum();
-    let weights = vs.trainable_variables();
-    let mut opt = Sgd::new(weights.len(), cfg.lr, cfg.momentum, cfg.weight_decay);
-    let aug = augmentation(cfg, data.task, h);
-    log.emit(Event::log(
+    let (_, _, params) = fit::build(data, arch, cfg, Device::Cpu);
+    let aug = fit::augmentation(cfg, data.task, h);
+    report.log.emit(Event::log(
         LogLevel::Info,
         format!(
             "{}: training {} on {} samples (train + validation), testing on {}; network of {params} weights on {}; augmentation {aug:?}",
@@ -181,74 +167,15 @@ pub fn run(
         ),
     ))?;
     let started = Instant::now();
+    let Fitted {
+        mut vs,
+        net,
+        params,
+        stats,
+    } = fit::fit(data, arch, cfg, &train, device, report)?;
+    let macs = count_macs(&net, (c, h, w), device);
     let b = cfg.batch_size;
-    let steps = cfg
-        .max_steps_per_epoch
-        .map_or(train.len().div_ceil(b), |m| m.min(train.len().div_ceil(b)));
-    for epoch in 1..=cfg.epochs {
-        let epoch_start = Instant::now();
-        opt.lr = cosine_lr(cfg.lr, cfg.lr_min, epoch - 1, cfg.epochs);
-        let drop_prob = cfg.drop_path * (epoch - 1) as f64 / cfg.epochs as f64;
-        let mut order = train.clone();
-        Rng::derive(cfg.seed, 11, epoch as u64).shuffle(&mut order);
-        let mut rng = Rng::derive(cfg.seed, 12, epoch as u64);
-        let (mut loss_sum, mut metric_sum, mut seen) = (0.0, 0.0, 0usize);
-        for step in 0..steps {
-            if cancel.load(Ordering::Relaxed) {
-                log.emit(Event::Status {
-                    status: RunStatus::Cancelled,
-                    message: Some(format!("cancelled in epoch {epoch}")),
-                })?;
-                return Err(SearchError::Cancelled);
-            }
-            let idx = &order[step * b..((step + 1) * b).min(order.len())];
-            let (x, y) = data.batch(idx, &stats, device);
-            let x = aug.apply(&x, &mut rng);
-            let (logits, aux) = net.forward(&x, Mode::Train, drop_prob);
-            let mut total = loss.compute(&logits, &y);
-            if let Some(aux) = aux {
-                total = total + loss.compute(&aux, &y) * cfg.auxiliary_weight;
-            }
-            let l = total.double_value(&[]);
-            if !l.is_finite() {
-                return Err(SearchError::Diverged {
-                    epoch,
-                    step: step + 1,
-                    loss: l,
-                });
-            }
-            let mut grads = Tensor::run_backward(&[&total], &weights, false, false);
-            clip_grad_norm(&mut grads, cfg.grad_clip);
-            opt.step(&weights, &grads);
-            loss_sum += l * idx.len() as f64;
-            metric_sum += metric_of(
-                data.task,
-                &logits.detach().to_device(Device::Cpu),
-                &y.to_device(Device::Cpu),
-                &stats,
-                data.names.len(),
-            ) * idx.len() as f64;
-            seen += idx.len();
-            log.emit(Event::Step {
-                epoch,
-                step: step + 1,
-                steps,
-                train_loss: l,
-            })?;
-        }
-        log.emit(Event::Epoch {
-            epoch,
-            epochs: cfg.epochs,
-            train_loss: loss_sum / seen.max(1) as f64,
-            train_metric: metric_sum / seen.max(1) as f64,
-            // No validation part: it is trained on; the test split is scored once, at the end.
-            val_loss: f64::NAN,
-            val_metric: f64::NAN,
-            seconds: epoch_start.elapsed().as_secs_f64(),
-            memory_bytes: peak_rss_bytes(),
-        })?;
-    }
-    let (out_t, y_t) = predict(&net, data, &data.splits.test, &stats, device, b.max(64));
+    let (out_t, y_t) = fit::predict(&net, data, &data.splits.test, &stats, device, b.max(64));
     let mut test_metrics = all_metrics(data.task, &out_t, &y_t, &stats, data.names.len());
     let mut confusion_matrix = None;
     if data.task == Task::Classification {
@@ -287,6 +214,8 @@ pub fn run(
     crate::export::write_model(&net, &stats, data.task, (c, h, w), &model_path)
         .map_err(|e| SearchError::Data(format!("{}: {e}", model_path.display())))?;
     let result = TrainResult {
+        random_search: None,
+        macs: Some(macs),
         confusion_matrix,
         normalisation: stats.clone(),
         architecture: arch.name(),
@@ -306,10 +235,5 @@ pub fn run(
             .unwrap_or("unknown")
             .into(),
     };
-    write_json(&out.join("result.json"), &result)?;
-    log.emit(Event::Status {
-        status: RunStatus::Succeeded,
-        message: None,
-    })?;
     Ok(result)
 }

@@ -1,39 +1,17 @@
 //! `GET /api/runs/{id}/comparison`: a search next to what a scientist would have done without
-//! it, measured the same way: its supernet and its retrained cell, and the ResNet baselines
-//! made from it, each with parameters, compute and the test metric (mean and sd over the runs
-//! of that method, so repeated seeds show their spread).
+//! it, measured the same way: its supernet and its retrained cell, and the ResNet and
+//! random-search baselines made from it, each with parameters, multiply-adds, compute and the
+//! test metric. A search in a seed group is compared over the whole group: every row is the
+//! mean and sd over the group's runs of that method, and "best of N" says where a best was
+//! picked.
 use super::auth::{readable_run, Access};
 use super::runs::TokenQuery;
 use super::{ApiError, ApiResult, State};
 use crate::store::{RunRow, Status};
+use app::types::{Comparison, ComparisonRow as Row};
 use axum::extract::{Path, Query};
 use axum::{Extension, Json};
-use serde::Serialize;
 use serde_json::Value;
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Row {
-    pub method: String,
-    /// The runs measured; more than one means repeated seeds.
-    pub runs: Vec<i64>,
-    pub params: Option<i64>,
-    /// Multiply-adds of one forward pass; not measured in this version.
-    pub macs: Option<i64>,
-    /// Seconds spent searching (the search itself, for every DARTS row).
-    pub search_seconds: Option<f64>,
-    /// Mean seconds spent training the final network.
-    pub train_seconds: Option<f64>,
-    pub test_metric_mean: Option<f64>,
-    pub test_metric_sd: Option<f64>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Comparison {
-    pub run: i64,
-    pub metric: String,
-    pub higher_is_better: bool,
-    pub rows: Vec<Row>,
-}
 
 /// Mean and sample standard deviation (None for fewer than two values).
 pub fn mean_sd(values: &[f64]) -> (Option<f64>, Option<f64>) {
@@ -47,70 +25,178 @@ pub fn mean_sd(values: &[f64]) -> (Option<f64>, Option<f64>) {
     (Some(mean), sd)
 }
 
-fn row(method: &str, runs: &[&RunRow], search_seconds: Option<f64>) -> Row {
+fn mean_of(results: &[&Value], key: &str) -> Option<f64> {
+    mean_sd(
+        &results
+            .iter()
+            .filter_map(|r| r[key].as_f64())
+            .collect::<Vec<_>>(),
+    )
+    .0
+}
+
+/// The random-search row's name: how many candidates its best was picked from.
+pub fn random_method(candidates: &[usize]) -> String {
+    let mut counts: Vec<String> = candidates.iter().map(usize::to_string).collect();
+    counts.dedup();
+    format!("Random search (best of {} sampled)", counts.join(", "))
+}
+
+/// A row of trained networks: `seconds` is their training; random search adds its sampling.
+fn trained(method: &str, runs: &[&RunRow], search_seconds: Option<f64>) -> Row {
     let results: Vec<&Value> = runs.iter().filter_map(|r| r.result.as_ref()).collect();
     let metrics: Vec<f64> = results
         .iter()
         .filter_map(|r| r["test_metric"].as_f64())
         .collect();
-    let seconds: Vec<f64> = results
-        .iter()
-        .filter_map(|r| r["seconds"].as_f64())
-        .collect();
     let (mean, sd) = mean_sd(&metrics);
+    let sampled: Vec<&Value> = results
+        .iter()
+        .map(|r| &r["random_search"])
+        .filter(|s| s.is_object())
+        .collect();
     Row {
         method: method.into(),
         runs: runs.iter().map(|r| r.id).collect(),
         params: results.first().and_then(|r| r["params"].as_i64()),
-        macs: None,
-        search_seconds,
-        train_seconds: mean_sd(&seconds).0,
+        macs: results.first().and_then(|r| r["macs"].as_i64()),
+        search_seconds: search_seconds.or_else(|| mean_of(&sampled, "sampling_seconds")),
+        budget_seconds: mean_sd(
+            &sampled
+                .iter()
+                .filter_map(|s| s["budget"]["seconds"].as_f64())
+                .collect::<Vec<_>>(),
+        )
+        .0,
+        train_seconds: mean_of(&results, "seconds"),
         test_metric_mean: mean,
         test_metric_sd: sd,
     }
 }
 
-/// The comparison of a search with the succeeded runs made from it; None for other runs.
+/// The searches a comparison covers: the run's seed group's searches that succeeded, or the
+/// run alone.
+fn group<'a>(search: &'a RunRow, all: &'a [RunRow]) -> Vec<&'a RunRow> {
+    match search.group_id {
+        Some(g) => all
+            .iter()
+            .filter(|r| r.group_id == Some(g) && r.kind == "search")
+            .filter(|r| r.status == Status::Succeeded || r.id == search.id)
+            .collect(),
+        None => vec![search],
+    }
+}
+
+/// The comparison of a search (and its seed group) with the succeeded runs made from it; None
+/// for other runs.
 pub fn build(search: &RunRow, all: &[RunRow]) -> Option<Comparison> {
     if search.kind != "search" {
         return None;
     }
-    let result = search.result.clone().unwrap_or(Value::Null);
-    let search_seconds = result["seconds"].as_f64();
+    let mut searches = group(search, all);
+    searches.sort_by_key(|r| r.id);
+    let ids: Vec<i64> = searches.iter().map(|r| r.id).collect();
+    let results: Vec<&Value> = searches.iter().filter_map(|r| r.result.as_ref()).collect();
+    let search_seconds = mean_of(&results, "seconds");
     let made = |kind: &str, arch: &str| -> Vec<&RunRow> {
         all.iter()
-            .filter(|r| r.source_run == Some(search.id) && r.kind == kind)
+            .filter(|r| r.source_run.is_some_and(|s| ids.contains(&s)) && r.kind == kind)
             .filter(|r| r.status == Status::Succeeded)
             .filter(|r| r.result.as_ref().is_some_and(|v| v["architecture"] == arch))
             .collect()
     };
-    let supernet = result["supernet_test_metric"].as_f64();
+    let (mean, sd) = mean_sd(
+        &results
+            .iter()
+            .filter_map(|r| r["supernet_test_metric"].as_f64())
+            .collect::<Vec<_>>(),
+    );
     let mut rows = vec![Row {
         method: "DARTS supernet (during search)".into(),
-        runs: vec![search.id],
-        params: result["weights"].as_i64(),
-        macs: None,
+        runs: ids.clone(),
+        params: results.first().and_then(|r| r["weights"].as_i64()),
+        macs: results.first().and_then(|r| r["macs"].as_i64()),
         search_seconds,
+        budget_seconds: None,
         train_seconds: None,
-        test_metric_mean: supernet,
-        test_metric_sd: None,
+        test_metric_mean: mean,
+        test_metric_sd: sd,
     }];
     let retrained = made("train", "darts");
     if !retrained.is_empty() {
-        rows.push(row("DARTS cell, retrained", &retrained, search_seconds));
+        rows.push(trained("DARTS cell, retrained", &retrained, search_seconds));
+    }
+    if let Some(best) = best_search_retrained(&searches, &retrained) {
+        let name = format!(
+            "DARTS cell, retrained (best of {} searches on validation)",
+            searches.len()
+        );
+        rows.push(trained(&name, &best, search_seconds));
     }
     for (arch, name) in [("resnet18", "ResNet-18"), ("resnet10", "ResNet-10")] {
         let runs = made("baseline", arch);
         if !runs.is_empty() {
-            rows.push(row(name, &runs, None));
+            rows.push(trained(name, &runs, None));
         }
     }
+    let random = made("baseline", "random");
+    if !random.is_empty() {
+        let counts: Vec<usize> = random
+            .iter()
+            .filter_map(|r| r.result.as_ref())
+            .filter_map(|r| r["random_search"]["candidates"].as_array().map(Vec::len))
+            .collect();
+        rows.push(trained(&random_method(&counts), &random, None));
+    }
+    let higher = search
+        .result
+        .as_ref()
+        .and_then(|r| r["higher_is_better"].as_bool())
+        .unwrap_or(true);
     Some(Comparison {
         run: search.id,
-        metric: result["metric"].as_str().unwrap_or("").into(),
-        higher_is_better: result["higher_is_better"].as_bool().unwrap_or(true),
+        searches: ids,
+        metric: search
+            .result
+            .as_ref()
+            .and_then(|r| r["metric"].as_str())
+            .unwrap_or("")
+            .into(),
+        higher_is_better: higher,
         rows,
     })
+}
+
+/// With several searches: the retraining runs of the one whose validation metric was best, as
+/// DARTS picks its cell (DARTS.md: say "best of N" when that is what it is). None for one.
+fn best_search_retrained<'a>(
+    searches: &[&RunRow],
+    retrained: &[&'a RunRow],
+) -> Option<Vec<&'a RunRow>> {
+    if searches.len() < 2 {
+        return None;
+    }
+    let scored = searches.iter().filter_map(|s| {
+        let r = s.result.as_ref()?;
+        Some((
+            s.id,
+            r["best_val_metric"].as_f64()?,
+            r["higher_is_better"].as_bool().unwrap_or(true),
+        ))
+    });
+    let best = scored
+        .filter(|(_, m, _)| m.is_finite())
+        .max_by(|a, b| {
+            let (x, y) = if a.2 { (a.1, b.1) } else { (b.1, a.1) };
+            x.total_cmp(&y)
+        })?
+        .0;
+    let runs: Vec<&RunRow> = retrained
+        .iter()
+        .copied()
+        .filter(|r| r.source_run == Some(best))
+        .collect();
+    (!runs.is_empty()).then_some(runs)
 }
 
 pub async fn comparison(

@@ -20,7 +20,13 @@ pub struct EstimateRequest {
 
 pub async fn estimate(state: State, request: Body<EstimateRequest>) -> ApiResult<Json<Value>> {
     let body = body(request)?;
-    let (cfg, d) = validate(&state, body.dataset_id.as_deref(), "search", body.config).await?;
+    let (cfg, d) = validate(
+        &state.store,
+        body.dataset_id.as_deref(),
+        "search",
+        body.config,
+    )
+    .await?;
     let config = serde_json::to_string(&cfg).map_err(ApiError::internal)?;
     let exe = std::env::current_exe().map_err(ApiError::internal)?;
     let child = tokio::process::Command::new(exe)

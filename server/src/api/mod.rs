@@ -3,6 +3,7 @@ mod auth;
 pub(crate) mod comparison;
 pub(crate) mod datasets;
 pub(crate) mod estimate;
+pub(crate) mod groups;
 mod model_card;
 pub(crate) mod runs;
 pub(crate) mod share;

@@ -1,7 +1,7 @@
 //! `/api/runs`: create (validated, queued), list, read, cancel, resume, delete, artifacts.
 use super::auth::{readable_run, Access};
-use super::{body, ApiError, ApiResult, Body, State};
-use crate::store::{DatasetRow, NewRun, Status};
+use super::{body, ApiError, ApiResult, AppState, Body, State};
+use crate::store::{DatasetRow, NewRun, Status, Store};
 use axum::extract::{Path, Query};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -43,9 +43,15 @@ pub struct CreateRun {
     /// Training runs: a named genotype or a genotype object.
     #[serde(default)]
     pub genotype: Option<Value>,
-    /// Baseline runs: resnet18 or resnet10.
+    /// Baseline runs: resnet18, resnet10 or random.
     #[serde(default)]
     pub baseline: Option<String>,
+    /// Repeat the run with this many seeds, as a group.
+    #[serde(default)]
+    pub seeds: Option<u64>,
+    /// Searches: retrain the cell and run the baselines when it succeeds (`preset`, `device`).
+    #[serde(default)]
+    pub study: Option<Value>,
 }
 
 #[derive(Deserialize, Default)]
@@ -80,7 +86,7 @@ pub fn field(name: &str, message: impl Into<String>) -> FieldError {
 
 /// The request checked: every bad field is reported at once (422).
 pub async fn validate(
-    state: &State,
+    store: &Store,
     dataset_id: Option<&str>,
     kind: &str,
     config: Option<Value>,
@@ -98,7 +104,7 @@ pub async fn validate(
             None
         }
         Some(id) => {
-            let d = state.store.dataset(id).await?;
+            let d = store.dataset(id).await?;
             if d.is_none() {
                 errors.push(field("dataset_id", format!("no dataset {id}")));
             }
@@ -136,55 +142,78 @@ pub async fn validate(
     }
 }
 
+/// A checked request as the run to insert: a training run or baseline, or a search.
+pub async fn prepare(store: &Store, body: CreateRun) -> ApiResult<NewRun> {
+    let kind = body.kind.clone().unwrap_or_else(|| "search".into());
+    if kind == "train" || kind == "baseline" {
+        if body.study.is_some() {
+            return Err(unprocessable(vec![field(
+                "study",
+                "only a search can ask for a study",
+            )]));
+        }
+        let t = super::training::validate(store, &kind, body).await?;
+        let mut request = json!({"kind": kind, "dataset_id": t.dataset.id, "config": t.config, "source_run": t.source_run});
+        for (k, v) in t.job {
+            request[k] = v;
+        }
+        return Ok(NewRun {
+            kind,
+            dataset_id: t.dataset.id.clone(),
+            source_run: t.source_run,
+            group_id: None,
+            request,
+            config: t.config,
+        });
+    }
+    let study = body.study.as_ref().map(super::groups::study).transpose()?;
+    let (cfg, d) = validate(store, body.dataset_id.as_deref(), &kind, body.config).await?;
+    let config = serde_json::to_value(&cfg).map_err(ApiError::internal)?;
+    let mut request = json!({"kind": kind, "dataset_id": d.id, "config": config});
+    if let Some(s) = study {
+        request["study"] = s;
+    }
+    Ok(NewRun {
+        kind,
+        dataset_id: d.id.clone(),
+        source_run: None,
+        group_id: None,
+        request,
+        config,
+    })
+}
+
+/// 429 unless `n` more runs fit in the queue.
+pub async fn room(state: &AppState, n: u64) -> ApiResult<()> {
+    let queued = state.store.count_status(Status::Queued).await?;
+    if queued + n as i64 > state.limits.queued_runs {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "{queued} runs are already queued and {n} more would pass the limit of {} (dartboard serve --max-queued); wait for some to start",
+                state.limits.queued_runs
+            ),
+        ));
+    }
+    Ok(())
+}
+
 pub async fn create(
     state: State,
     request: Body<CreateRun>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let body = body(request)?;
-    let kind = body.kind.clone().unwrap_or_else(|| "search".into());
-    let new = match kind.as_str() {
-        "train" | "baseline" => {
-            let t = super::training::validate(&state, &kind, body).await?;
-            let mut request = json!({"kind": kind, "dataset_id": t.dataset.id, "config": t.config, "source_run": t.source_run});
-            for (k, v) in t.job {
-                request[k] = v;
-            }
-            NewRun {
-                kind: kind.clone(),
-                dataset_id: t.dataset.id.clone(),
-                source_run: t.source_run,
-                request,
-                config: t.config,
-            }
-        }
-        _ => {
-            let (cfg, d) = validate(&state, body.dataset_id.as_deref(), &kind, body.config).await?;
-            let config = serde_json::to_value(&cfg).map_err(ApiError::internal)?;
-            NewRun {
-                kind: kind.clone(),
-                dataset_id: d.id.clone(),
-                source_run: None,
-                request: json!({"kind": kind, "dataset_id": d.id, "config": config}),
-                config,
-            }
-        }
-    };
-    if state.store.count_status(Status::Queued).await? >= state.limits.queued_runs {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            format!(
-                "{} runs are already queued (dartboard serve --max-queued); wait for some to start",
-                state.limits.queued_runs
-            ),
-        ));
-    }
-    let id = state.store.insert_run(&new).await?;
-    state
-        .hub
-        .publish(id, crate::hub::status_event(Status::Queued, None))
-        .await?;
+    let seeds = super::groups::seeds(body.seeds)?;
+    let new = prepare(&state.store, body).await?;
+    room(&state, seeds).await?;
+    let ids = super::groups::insert(&state.store, &state.hub, new, seeds).await?;
     state.runner.poke();
-    Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
+    let first = ids.first().copied().unwrap_or(0);
+    let group = (ids.len() > 1).then_some(first);
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "id": first, "ids": ids, "group": group })),
+    ))
 }
 
 pub async fn list(state: State, Query(q): Query<ListQuery>) -> ApiResult<Json<Value>> {

@@ -1,12 +1,13 @@
 //! `POST /api/runs` for `train` and `baseline` runs: the network to train (a search's genotype
-//! by `source_run`, a named or uploaded `genotype`, or a `baseline`), the dataset (the source's
+//! by `source_run`, a named or uploaded `genotype`, or a `baseline`: resnet18, resnet10, or random search matched to the source search), the dataset (the source's
 //! unless given) and the training config, every bad field named at once.
 use super::runs::{field, unprocessable, CreateRun};
-use super::{ApiResult, State};
-use crate::store::{DatasetRow, RunRow, Status};
-use engine::config::FieldError;
+use super::ApiResult;
+use crate::store::{DatasetRow, RunRow, Status, Store};
+use engine::config::{FieldError, SearchConfig};
 use engine::genotype::Genotype;
 use engine::retrain::config::TrainConfig;
+use engine::retrain::random::{Budget, Space};
 use serde_json::{json, Map, Value};
 
 /// A checked training request: what the job file and the run row get.
@@ -55,12 +56,34 @@ fn searched(source: &RunRow, errors: &mut Vec<FieldError>) -> Option<Genotype> {
     }
 }
 
-pub async fn validate(state: &State, kind: &str, body: CreateRun) -> ApiResult<Training> {
+/// A random search's space (the source search's ops, nodes and holdout) and budget (its
+/// wall-clock seconds): the source must be a search that succeeded.
+fn random_space(source: &RunRow, errors: &mut Vec<FieldError>) -> Option<(Space, Budget)> {
+    searched(source, errors)?;
+    let cfg: SearchConfig = match serde_json::from_value(source.config.clone()) {
+        Ok(c) => c,
+        Err(e) => {
+            errors.push(field(
+                "source_run",
+                format!("run {} has no readable search config: {e}", source.id),
+            ));
+            return None;
+        }
+    };
+    let seconds = source
+        .result
+        .as_ref()
+        .and_then(|r| r["seconds"].as_f64())
+        .unwrap_or(0.0);
+    Some((Space::of(&cfg), Budget::Search { seconds }))
+}
+
+pub async fn validate(store: &Store, kind: &str, body: CreateRun) -> ApiResult<Training> {
     let mut errors = vec![];
     let mut job = Map::new();
     let source = match body.source_run {
         Some(id) => {
-            let r = state.store.run(id).await?;
+            let r = store.run(id).await?;
             if r.is_none() {
                 errors.push(field("source_run", format!("no run {id}")));
             }
@@ -91,15 +114,25 @@ pub async fn validate(state: &State, kind: &str, body: CreateRun) -> ApiResult<T
             Some(b @ ("resnet18" | "resnet10")) => {
                 job.insert("baseline".into(), b.into());
             }
-            Some("random") => errors.push(field(
-                "baseline",
-                "random search is not available in this version; use resnet18 or resnet10",
-            )),
+            Some("random") => match &source {
+                Some(s) => {
+                    if let Some((space, budget)) = random_space(s, &mut errors) {
+                        job.insert("baseline".into(), "random".into());
+                        job.insert("space".into(), json!(space));
+                        job.insert("budget".into(), json!(budget));
+                    }
+                }
+                None if body.source_run.is_some() => {}
+                None => errors.push(field(
+                    "source_run",
+                    "required for random search: the search whose space and time it matches",
+                )),
+            },
             Some(other) => errors.push(field(
                 "baseline",
-                format!("unknown baseline '{other}'; one of resnet18, resnet10"),
+                format!("unknown baseline '{other}'; one of resnet18, resnet10, random"),
             )),
-            None => errors.push(field("baseline", "required: resnet18 or resnet10")),
+            None => errors.push(field("baseline", "required: resnet18, resnet10 or random")),
         },
     }
     let dataset_id = body
@@ -115,7 +148,7 @@ pub async fn validate(state: &State, kind: &str, body: CreateRun) -> ApiResult<T
             None
         }
         Some(id) => {
-            let d = state.store.dataset(&id).await?;
+            let d = store.dataset(&id).await?;
             if d.is_none() {
                 errors.push(field("dataset_id", format!("no dataset {id}")));
             }

@@ -3,7 +3,7 @@
 use crate::api::{datasets, runs, share, ApiError, AppState};
 use app::backend::RunAction;
 use app::live::RunState;
-use app::types::{Artifact, Comparison, ComparisonRow, RunDetail};
+use app::types::{Artifact, RunDetail};
 use axum::extract::{Path, State};
 use serde_json::Value;
 use std::sync::Arc;
@@ -65,23 +65,7 @@ pub async fn run_detail(
         .unwrap_or_default();
     let names = super::rows::names(store).await?;
     let all = store.runs().await.map_err(|e| e.to_string())?;
-    let comparison = crate::api::comparison::build(&run, &all).map(|c| Comparison {
-        metric: c.metric,
-        higher_is_better: c.higher_is_better,
-        rows: c
-            .rows
-            .into_iter()
-            .map(|r| ComparisonRow {
-                method: r.method,
-                runs: r.runs,
-                params: r.params,
-                search_seconds: r.search_seconds,
-                train_seconds: r.train_seconds,
-                test_metric_mean: r.test_metric_mean,
-                test_metric_sd: r.test_metric_sd,
-            })
-            .collect(),
-    });
+    let comparison = crate::api::comparison::build(&run, &all);
     let derived = all
         .into_iter()
         .filter(|r| r.source_run == Some(id))
@@ -157,8 +141,10 @@ pub async fn delete_dataset(state: &Arc<AppState>, id: String) -> Result<(), Str
         .map_err(reason)
 }
 
-/// Starts the runs a finished search's buttons ask for: `retrain` (its cell) or `baselines`
-/// (ResNet-18 and ResNet-10), with a training preset and device; the new run ids.
+/// Starts the runs a finished search's buttons ask for, with a training preset and device:
+/// `retrain` (its cell), `baselines` (ResNet-18, ResNet-10 and random search) or `seeds:N`
+/// (repeat the search until its group has N seeds, each retrained and with its baselines).
+/// The new run ids.
 pub async fn derive(
     state: &Arc<AppState>,
     source: i64,
@@ -166,44 +152,57 @@ pub async fn derive(
     preset: &str,
     device: &str,
 ) -> Result<Vec<i64>, String> {
-    let kinds: Vec<(&str, Option<&str>)> = match what {
-        "retrain" => vec![("train", None)],
-        "baselines" => vec![
-            ("baseline", Some("resnet18")),
-            ("baseline", Some("resnet10")),
-        ],
-        other => return Err(format!("unknown request '{other}'")),
+    use crate::api::groups;
+    let config = serde_json::json!({"preset": preset, "device": device});
+    let kinds: Vec<&str> = match what {
+        "retrain" => vec!["train"],
+        "baselines" => groups::BASELINES.to_vec(),
+        other => match other.strip_prefix("seeds:").map(str::parse::<u64>) {
+            Some(Ok(n)) => {
+                let study = groups::study(&config).map_err(refusal)?;
+                runs::room(state, n).await.map_err(refusal)?;
+                let ids = groups::repeat(&state.store, &state.hub, source, n, study)
+                    .await
+                    .map_err(refusal)?;
+                state.runner.poke();
+                return Ok(ids);
+            }
+            _ => return Err(format!("unknown request '{other}'")),
+        },
     };
+    runs::room(state, kinds.len() as u64)
+        .await
+        .map_err(refusal)?;
     let mut ids = vec![];
-    for (kind, baseline) in kinds {
-        let request = runs::CreateRun {
-            dataset_id: None,
-            kind: Some(kind.into()),
-            config: Some(serde_json::json!({"preset": preset, "device": device})),
-            source_run: Some(source),
-            genotype: None,
-            baseline: baseline.map(str::to_string),
-        };
-        let (_, axum::Json(v)) = runs::create(State(Arc::clone(state)), Ok(axum::Json(request)))
+    for kind in kinds {
+        let new = groups::derived(&state.store, source, kind, config.clone())
             .await
-            .map_err(|e| {
-                e.body["errors"]
-                    .as_array()
-                    .map(|list| {
-                        list.iter()
-                            .map(|x| {
-                                format!(
-                                    "{}: {}",
-                                    x["field"].as_str().unwrap_or(""),
-                                    x["message"].as_str().unwrap_or("")
-                                )
-                            })
-                            .collect::<Vec<_>>()
-                            .join("; ")
-                    })
-                    .unwrap_or_else(|| reason(e))
-            })?;
-        ids.extend(v["id"].as_i64());
+            .map_err(refusal)?;
+        ids.extend(
+            groups::insert(&state.store, &state.hub, new, 1)
+                .await
+                .map_err(refusal)?,
+        );
     }
+    state.runner.poke();
     Ok(ids)
+}
+
+/// A refused request as one line: each field's message, or the error.
+fn refusal(e: crate::api::ApiError) -> String {
+    e.body["errors"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|x| {
+                    format!(
+                        "{}: {}",
+                        x["field"].as_str().unwrap_or(""),
+                        x["message"].as_str().unwrap_or("")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+        .unwrap_or_else(|| reason(e))
 }

@@ -105,6 +105,8 @@ pub async fn start(state: &Arc<AppState>, dataset_id: String, config: String) ->
         source_run: None,
         genotype: None,
         baseline: None,
+        seeds: None,
+        study: None,
     };
     match runs::create(State(Arc::clone(state)), Ok(Json(request))).await {
         Ok((_, Json(v))) => match v["id"].as_i64() {

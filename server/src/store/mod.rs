@@ -94,6 +94,8 @@ pub struct RunRow {
     pub kind: String,
     pub dataset_id: String,
     pub source_run: Option<i64>,
+    /// The seed group (its first run's id); None for a run made alone.
+    pub group_id: Option<i64>,
     pub status: Status,
     pub config: Value,
     pub message: Option<String>,

@@ -9,13 +9,16 @@ pub struct NewRun {
     pub kind: String,
     pub dataset_id: String,
     pub source_run: Option<i64>,
+    /// The seed group the run belongs to (its first run's id).
+    pub group_id: Option<i64>,
     /// The resolved engine config.
     pub config: Value,
     /// The request as given (the worker's job description).
     pub request: Value,
 }
 
-const SELECT: &str = "SELECT id, kind, dataset_id, source_run, status, config, message, result,
+const SELECT: &str =
+    "SELECT id, kind, dataset_id, source_run, group_id, status, config, message, result,
     epoch, epochs, best_metric, created_at, started_at, finished_at FROM runs";
 
 fn row(r: &sqlx::sqlite::SqliteRow) -> Result<RunRow> {
@@ -26,6 +29,7 @@ fn row(r: &sqlx::sqlite::SqliteRow) -> Result<RunRow> {
         kind: r.try_get("kind")?,
         dataset_id: r.try_get("dataset_id")?,
         source_run: r.try_get("source_run")?,
+        group_id: r.try_get("group_id")?,
         status: Status::parse(&status).ok_or_else(|| {
             StoreError::Db(sqlx::Error::Decode(
                 format!("unknown status {status}").into(),
@@ -51,12 +55,13 @@ impl Store {
             .and_then(Value::as_i64)
             .unwrap_or(0);
         let done = sqlx::query(
-            "INSERT INTO runs (kind, dataset_id, source_run, status, config, request, epochs, created_at)
-             VALUES (?, ?, ?, 'queued', ?, ?, ?, ?)",
+            "INSERT INTO runs (kind, dataset_id, source_run, group_id, status, config, request, epochs, created_at)
+             VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?)",
         )
         .bind(&new.kind)
         .bind(&new.dataset_id)
         .bind(new.source_run)
+        .bind(new.group_id)
         .bind(new.config.to_string())
         .bind(new.request.to_string())
         .bind(epochs)
@@ -64,6 +69,16 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(done.last_insert_rowid())
+    }
+
+    /// Puts a run into a seed group (a run repeated later becomes its group's first).
+    pub async fn set_group(&self, id: i64, group: i64) -> Result<()> {
+        sqlx::query("UPDATE runs SET group_id = ? WHERE id = ?")
+            .bind(group)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     pub async fn run(&self, id: i64) -> Result<Option<RunRow>> {
