@@ -74,6 +74,7 @@ test('runs page lists runs, filters them after hydration, and reads without scri
   await page.getByLabel(`select run ${stopped.id}`).check();
   await page.getByTestId('compare').click();
   await page.waitForURL(new RegExp(`/compare\\?runs=${done.id},${stopped.id}$`));
+  await page.locator('table.compare tr.differs th').first().waitFor();
   const differs = await page.locator('table.compare tr.differs th').allInnerTexts();
   assert.deepEqual(differs, ['epochs']);
   assert.ok((await page.locator('.side-by-side .cells svg').count()) >= 2, 'the finished run\'s cells');
@@ -184,14 +185,18 @@ test('a new user uploads data, searches, watches it live, shares and downloads t
     assert.match(await page.locator('[data-testid=shown-epoch]').innerText(), /^epoch 1$/);
     await page.screenshot({ path: `${shots}/result.png`, fullPage: true });
 
-    // Against the baselines: ResNet-18/10 and the retrained cell fill the comparison table.
-    await page.getByLabel('Training preset').selectOption('tiny');
+    // Against the baselines: ResNet-18/10, random search and the retrained cell fill the
+    // comparison table.
+    await page.getByLabel('Training preset').selectOption('tiny', { timeout: 60000 });
     await page.getByRole('button', { name: 'Run baselines' }).click();
     await page.getByRole('button', { name: 'Retrain' }).click();
     const table = page.getByTestId('comparison');
     for (const method of ['DARTS supernet (during search)', 'DARTS cell, retrained', 'ResNet-18', 'ResNet-10']) {
       await table.getByRole('cell', { name: method, exact: true }).waitFor({ timeout: 300000 });
     }
+    await table.getByRole('cell', { name: /^Random search \(best of \d+ sampled\)$/ }).waitFor({ timeout: 300000 });
+    // Multiply-adds of ResNet-18 on one 1x8x8 image, by hand from the layer shapes.
+    assert.match(await table.innerText(), /ResNet-18\s+11172810\s+34\.6 M/);
     assert.match(await table.innerText(), /ResNet-18\s+11172810\b/, 'kuangliu ResNet-18 (11,173,962 for 3 channels) less the stem weights of 2 channels');
     await page.screenshot({ path: `${shots}/comparison.png`, fullPage: true });
     // The retrained cell's page offers the exported model: TorchScript is a zip archive.
@@ -206,7 +211,19 @@ test('a new user uploads data, searches, watches it live, shares and downloads t
     assert.ok(bytes.length > 10000 && bytes.subarray(0, 2).toString() === 'PK', `model.pt of ${bytes.length} bytes`);
     assert.match(await page.locator('.downloads').innerText(), /MODEL\.md/);
     await page.screenshot({ path: `${shots}/retrained.png`, fullPage: true });
+    // Repeat with 2 seeds: the search joins a seed group with a second search (seed 1).
     await page.goto(runUrl);
+    await page.locator('body[data-hydrated]').waitFor();
+    await page.getByLabel('Seeds').fill('2');
+    await page.getByRole('button', { name: 'Repeat with 2 seeds' }).click();
+    await page.getByTestId('group').getByText(/search, seed 1/).waitFor();
+    assert.match(await page.getByTestId('group').innerText(), /seed 0[\s\S]*seed 1/);
+    // The repeat's own study would take minutes on a CPU; it is stopped here (the API suite
+    // runs one to the end).
+    const [, all] = await api(base, 'GET', '/api/runs');
+    for (const r of all.filter((r) => r.status === 'queued' || r.status === 'running')) {
+      await api(base, 'POST', `/api/runs/${r.id}/cancel`);
+    }
     await page.getByRole('button', { name: 'Share' }).click();
     const link = await page.locator('[data-testid=share-link]');
     await link.waitFor();

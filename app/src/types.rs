@@ -15,6 +15,9 @@ pub struct RunRow {
     pub metric: Option<String>,
     pub created_at: f64,
     pub seconds: Option<f64>,
+    /// The config's seed.
+    #[serde(default)]
+    pub seed: Option<u64>,
 }
 
 /// A dataset as the datasets list shows it.
@@ -101,8 +104,12 @@ pub struct RunDetail {
     pub state: crate::live::RunState,
     /// A search's comparison with the runs made from it.
     pub comparison: Option<Comparison>,
-    /// The runs made from this one (retraining, baselines).
+    /// The runs made from this one, or from any search of its seed group (retraining,
+    /// baselines).
     pub derived: Vec<RunRow>,
+    /// A search repeated with several seeds: the group's searches, this one included.
+    #[serde(default)]
+    pub group: Vec<RunRow>,
 }
 
 /// One method of a comparison (`GET /api/runs/{id}/comparison` returns these too).

@@ -1,11 +1,11 @@
-//! `model.pt`: TorchScript that takes images as the dataset stores them and applies the
-//! normalisation itself. Its outputs agree to 1e-5 with the Rust forward pass of the network
+//! `model.pt`: TorchScript that takes images as they were before the import (the import's crop
+//! and resize it applies itself) and applies the normalisation itself. Its outputs agree to 1e-5 with the Rust forward pass of the network
 //! rebuilt from `weights.safetensors`, loaded by tch's CModule and by PyTorch's `torch.jit.load`
 //! in the project's venv.
 mod common;
 
 use engine::config::Preset;
-use engine::data::{load, Dataset, Splits, Task};
+use engine::data::{load, load_with, Dataset, ImportOptions, Splits, Task};
 use engine::genotype::Genotype;
 use engine::network::NetShape;
 use engine::retrain::config::TrainConfig;
@@ -117,6 +117,55 @@ fn classification_model_agrees_in_rust_tch_and_python() {
 }
 
 #[test]
+fn the_model_crops_and_resizes_source_images_as_the_import_did() {
+    // The digits imported with a centre crop to 6x6 and a resize to 12x12: the model takes the
+    // 8x8 source images and must give what the network gives on the stored 12x12 ones.
+    let opts = ImportOptions {
+        crop: Some((6, 6)),
+        resize: Some((12, 12)),
+        ..ImportOptions::default()
+    };
+    let data = load_with(&common::sample(), &opts).unwrap();
+    let source = load(&common::sample()).unwrap();
+    assert_eq!(data.image_shape(), (1, 12, 12));
+    assert_eq!(data.preprocessing.source_size, Some((8, 8)));
+    assert!(
+        data.preprocessing.rounded,
+        "0-16 grey levels are 8-bit data"
+    );
+    assert_eq!(data.splits.test, source.splits.test);
+    let arch = Architecture::Cell(Genotype::darts_v2());
+    let (out, r, cfg) = train(&data, &arch, "export-crop-resize");
+    assert_eq!(
+        r.model_input,
+        engine::export::ModelInput {
+            size: Some((8, 8)),
+            crop: Some((6, 6)),
+            resize: Some((12, 12)),
+            rounded: true,
+        }
+    );
+    let idx = Tensor::from_slice(&data.splits.test[..10]);
+    let stored = data.images.index_select(0, &idx).to_kind(Kind::Float);
+    let raw = source.images.index_select(0, &idx).to_kind(Kind::Float);
+    assert_eq!(raw.size(), vec![10, 1, 8, 8]);
+    let expected = rust_forward(&data, &arch, &cfg, &r, &out, &stored);
+    let module = CModule::load(out.join("model.pt")).unwrap();
+    let traced = module.forward_ts(&[&raw]).unwrap();
+    assert!(
+        max_diff(&traced, &expected) < 1e-5,
+        "{}",
+        max_diff(&traced, &expected)
+    );
+    let py = python_forward(&out, &raw);
+    assert!(
+        max_diff(&py, &expected) < 1e-5,
+        "{}",
+        max_diff(&py, &expected)
+    );
+}
+
+#[test]
 fn regression_model_returns_targets_in_original_units() {
     // The target is each image's mean brightness, in 0-100 pixel units.
     let images = (Tensor::arange(80 * 9 * 9, (Kind::Int64, Device::Cpu)) * 7919)
@@ -139,6 +188,7 @@ fn regression_model_returns_targets_in_original_units() {
             test_seed: None,
         },
         warnings: vec![],
+        preprocessing: Default::default(),
     };
     let arch = Architecture::ResNet(engine::resnet::Depth::ResNet10);
     let (out, r, cfg) = train(&data, &arch, "export-regression");

@@ -30,6 +30,7 @@ fn cifar_like(n: i64) -> Dataset {
             test_seed: None,
         },
         warnings: vec![],
+        preprocessing: Default::default(),
     }
 }
 

@@ -143,6 +143,7 @@ fn brightness_dataset() -> Dataset {
         names: vec!["brightness".into()],
         splits,
         warnings: vec![],
+        preprocessing: Default::default(),
     }
 }
 

@@ -17,8 +17,27 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
-/// (test metric, parameters, search seconds, training seconds) of one method at one seed.
-type Measure = (Option<f64>, Option<i64>, Option<f64>, Option<f64>);
+/// One method at one seed.
+struct Measure {
+    test_metric: Option<f64>,
+    params: Option<i64>,
+    macs: Option<i64>,
+    search_seconds: Option<f64>,
+    train_seconds: Option<f64>,
+}
+
+impl Measure {
+    /// A trained network; `search_seconds` for what found it.
+    fn trained(r: &engine::retrain::TrainResult, search_seconds: Option<f64>) -> Measure {
+        Measure {
+            test_metric: Some(r.test_metric),
+            params: Some(r.params),
+            macs: r.macs,
+            search_seconds,
+            train_seconds: Some(r.seconds),
+        }
+    }
+}
 
 fn search(
     data: &engine::data::Dataset,
@@ -36,7 +55,7 @@ fn search(
 }
 
 fn row(method: &str, measures: &[Measure]) -> Value {
-    let metrics: Vec<f64> = measures.iter().filter_map(|m| m.0).collect();
+    let metrics: Vec<f64> = measures.iter().filter_map(|m| m.test_metric).collect();
     let (mean, sd) = crate::api::comparison::mean_sd(&metrics);
     let avg = |v: Vec<f64>| crate::api::comparison::mean_sd(&v).0;
     json!({
@@ -45,9 +64,10 @@ fn row(method: &str, measures: &[Measure]) -> Value {
         "test_metrics": metrics,
         "test_metric_mean": mean,
         "test_metric_sd": sd,
-        "params": measures.first().and_then(|m| m.1),
-        "search_seconds": avg(measures.iter().filter_map(|m| m.2).collect()),
-        "train_seconds": avg(measures.iter().filter_map(|m| m.3).collect()),
+        "params": measures.first().and_then(|m| m.params),
+        "macs": measures.first().and_then(|m| m.macs),
+        "search_seconds": avg(measures.iter().filter_map(|m| m.search_seconds).collect()),
+        "train_seconds": avg(measures.iter().filter_map(|m| m.train_seconds).collect()),
     })
 }
 
@@ -93,12 +113,13 @@ pub fn run(mut args: Args) -> Result<()> {
         let found = search(&data, &scfg, &dir.join("search"))?;
         metric = found.metric.clone();
         higher = found.higher_is_better;
-        supernet.push((
-            found.supernet_test_metric,
-            Some(found.weights),
-            Some(found.seconds),
-            None,
-        ));
+        supernet.push(Measure {
+            test_metric: found.supernet_test_metric,
+            params: Some(found.weights),
+            macs: found.macs,
+            search_seconds: Some(found.seconds),
+            train_seconds: None,
+        });
         let tcfg = TrainConfig {
             seed: s,
             device: device.clone(),
@@ -110,12 +131,7 @@ pub fn run(mut args: Args) -> Result<()> {
             &tcfg,
             &dir.join("train"),
         )?;
-        cell.push((
-            Some(t.test_metric),
-            Some(t.params),
-            Some(found.seconds),
-            Some(t.seconds),
-        ));
+        cell.push(Measure::trained(&t, Some(found.seconds)));
         for (depth, list) in [(Depth::ResNet18, &mut r18), (Depth::ResNet10, &mut r10)] {
             let r = train(
                 &data,
@@ -123,7 +139,7 @@ pub fn run(mut args: Args) -> Result<()> {
                 &tcfg,
                 &dir.join(depth.name()),
             )?;
-            list.push((Some(r.test_metric), Some(r.params), None, Some(r.seconds)));
+            list.push(Measure::trained(&r, None));
         }
         // Sampling gets the search's seconds; the retraining uses the cell's recipe.
         let r = train(
@@ -139,12 +155,7 @@ pub fn run(mut args: Args) -> Result<()> {
         )?;
         let sampled = r.random_search.as_ref();
         candidates.push(sampled.map_or(0, |s| s.candidates.len()));
-        random.push((
-            Some(r.test_metric),
-            Some(r.params),
-            sampled.map(|s| s.sampling_seconds),
-            Some(r.seconds),
-        ));
+        random.push(Measure::trained(&r, sampled.map(|s| s.sampling_seconds)));
     }
     let rows = vec![
         row("DARTS supernet (during search)", &supernet),

@@ -1,5 +1,6 @@
 //! `dartboard baseline` and `dartboard pipeline` as a user runs them: the ResNet baselines on
-//! their own, and the whole study (search, retraining, ResNet-18/10) over seeds, with
+//! their own, random search, and the whole study (search, retraining, ResNet-18/10, random
+//! search) over seeds, with
 //! comparison.json and its chart.
 mod common;
 
@@ -48,6 +49,64 @@ fn baseline_trains_a_resnet_and_refuses_what_it_cannot_do() {
         &o,
     ]);
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown baseline 'vgg'"));
+    let both = dartboard(&[
+        "baseline",
+        "--kind",
+        "random",
+        "--data",
+        &sample(),
+        "--budget-seconds",
+        "10",
+        "--candidates",
+        "2",
+        "--out",
+        &o,
+    ]);
+    assert!(String::from_utf8_lossy(&both.stderr).contains("not both"));
+}
+
+#[test]
+fn random_search_trains_its_candidates_and_retrains_the_best() {
+    let out = scratch("random-cli");
+    let o = out.display().to_string();
+    let r = json_line(&dartboard(&[
+        "baseline",
+        "--kind",
+        "random",
+        "--data",
+        &sample(),
+        "--preset",
+        "tiny",
+        "--candidates",
+        "2",
+        "--device",
+        "cpu",
+        "--out",
+        &o,
+    ]));
+    assert_eq!(r["architecture"], "random");
+    let s = &r["random_search"];
+    assert_eq!(s["candidates"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        s["budget"],
+        serde_json::json!({"kind": "candidates", "count": 2})
+    );
+    // The tiny preset's search space: DARTS's 8 ops on 4 nodes.
+    assert_eq!(s["space"]["primitives"].as_array().unwrap().len(), 8);
+    let best = s["best"].as_u64().unwrap() as usize;
+    assert_eq!(r["genotype"], s["candidates"][best]["genotype"]);
+    assert_eq!(read(&out.join("genotype.json")), r["genotype"]);
+    for key in [
+        "metric",
+        "higher_is_better",
+        "test_metric",
+        "params",
+        "seconds",
+        "macs",
+    ] {
+        assert!(r.get(key).is_some(), "{key} in {r}");
+    }
+    assert!(out.join("model.pt").is_file());
 }
 
 #[test]
@@ -71,7 +130,7 @@ fn pipeline_runs_the_study_over_seeds_and_writes_the_comparison() {
     let rows = c["rows"].as_array().unwrap();
     let methods: Vec<&str> = rows.iter().map(|r| r["method"].as_str().unwrap()).collect();
     assert_eq!(
-        methods,
+        methods[..4],
         [
             "DARTS supernet (during search)",
             "DARTS cell, retrained",
@@ -79,6 +138,11 @@ fn pipeline_runs_the_study_over_seeds_and_writes_the_comparison() {
             "ResNet-10"
         ]
     );
+    assert!(
+        methods[4].starts_with("Random search (best of "),
+        "{methods:?}"
+    );
+    assert_eq!(methods.len(), 5);
     // The retrained row's mean and sample sd are those of the two seeds' own result files.
     let t: Vec<f64> = (0..2)
         .map(|s| {
@@ -93,6 +157,16 @@ fn pipeline_runs_the_study_over_seeds_and_writes_the_comparison() {
     assert!((rows[1]["test_metric_sd"].as_f64().unwrap() - sd).abs() < 1e-12);
     for r in rows {
         assert_eq!(r["n"], 2, "{r}");
+        assert!(r["macs"].as_i64().unwrap() > 0, "{r}");
+    }
+    // Random search's sampling was given each seed's search seconds.
+    for s in 0..2 {
+        let search = read(&out.join(format!("seed-{s}/search/result.json")));
+        let random = read(&out.join(format!("seed-{s}/random/result.json")));
+        assert_eq!(
+            random["random_search"]["budget"]["seconds"],
+            search["seconds"]
+        );
     }
     // The supernet row is the searches' own test score.
     let s0 = read(&out.join("seed-0/search/result.json"));
@@ -105,7 +179,7 @@ fn pipeline_runs_the_study_over_seeds_and_writes_the_comparison() {
     let svg = std::fs::read_to_string(out.join("comparison.svg")).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("ResNet-10"));
     for s in 0..2 {
-        for run in ["search", "train", "resnet18", "resnet10"] {
+        for run in ["search", "train", "resnet18", "resnet10", "random"] {
             assert!(
                 out.join(format!("seed-{s}/{run}/result.json")).is_file(),
                 "seed {s} {run}"

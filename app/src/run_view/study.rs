@@ -1,6 +1,7 @@
 //! A finished search next to what a scientist would have done without it: buttons that retrain
-//! its cell and run the ResNet baselines (with a preset and device), the progress of those
-//! runs, and the comparison table and chart.
+//! its cell, run the baselines (ResNet-18, ResNet-10, random search) and repeat the whole study
+//! with N seeds (with a preset and device), the progress of those runs, and the comparison table
+//! and chart.
 use crate::calls::{derive_runs, get_run};
 use crate::charts::bars;
 use crate::format::duration;
@@ -17,7 +18,11 @@ fn poll(current: RwSignal<RunDetail>, id: i64) {
         move || {
             leptos::task::spawn_local(async move {
                 if let Ok(Some(d)) = get_run(id).await {
-                    let busy = d.derived.iter().any(|r| !is_final(&r.status));
+                    let busy = d
+                        .derived
+                        .iter()
+                        .chain(&d.group)
+                        .any(|r| !is_final(&r.status));
                     if current.try_set(d).is_none() && busy {
                         poll(current, id);
                     }
@@ -32,6 +37,24 @@ fn metric_text(mean: Option<f64>, sd: Option<f64>, n: usize) -> String {
     match (mean, sd) {
         (Some(m), Some(s)) => format!("{m:.4} ± {s:.4} (n = {n})"),
         (Some(m), None) => format!("{m:.4}"),
+        _ => "-".into(),
+    }
+}
+
+/// Multiply-adds as people write them: 555.4 M, 1.20 G.
+fn macs_text(macs: Option<i64>) -> String {
+    match macs {
+        Some(m) if m >= 1_000_000_000 => format!("{:.2} G", m as f64 / 1e9),
+        Some(m) => format!("{:.1} M", m as f64 / 1e6),
+        None => "-".into(),
+    }
+}
+
+/// The search cost, with the budget a random search was given.
+fn search_text(seconds: Option<f64>, budget: Option<f64>) -> String {
+    match (seconds, budget) {
+        (Some(s), Some(b)) => format!("{} (budget {})", duration(s), duration(b)),
+        (Some(s), None) => duration(s),
         _ => "-".into(),
     }
 }
@@ -59,8 +82,8 @@ fn table(c: &Comparison) -> impl IntoView {
                 <tr>
                     <td>{r.method.clone()}</td>
                     <td>{r.params.map(|p| p.to_string()).unwrap_or_else(|| "-".into())}</td>
-                    <td class="muted">"not measured"</td>
-                    <td>{r.search_seconds.map(duration).unwrap_or_else(|| "-".into())}</td>
+                    <td>{macs_text(r.macs)}</td>
+                    <td>{search_text(r.search_seconds, r.budget_seconds)}</td>
                     <td>{r.train_seconds.map(duration).unwrap_or_else(|| "-".into())}</td>
                     <td>{metric_text(r.test_metric_mean, r.test_metric_sd, r.runs.len())}</td>
                     <td>{r.runs.iter().map(|id| view! { <a href=format!("/runs/{id}")>{format!("#{id} ")}</a> }).collect_view()}</td>
@@ -80,8 +103,9 @@ pub fn Study(
     let preset = RwSignal::new("quick".to_string());
     let device = RwSignal::new("auto".to_string());
     let note = RwSignal::new(String::new());
-    let start = Action::new(move |what: &&'static str| {
-        let what = what.to_string();
+    let seeds = RwSignal::new(3u32);
+    let start = Action::new(move |what: &String| {
+        let what = what.clone();
         async move {
             match derive_runs(id, what, preset.get_untracked(), device.get_untracked()).await {
                 Ok(Ok(ids)) => {
@@ -112,11 +136,26 @@ pub fn Study(
                         <option value="cuda">"cuda"</option>
                     </select>
                 </label>
-                <button class="button" on:click=move |_| { start.dispatch("retrain"); }>"Retrain"</button>
-                <button class="button secondary" on:click=move |_| { start.dispatch("baselines"); }>"Run baselines"</button>
+                <button class="button" on:click=move |_| { start.dispatch("retrain".into()); }>"Retrain"</button>
+                <button class="button secondary" on:click=move |_| { start.dispatch("baselines".into()); }>"Run baselines"</button>
+                <label>"Seeds "
+                    <input type="number" min="2" max="20" prop:value=move || seeds.get().to_string()
+                        on:input=move |ev| seeds.set(event_target_value(&ev).parse().unwrap_or(3))/>
+                </label>
+                <button class="button secondary" on:click=move |_| { start.dispatch(format!("seeds:{}", seeds.get_untracked())); }>
+                    {move || format!("Repeat with {} seeds", seeds.get())}
+                </button>
                 <span class="muted" role="status">{move || note.get()}</span>
             </div>
         })}
+        {move || current.with(|d| (!d.group.is_empty()).then(|| view! {
+            <p class="facts">"Seed group: "</p>
+            <ul class="derived" data-testid="group">{d.group.iter().map(|r| view! {
+                <li><a href=format!("/runs/{}", r.id)>{format!("#{} search, seed {}", r.id, r.seed.unwrap_or(0))}</a>" "
+                    <span class=format!("status {}", r.status)>{r.status.clone()}</span>
+                    {format!(" {}/{}", r.epoch, r.epochs)}</li>
+            }).collect_view()}</ul>
+        }))}
         {move || current.with(|d| (!d.derived.is_empty()).then(|| view! {
             <ul class="derived">{d.derived.iter().map(|r| view! {
                 <li><a href=format!("/runs/{}", r.id)>{format!("#{} {}", r.id, r.kind)}</a>" "

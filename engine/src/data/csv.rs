@@ -132,7 +132,7 @@ pub(crate) fn read(path: &Path, opts: &ImportOptions) -> Result<Raw, DataError> 
         targets,
         parts: vec![],
         path: path.to_path_buf(),
-        preprocessed: false,
+        preprocessed: None,
         warnings: vec![],
     })
 }

@@ -123,13 +123,19 @@ pub(crate) fn read(source: &Path, opts: &ImportOptions) -> Result<Raw, DataError
         Some((csv_path, bytes)) => labels::layout(source, csv_path, bytes, &c.images, opts)?,
         None => folder_layout(source, &c.images, &root, &c.dirs)?,
     };
+    // The one size every source image had, for a model that crops and resizes as the import did.
+    let sizes: BTreeSet<(i64, i64)> = images.iter().map(|d| (d.height, d.width)).collect();
+    let source_size = match (sizes.len(), sizes.first()) {
+        (1, Some(s)) => Some(*s),
+        _ => None,
+    };
     let tensor = stack(source, &c.images, images, &order, opts)?;
     let mut raw = Raw {
         images: tensor,
         targets,
         parts,
         path: source.to_path_buf(),
-        preprocessed: opts.resize.is_some() || opts.crop.is_some(),
+        preprocessed: (opts.resize.is_some() || opts.crop.is_some()).then_some(source_size),
         warnings: vec![],
     };
     if !c.skipped.is_empty() {

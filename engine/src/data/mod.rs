@@ -21,6 +21,7 @@ mod text;
 
 pub use options::{parse_shape, parse_size, parse_task, ImportOptions};
 pub use split::{holdout_test, Splits, TEST_FRACTION, TEST_SEED};
+pub use summary::Preprocessing;
 use targets::RawTargets;
 
 use serde::{Deserialize, Serialize};
@@ -79,6 +80,8 @@ pub struct Dataset {
     pub splits: Splits,
     /// What the import noticed but did not refuse.
     pub warnings: Vec<String>,
+    /// The crop and resize the import applied, for a model that takes the source images.
+    pub preprocessing: Preprocessing,
 }
 
 /// Per-channel image statistics and, for regression, per-target statistics of the train split.
@@ -265,8 +268,9 @@ pub(crate) struct Raw {
     /// (split name, sample count) in order; empty when the source has no splits.
     pub parts: Vec<(SplitName, usize)>,
     pub path: PathBuf,
-    /// Crop and resize were already applied (per image, by the image reader).
-    pub preprocessed: bool,
+    /// Some when crop and resize were already applied (per image, by the image reader), with
+    /// the one size all source images had (None when they differed).
+    pub preprocessed: Option<Option<(i64, i64)>>,
     pub warnings: Vec<String>,
 }
 
@@ -300,7 +304,7 @@ impl Raw {
             targets: RawTargets::Numeric { values, columns },
             parts,
             path: path.to_path_buf(),
-            preprocessed: false,
+            preprocessed: None,
             warnings: vec![],
         })
     }
@@ -321,10 +325,25 @@ impl Raw {
             ));
         }
         let mut resolved = targets::resolve(&self.path, self.targets, opts)?;
-        let images = if self.preprocessed {
-            self.images
-        } else {
-            preprocess::apply(&self.path, self.images, opts)?
+        let (images, source_size) = match self.preprocessed {
+            Some(size) => (self.images, size),
+            None => {
+                let s = self.images.size();
+                let size = (s[2], s[3]);
+                (
+                    preprocess::apply(&self.path, self.images, opts)?,
+                    Some(size),
+                )
+            }
+        };
+        let preprocessing = Preprocessing {
+            crop: opts.crop,
+            resize: opts.resize,
+            source_size: (opts.crop.is_some() || opts.resize.is_some())
+                .then_some(source_size)
+                .flatten(),
+            // Resized 8-bit data was rounded back to 0-255 (preprocess::apply).
+            rounded: opts.resize.is_some() && preprocess::is_8bit(&images),
         };
         resolved.warnings.extend(self.warnings);
         let strata: Vec<i64> = match resolved.task {
@@ -340,6 +359,7 @@ impl Raw {
             names: resolved.names,
             splits,
             warnings: resolved.warnings,
+            preprocessing,
         })
     }
 }

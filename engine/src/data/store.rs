@@ -113,6 +113,7 @@ pub fn load(data_dir: &Path, id: &str) -> Result<(Dataset, Summary), DataError> 
         names,
         splits,
         warnings: summary.warnings.clone(),
+        preprocessing: summary.preprocessing.clone(),
     };
     Ok((d, summary))
 }

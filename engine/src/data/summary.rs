@@ -44,10 +44,18 @@ pub fn histogram(values: &[f64], min: f64, max: f64, bins: usize) -> Vec<usize> 
     counts
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// What the import did to the images: a centre crop, then a resize.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Preprocessing {
     pub crop: Option<(i64, i64)>,
     pub resize: Option<(i64, i64)>,
+    /// The (height, width) every source image had before them; None when the sources differed
+    /// in size or nothing was applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_size: Option<(i64, i64)>,
+    /// Resized 8-bit images were rounded back to 0-255.
+    #[serde(default)]
+    pub rounded: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -105,6 +113,7 @@ pub fn summarize(d: &Dataset, opts: &ImportOptions) -> Summary {
     let preprocessing = Preprocessing {
         crop: opts.crop,
         resize: opts.resize,
+        ..d.preprocessing.clone()
     };
     let mut hasher = Sha256::new();
     hasher.update(
@@ -138,7 +147,8 @@ pub fn summarize(d: &Dataset, opts: &ImportOptions) -> Summary {
     };
     hasher.update(le_bytes(&d.targets, target_kind));
     hasher.update(
-        serde_json::to_string(&preprocessing)
+        // Crop and resize only, as the hash has always covered them.
+        serde_json::to_string(&serde_json::json!({"crop": opts.crop, "resize": opts.resize}))
             .unwrap_or_default()
             .as_bytes(),
     );

@@ -150,7 +150,7 @@ pub(crate) fn read(path: &Path, opts: &ImportOptions) -> Result<Raw, DataError> 
         targets: RawTargets::Numeric { values, columns },
         parts: vec![],
         path: path.to_path_buf(),
-        preprocessed: false,
+        preprocessed: None,
         warnings: vec![],
     })
 }

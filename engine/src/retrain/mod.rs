@@ -13,6 +13,7 @@ pub mod random;
 
 use crate::data::{Dataset, Stats, Task};
 use crate::events::{Event, LogLevel, RunStatus};
+use crate::export::ModelInput;
 use crate::genotype::Genotype;
 use crate::runlog::{write_json, EventLog};
 use crate::scoring::{all_metrics, metric_name};
@@ -55,6 +56,9 @@ pub struct TrainResult {
     pub genotype: Option<Genotype>,
     pub dartboard_version: String,
     pub pytorch_version: String,
+    /// What `model.pt` takes: the source images' size, and the crop and resize it applies.
+    #[serde(default)]
+    pub model_input: ModelInput,
     /// Random search only: the candidates sampled and the budget they were sampled in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub random_search: Option<random::Sampled>,
@@ -211,9 +215,19 @@ pub fn train_and_test(
     // Weights without gradients: the tracer keeps them as the module's constants.
     vs.freeze();
     let model_path = out.join("model.pt");
-    crate::export::write_model(&net, &stats, data.task, (c, h, w), &model_path)
-        .map_err(|e| SearchError::Data(format!("{}: {e}", model_path.display())))?;
+    let model_input = ModelInput::of(&data.preprocessing, (h, w));
+    crate::export::write_model(
+        &net,
+        &stats,
+        data.task,
+        c,
+        &model_input,
+        (h, w),
+        &model_path,
+    )
+    .map_err(|e| SearchError::Data(format!("{}: {e}", model_path.display())))?;
     let result = TrainResult {
+        model_input,
         random_search: None,
         macs: Some(macs),
         confusion_matrix,

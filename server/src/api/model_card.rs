@@ -129,7 +129,7 @@ pub async fn card(state: &State, run: &RunRow) -> ApiResult<Option<String>> {
                 );
                 let _ = writeln!(
                     md,
-                    "| method | parameters | test {} (mean ± sd) | runs |\n|---|---|---|---|",
+                    "| method | parameters | multiply-adds | test {} (mean ± sd) | runs |\n|---|---|---|---|---|",
                     cmp.metric
                 );
                 for r in cmp.rows {
@@ -140,9 +140,10 @@ pub async fn card(state: &State, run: &RunRow) -> ApiResult<Option<String>> {
                     let runs: Vec<String> = r.runs.iter().map(|i| format!("#{i}")).collect();
                     let _ = writeln!(
                         md,
-                        "| {} | {} | {}{sd} | {} |",
+                        "| {} | {} | {} | {}{sd} | {} |",
                         r.method,
                         r.params.map_or("-".into(), |p| p.to_string()),
+                        r.macs.map_or("-".into(), |m| m.to_string()),
                         r.test_metric_mean.map_or("-".into(), |m| format!("{m:.4}")),
                         runs.join(" ")
                     );
@@ -161,9 +162,38 @@ pub async fn card(state: &State, run: &RunRow) -> ApiResult<Option<String>> {
     } else {
         "print(out.argmax(1))  # class indices; out holds the logits"
     };
+    let input: engine::export::ModelInput =
+        serde_json::from_value(result["model_input"].clone()).unwrap_or_default();
+    let (h, w) = match input.size {
+        Some((h, w)) => (h.to_string(), w.to_string()),
+        None => ("H".into(), "W".into()),
+    };
+    let mut steps = vec![];
+    if let Some((ch, cw)) = input.crop {
+        steps.push(format!("crops the centre {ch}x{cw}"));
+    }
+    if let Some((rh, rw)) = input.resize {
+        steps.push(format!(
+            "resizes to {rh}x{rw} (bilinear, antialiased{})",
+            if input.rounded {
+                ", rounded to 0-255"
+            } else {
+                ""
+            }
+        ));
+    }
+    steps.push("normalises them".into());
+    let steps = steps.join(", ");
+    let size_note = if input.size.is_none() {
+        " of any size"
+    } else if input.crop.is_some() || input.resize.is_some() {
+        " at the size they had before the import"
+    } else {
+        ""
+    };
     let _ = writeln!(
         md,
-        "## Use it\n\n`model.pt` is TorchScript. It takes float32 images [N, {c}, {h}, {w}] with {scale}, and normalises them itself.\n\n```python\nimport torch\nmodel = torch.jit.load(\"model.pt\")\nimages = torch.zeros(4, {c}, {h}, {w})  # your images, [N, C, H, W], float32\nout = model(images)\n{last}\n```\n\nOr: `dartboard predict --model model.pt --data PATH --out predictions.csv`."
+        "## Use it\n\n`model.pt` is TorchScript. It takes float32 images [N, {c}, {h}, {w}]{size_note} with {scale}; it {steps} itself.\n\n```python\nimport torch\nmodel = torch.jit.load(\"model.pt\")\nimages = torch.zeros(4, {c}, {h}, {w})  # your images, [N, C, H, W], float32\nout = model(images)\n{last}\n```\n\nOr: `dartboard predict --model model.pt --data PATH --out predictions.csv`."
     );
     Ok(Some(md))
 }

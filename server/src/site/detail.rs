@@ -66,14 +66,28 @@ pub async fn run_detail(
     let names = super::rows::names(store).await?;
     let all = store.runs().await.map_err(|e| e.to_string())?;
     let comparison = crate::api::comparison::build(&run, &all);
-    let derived = all
-        .into_iter()
-        .filter(|r| r.source_run == Some(id))
-        .map(|r| super::rows::run_row(r, &names))
-        .collect();
+    let group: Vec<i64> = match run.group_id {
+        Some(g) => all
+            .iter()
+            .filter(|r| r.group_id == Some(g))
+            .map(|r| r.id)
+            .collect(),
+        None => vec![id],
+    };
+    let (mut derived, mut members) = (vec![], vec![]);
+    for r in all {
+        if r.source_run.is_some_and(|s| group.contains(&s)) {
+            derived.push(super::rows::run_row(r, &names));
+        } else if run.group_id.is_some() && group.contains(&r.id) {
+            members.push(super::rows::run_row(r, &names));
+        }
+    }
+    derived.reverse();
+    members.reverse();
     Ok(Some(RunDetail {
         comparison,
         derived,
+        group: members,
         source_run: run.source_run,
         message: run.message.clone(),
         seed: run.config["seed"].as_u64(),

@@ -22,6 +22,7 @@ pub fn run_row(r: crate::store::RunRow, names: &HashMap<String, String>) -> RunR
             .and_then(|v| v["metric"].as_str())
             .map(str::to_string),
         created_at: r.created_at,
+        seed: r.config["seed"].as_u64(),
         seconds: r
             .started_at
             .map(|s| r.finished_at.unwrap_or_else(crate::store::now) - s),
