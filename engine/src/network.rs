@@ -18,6 +18,16 @@ pub struct NetShape {
 }
 
 impl NetShape {
+    /// A network of `init_channels` and `layers` for the images and outputs of `data`.
+    pub fn of(data: &crate::data::Dataset, init_channels: i64, layers: usize) -> NetShape {
+        NetShape {
+            in_channels: data.image_shape().0,
+            outputs: data.outputs(),
+            init_channels,
+            layers,
+        }
+    }
+
     /// Indices of the reduction cells: L/3 and 2L/3 (they coincide for L < 3).
     pub fn reduction_layers(&self) -> Vec<usize> {
         let mut r = vec![self.layers / 3, 2 * self.layers / 3];

@@ -177,12 +177,7 @@ pub fn run(
 
     let parts = parts(data, cfg)?;
     let (c, h, w) = data.image_shape();
-    let shape = NetShape {
-        in_channels: c,
-        outputs: data.outputs(),
-        init_channels: cfg.init_channels,
-        layers: cfg.layers,
-    };
+    let shape = NetShape::of(data, cfg.init_channels, cfg.layers);
     let mut searcher = {
         // tch's generator is global to the process: hold the lock from seeding to the last draw
         // of the initialisation so concurrent searches in one process stay reproducible.
@@ -350,7 +345,6 @@ pub fn run(
         )
     });
     // Multiply-adds of the supernet on one image: every op of every edge runs.
-    let (c, h, w) = data.image_shape();
     let macs = crate::nn::count_macs(|| {
         let _ = searcher.predict(&tch::Tensor::zeros(
             [1, c, h, w],

@@ -48,13 +48,8 @@ fn rust_forward(
     out: &Path,
     x: &Tensor,
 ) -> Tensor {
-    let (c, h, w) = data.image_shape();
-    let shape = NetShape {
-        in_channels: c,
-        outputs: data.outputs(),
-        init_channels: cfg.init_channels,
-        layers: cfg.layers,
-    };
+    let (_, h, w) = data.image_shape();
+    let shape = NetShape::of(data, cfg.init_channels, cfg.layers);
     let mut vs = VarStore::new(Device::Cpu);
     let net = Net::new(
         &vs.root(),

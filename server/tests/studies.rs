@@ -4,22 +4,11 @@
 //! "report mean +/- sd over seeds, and say 'best of N' when that is what it is").
 mod http;
 
-use http::Server;
+use http::{fields, Server};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
 const WITHIN: Duration = Duration::from_secs(600);
-
-fn fields(body: &Value) -> Vec<String> {
-    body["errors"]
-        .as_array()
-        .map(|e| {
-            e.iter()
-                .map(|x| x["field"].as_str().unwrap_or("").to_string())
-                .collect()
-        })
-        .unwrap_or_default()
-}
 
 fn row<'a>(cmp: &'a Value, prefix: &str) -> Option<&'a Value> {
     cmp["rows"]

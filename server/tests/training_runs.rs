@@ -3,22 +3,11 @@
 //! search's share link; bad requests name every bad field.
 mod http;
 
-use http::Server;
-use serde_json::{json, Value};
+use http::{fields, Server};
+use serde_json::json;
 use std::time::Duration;
 
 const MINUTES: Duration = Duration::from_secs(240);
-
-fn fields(body: &Value) -> Vec<String> {
-    body["errors"]
-        .as_array()
-        .map(|e| {
-            e.iter()
-                .map(|x| x["field"].as_str().unwrap_or("").to_string())
-                .collect()
-        })
-        .unwrap_or_default()
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_search_is_retrained_and_compared_with_a_resnet_on_its_test_split() {

@@ -57,13 +57,8 @@ pub fn build(
     cfg: &TrainConfig,
     device: Device,
 ) -> (VarStore, Net, i64) {
-    let (c, h, w) = data.image_shape();
-    let shape = NetShape {
-        in_channels: c,
-        outputs: data.outputs(),
-        init_channels: cfg.init_channels,
-        layers: cfg.layers,
-    };
+    let (_, h, w) = data.image_shape();
+    let shape = NetShape::of(data, cfg.init_channels, cfg.layers);
     let vs = VarStore::new(device);
     tch::manual_seed(cfg.seed as i64);
     let net = Net::new(
