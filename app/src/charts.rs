@@ -24,7 +24,8 @@ pub fn bars(labels: &[String], values: &[f64], y_label: &str) -> String {
             .margin(10)
             .x_label_area_size(34)
             .y_label_area_size(52)
-            .build_cartesian_2d((0..n).into_segmented(), 0f64..top)
+            // A segmented 0..k has k + 1 segments: 0..n-1 gives one per bar.
+            .build_cartesian_2d((0..(n - 1).max(1)).into_segmented(), 0f64..top)
             .ok()?;
         // Each label sits at the centre of its bar.
         let label = |x: &SegmentValue<i32>| match x {
