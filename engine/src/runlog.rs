@@ -49,6 +49,19 @@ impl<'a> EventLog<'a> {
     }
 }
 
+/// The end of a run that worked: `result.json` written, then the `succeeded` status.
+pub fn succeed<T: Serialize>(
+    log: &mut EventLog,
+    out: &Path,
+    result: &T,
+) -> Result<(), SearchError> {
+    write_json(&out.join("result.json"), result)?;
+    log.emit(Event::Status {
+        status: crate::events::RunStatus::Succeeded,
+        message: None,
+    })
+}
+
 pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), SearchError> {
     let tmp = path.with_extension("json.tmp");
     let text = serde_json::to_string_pretty(value).unwrap_or_default();

@@ -377,10 +377,6 @@ pub fn run(
         &out.join("alphas.json"),
         &serde_json::json!({"primitives": cfg.primitives, "normal": normal, "reduce": reduce}),
     )?;
-    write_json(&out.join("result.json"), &result)?;
-    log.emit(Event::Status {
-        status: RunStatus::Succeeded,
-        message: None,
-    })?;
+    crate::runlog::succeed(&mut log, out, &result)?;
     Ok(result)
 }

@@ -7,13 +7,11 @@ mod common;
 use engine::config::Preset;
 use engine::data::{load, load_with, Dataset, ImportOptions, Splits, Task};
 use engine::genotype::Genotype;
-use engine::network::NetShape;
 use engine::retrain::config::TrainConfig;
-use engine::retrain::net::{Architecture, Net};
+use engine::retrain::net::Architecture;
 use engine::retrain::{self, TrainResult};
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
-use tch::nn::VarStore;
 use tch::{CModule, Device, Kind, Tensor};
 
 fn train(
@@ -48,16 +46,7 @@ fn rust_forward(
     out: &Path,
     x: &Tensor,
 ) -> Tensor {
-    let (_, h, w) = data.image_shape();
-    let shape = NetShape::of(data, cfg.init_channels, cfg.layers);
-    let mut vs = VarStore::new(Device::Cpu);
-    let net = Net::new(
-        &vs.root(),
-        arch,
-        &shape,
-        h.max(w),
-        cfg.auxiliary_weight > 0.0,
-    );
+    let (mut vs, net, _) = engine::retrain::fit::build(data, arch, cfg, Device::Cpu);
     vs.load(out.join("weights.safetensors")).unwrap();
     engine::export::predict(&net, &r.normalisation, data.task, x)
 }

@@ -122,11 +122,7 @@ pub fn run(
         cancel,
     };
     let result = train_and_test(data, arch, cfg, out, device, &mut report)?;
-    write_json(&out.join("result.json"), &result)?;
-    log.emit(Event::Status {
-        status: RunStatus::Succeeded,
-        message: None,
-    })?;
+    crate::runlog::succeed(&mut log, out, &result)?;
     Ok(result)
 }
 

@@ -9,7 +9,7 @@ use super::net::Architecture;
 use super::{open_run, train_and_test, TrainResult};
 use crate::config::{Preset, SearchConfig};
 use crate::data::{Dataset, Task};
-use crate::events::{Event, LogLevel, RunStatus};
+use crate::events::{Event, LogLevel};
 use crate::genotype::Genotype;
 use crate::ops::Primitive;
 use crate::rng::Rng;
@@ -260,11 +260,7 @@ pub fn run(
         candidates,
         best,
     });
-    write_json(&out.join("result.json"), &result)?;
-    log.emit(Event::Status {
-        status: RunStatus::Succeeded,
-        message: None,
-    })?;
+    crate::runlog::succeed(&mut log, out, &result)?;
     Ok(result)
 }
 
