@@ -7,13 +7,12 @@
 //! `--budget-seconds N` the sampling and the final retraining together take about N seconds
 //! (match it to a search's plus its retraining's); otherwise it trains `--candidates` (8).
 use crate::args::Args;
-use crate::train_cmd::{train_command, Trainee};
+use crate::train_cmd::{preset_arg, train_command, Trainee};
 use anyhow::{anyhow, bail, Result};
 use engine::config::Preset;
 use engine::resnet::Depth;
 use engine::retrain::net::Architecture;
 use engine::retrain::random::{Budget, Space};
-use serde_json::Value;
 use std::path::PathBuf;
 
 const CANDIDATES: usize = 8;
@@ -41,9 +40,7 @@ fn random(args: &mut Args) -> Result<Trainee> {
     };
     let preset = match args.peek("preset") {
         None => Preset::Quick,
-        Some(p) => serde_json::from_value(Value::String(p.clone())).map_err(|_| {
-            anyhow!("--preset: unknown preset '{p}'; one of tiny, quick, default, darts-paper")
-        })?,
+        Some(p) => preset_arg(p)?,
     };
     Ok(Trainee::Random(Space::of(&preset.config()), budget))
 }

@@ -4,18 +4,16 @@
 //! random search with the search's seconds whose best candidate is retrained the same way. Then
 //! `comparison.json` (mean and sd over the seeds) and `comparison.svg`.
 use crate::args::Args;
-use crate::progress::Progress;
-use crate::train_cmd::{refuse_non_empty, train, Trainee};
+use crate::progress::run_job;
+use crate::train_cmd::{preset_arg, refuse_non_empty, train, Trainee};
 use anyhow::{anyhow, Context, Result};
-use engine::config::{Preset, SearchConfig};
-use engine::events::Event;
+use engine::config::SearchConfig;
 use engine::resnet::Depth;
 use engine::retrain::config::TrainConfig;
 use engine::retrain::net::Architecture;
 use engine::retrain::random::{Budget, Space};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
 
 /// One method at one seed.
 struct Measure {
@@ -44,14 +42,9 @@ fn search(
     cfg: &SearchConfig,
     out: &Path,
 ) -> Result<engine::search::SearchResult> {
-    let cancel = AtomicBool::new(false);
-    let mut progress = Progress::new();
-    let mut listener = |_seq: u64, e: &Event| progress.show(e);
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        engine::search::run(data, cfg, out, &cancel, &mut listener)
-    }))
-    .map_err(|p| anyhow!("search failed: {}", crate::worker::panic_text(p)))?
-    .map_err(|e| anyhow!("search failed: {e}"))
+    run_job(|cancel, listener| engine::search::run(data, cfg, out, cancel, listener))
+        .map_err(|p| anyhow!("search failed: {p}"))?
+        .map_err(|e| anyhow!("search failed: {e}"))
 }
 
 fn row(method: &str, measures: &[Measure]) -> Value {
@@ -80,8 +73,7 @@ pub fn run(mut args: Args) -> Result<()> {
         .take("data")
         .ok_or_else(|| anyhow!("--data PATH is required"))?;
     let preset_name = args.take("preset").unwrap_or_else(|| "quick".into());
-    let preset: Preset = serde_json::from_value(Value::String(preset_name.clone()))
-        .map_err(|_| anyhow!("--preset: unknown preset '{preset_name}'; one of tiny, quick, default, darts-paper"))?;
+    let preset = preset_arg(&preset_name)?;
     let seeds: u64 = args
         .take("seeds")
         .map(|s| {

@@ -1,6 +1,20 @@
 //! Progress on stderr: a bar redrawn in place on a terminal, plain lines otherwise.
 use engine::events::Event;
+use engine::search::SearchError;
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::AtomicBool;
+
+/// Runs an engine job from the command line with its progress on stderr. A panic in it comes
+/// back as `Err` with the panic's message; the job's own outcome is inside `Ok`.
+pub fn run_job<T>(
+    job: impl FnOnce(&AtomicBool, &mut dyn FnMut(u64, &Event)) -> Result<T, SearchError>,
+) -> Result<Result<T, SearchError>, String> {
+    let cancel = AtomicBool::new(false);
+    let mut progress = Progress::new();
+    let mut listener = |_seq: u64, e: &Event| progress.show(e);
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&cancel, &mut listener)))
+        .map_err(crate::worker::panic_text)
+}
 
 pub struct Progress {
     tty: bool,

@@ -1,14 +1,13 @@
 //! `dartboard search`: resolves the config (preset < --config file < flags), reads the data, runs
 //! or resumes the search in --out, and prints result.json as one line.
 use crate::args::Args;
-use crate::progress::Progress;
+use crate::progress::run_job;
 use anyhow::{anyhow, bail, Context, Result};
 use engine::config::{flag_value, SearchConfig};
 use engine::events::{Event, RunStatus};
 use engine::search::{self, EventLog, SearchError};
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
 
 fn read_json_object(path: &Path) -> Result<Map<String, Value>> {
     let text = std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?;
@@ -98,12 +97,7 @@ pub fn run(mut args: Args) -> Result<()> {
         &serde_json::json!({"data": abs, "data_dir": data_dir, "import": import}),
     )?;
 
-    let cancel = AtomicBool::new(false);
-    let mut progress = Progress::new();
-    let mut listener = |_seq: u64, e: &Event| progress.show(e);
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        search::run(&data, &cfg, &out, &cancel, &mut listener)
-    }));
+    let outcome = run_job(|cancel, listener| search::run(&data, &cfg, &out, cancel, listener));
     let failure = match outcome {
         Ok(Ok(result)) => {
             println!("{}", serde_json::to_string(&result)?);
@@ -112,7 +106,7 @@ pub fn run(mut args: Args) -> Result<()> {
         Ok(Err(SearchError::Cancelled)) => return Err(anyhow!("search cancelled")),
         Ok(Err(SearchError::Config(errors))) => return Err(config_errors(&errors)),
         Ok(Err(e)) => e.to_string(),
-        Err(panic) => crate::worker::panic_text(panic),
+        Err(panic) => panic,
     };
     // Record the failure in the run's own log so the run folder tells what happened.
     let mut quiet = |_: u64, _: &Event| {};

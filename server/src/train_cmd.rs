@@ -2,10 +2,9 @@
 //! or a name) from scratch on train + validation, scores it once on the test split, and prints
 //! result.json as one line.
 use crate::args::Args;
-use crate::progress::Progress;
+use crate::progress::run_job;
 use anyhow::{anyhow, bail, Context, Result};
-use engine::config::flag_value;
-use engine::events::Event;
+use engine::config::{flag_value, Preset};
 use engine::retrain::config::TrainConfig;
 use engine::retrain::net::Architecture;
 use engine::retrain::random::{self, Budget, Space};
@@ -13,7 +12,13 @@ use engine::retrain::TrainResult;
 use engine::search::SearchError;
 use serde_json::Value;
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
+
+/// `--preset NAME` as a preset.
+pub fn preset_arg(name: &str) -> Result<Preset> {
+    serde_json::from_value(Value::String(name.into())).map_err(|_| {
+        anyhow!("--preset: unknown preset '{name}'; one of tiny, quick, default, darts-paper")
+    })
+}
 
 /// The preset's config with the flags on top; every unknown key or bad value is named.
 pub fn resolve(preset: Option<&str>, flags: &[(String, String)]) -> Result<TrainConfig> {
@@ -120,24 +125,16 @@ pub fn train(
     cfg: &TrainConfig,
     out: &std::path::Path,
 ) -> Result<TrainResult> {
-    let cancel = AtomicBool::new(false);
-    let mut progress = Progress::new();
-    let mut listener = |_seq: u64, e: &Event| progress.show(e);
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match what {
-        Trainee::Network(arch) => {
-            engine::retrain::run(data, arch, cfg, out, &cancel, &mut listener)
-        }
+    let outcome = run_job(|cancel, listener| match what {
+        Trainee::Network(arch) => engine::retrain::run(data, arch, cfg, out, cancel, listener),
         Trainee::Random(space, budget) => {
-            random::run(data, space, *budget, cfg, out, &cancel, &mut listener)
+            random::run(data, space, *budget, cfg, out, cancel, listener)
         }
-    }));
+    });
     match outcome {
         Ok(Ok(result)) => Ok(result),
         Ok(Err(SearchError::Cancelled)) => Err(anyhow!("training cancelled")),
         Ok(Err(e)) => Err(anyhow!("training failed: {e}")),
-        Err(panic) => Err(anyhow!(
-            "training failed: {}",
-            crate::worker::panic_text(panic)
-        )),
+        Err(panic) => Err(anyhow!("training failed: {panic}")),
     }
 }
