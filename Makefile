@@ -16,7 +16,7 @@ BIN := target/release/dartboard
 # The shared datasets tests and benchmarks read (CI has shared/ beside its clone).
 export DARTBOARD_DATASETS ?= $(abspath ../shared/datasets)
 
-.PHONY: all site chromium build run demo test bench bench-server check-defaults fmt clean
+.PHONY: all site chromium build run demo test bench bench-server soak fuzz check-defaults fmt clean
 
 all: build
 
@@ -70,6 +70,16 @@ bench: build
 # 200 websocket viewers on one running search: epoch time with and without them (3 rounds).
 bench-server: build
 	$(WITH_TORCH) cargo run --release -p server --example ws_load
+
+# 500 tiny runs through the API with websocket viewers coming and going: the server's memory
+# and its event channels every 50 runs (tens of minutes; SOAK_RUNS=N for another count).
+soak: build
+	$(WITH_TORCH) cargo run --release -p server --example soak
+
+# The importers' property tests with many more cases than `make test` runs.
+FUZZ_CASES ?= 5000
+fuzz: venv
+	PROPTEST_CASES=$(FUZZ_CASES) $(WITH_TORCH) cargo test --release -p engine --test import_props
 
 # The default preset on every shared dataset, 2 epochs of 20 steps (tens of minutes on a CPU).
 check-defaults: build

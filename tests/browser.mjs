@@ -367,7 +367,7 @@ test('the live page reconnects by itself when the server goes away and comes bac
   }
 });
 
-test('off loopback, a page sends the browser to log in; the token sets an HttpOnly cookie', async ({ browser }) => {
+test('off loopback, a page sends the browser to log in; the token starts a session (an HttpOnly cookie without the token)', async ({ browser }) => {
   const dir = mkdtempSync(join(tmpdir(), 'dartboard-login-'));
   const { child, base } = await startServer(dir, '0.0.0.0:0', { DARTBOARD_ADMIN_TOKEN: 'browser-test-token' });
   try {
@@ -383,8 +383,9 @@ test('off loopback, a page sends the browser to log in; the token sets an HttpOn
     await page.getByLabel('Admin token').fill('browser-test-token');
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.getByRole('heading', { name: 'Runs' }).waitFor();
-    const cookie = (await context.cookies()).find((c) => c.name === 'dartboard_admin');
+    const cookie = (await context.cookies()).find((c) => c.name === 'dartboard_session');
     assert.ok(cookie && cookie.httpOnly && cookie.sameSite === 'Strict', JSON.stringify(cookie));
+    assert.ok(!cookie.value.includes('browser-test-token'), 'the cookie carries a session id, not the token');
     await page.goto(base + '/datasets');
     assert.match(await page.locator('table.datasets').innerText(), /sample: sklearn digits/);
     await context.close();

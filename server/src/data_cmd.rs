@@ -3,15 +3,28 @@
 use crate::args::Args;
 use anyhow::{anyhow, bail, Result};
 use engine::data::store;
-use engine::data::{parse_shape, parse_size, parse_task, Dataset, ImportOptions};
+use engine::data::{parse_shape, parse_size, parse_task, Dataset, ImportLimits, ImportOptions};
 use std::path::{Path, PathBuf};
 
 /// The default data directory (the server's, too).
 pub const DEFAULT_DATA_DIR: &str = "dartboard-data";
 
-/// Takes the import options (`--x --y --y-file --target --shape --task --resize --crop`).
+/// Takes the bounds on what an import decodes (`--max-image-pixels --max-decoded-values
+/// --max-dataset-bytes`), each defaulting to `ImportLimits::default()`.
+pub fn import_limits(args: &mut Args) -> Result<ImportLimits> {
+    let d = ImportLimits::default();
+    Ok(ImportLimits {
+        max_image_pixels: args.number("max-image-pixels", d.max_image_pixels)?,
+        max_decoded_values: args.number("max-decoded-values", d.max_decoded_values)?,
+        max_dataset_bytes: args.number("max-dataset-bytes", d.max_dataset_bytes)?,
+    })
+}
+
+/// Takes the import options (`--x --y --y-file --target --shape --task --resize --crop`, and the
+/// bounds of `import_limits`).
 pub fn import_options(args: &mut Args) -> Result<ImportOptions> {
     Ok(ImportOptions {
+        limits: import_limits(args)?,
         x: args.take("x"),
         y: args.take("y"),
         y_file: args.take("y-file").map(PathBuf::from),
@@ -45,14 +58,35 @@ pub fn open(data: &str, data_dir: &Path, opts: &ImportOptions) -> Result<Dataset
     Ok(engine::data::load_with(Path::new(data), opts)?)
 }
 
+/// Draws a stored dataset's sample grid into its folder (`samples.png`).
+pub fn write_samples(data_dir: &Path, id: &str, dataset: &Dataset) -> Result<()> {
+    let dir = store::dataset_dir(data_dir, id);
+    let png = engine::data::samples::grid_png(dataset).map_err(|m| anyhow!(m))?;
+    let tmp = dir.join(format!("samples.png.{}.tmp", std::process::id()));
+    std::fs::write(&tmp, png)?;
+    std::fs::rename(&tmp, dir.join("samples.png"))?;
+    Ok(())
+}
+
 pub fn run(sub: &str, mut args: Args) -> Result<()> {
+    let data_dir_of = |args: &mut Args| {
+        PathBuf::from(
+            args.take("data-dir")
+                .unwrap_or_else(|| DEFAULT_DATA_DIR.into()),
+        )
+    };
+    if sub == "samples" {
+        let id = args.require("path")?;
+        let data_dir = data_dir_of(&mut args);
+        args.reject_rest()?;
+        let (dataset, _) = store::load(&data_dir, &id)?;
+        return write_samples(&data_dir, &id, &dataset);
+    }
     let path = args.take("path").or_else(|| args.take("data"));
     let opts = import_options(&mut args)?;
-    let data_dir = PathBuf::from(
-        args.take("data-dir")
-            .unwrap_or_else(|| DEFAULT_DATA_DIR.into()),
-    );
+    let data_dir = data_dir_of(&mut args);
     let rename = args.take("name");
+    let samples = args.flag("samples");
     args.reject_rest()?;
     let path = path.ok_or_else(|| anyhow!("usage: dartboard data {sub} PATH [options]"))?;
     let mut dataset = engine::data::load_with(Path::new(&path), &opts)?;
@@ -66,12 +100,16 @@ pub fn run(sub: &str, mut args: Args) -> Result<()> {
         }
         "import" => {
             let (summary, new) = store::import(&data_dir, &dataset, &opts)?;
+            let id = store::id_of(&summary);
+            if samples && !store::dataset_dir(&data_dir, &id).join("samples.png").exists() {
+                write_samples(&data_dir, &id, &dataset)?;
+            }
             let mut json = serde_json::to_value(&summary)?;
-            json["id"] = store::id_of(&summary).into();
+            json["id"] = id.into();
             json["stored"] = new.into();
             println!("{json}");
         }
-        other => bail!("unknown data command '{other}': use inspect or import"),
+        other => bail!("unknown data command '{other}': use inspect, import or samples"),
     }
     Ok(())
 }

@@ -14,6 +14,8 @@ struct Channel {
     tx: broadcast::Sender<Arc<EventRow>>,
     /// The next `seq`, behind its own lock so events of one run are numbered and stored in order.
     next: Arc<tokio::sync::Mutex<Option<i64>>>,
+    /// The last event published was a final status.
+    ended: bool,
 }
 
 pub struct Hub {
@@ -29,7 +31,7 @@ impl Hub {
         }
     }
 
-    fn with_channel<T>(&self, run_id: i64, f: impl FnOnce(&Channel) -> T) -> T {
+    fn with_channel<T>(&self, run_id: i64, f: impl FnOnce(&mut Channel) -> T) -> T {
         let mut map = match self.channels.lock() {
             Ok(m) => m,
             Err(poisoned) => poisoned.into_inner(),
@@ -37,6 +39,7 @@ impl Hub {
         let ch = map.entry(run_id).or_insert_with(|| Channel {
             tx: broadcast::channel(BUFFER).0,
             next: Arc::new(tokio::sync::Mutex::new(None)),
+            ended: false,
         });
         f(ch)
     }
@@ -60,9 +63,48 @@ impl Hub {
         let row = EventRow::new(seq, &event);
         self.store.insert_event(run_id, seq, &row.body).await?;
         *next = Some(seq + 1);
+        let ends = row.ends;
         // No receivers is fine: the store has it.
         let _ = tx.send(Arc::new(row));
+        self.with_channel(run_id, |c| c.ended = ends);
+        if ends {
+            self.release(run_id);
+        }
         Ok(seq)
+    }
+
+    /// Drops the run's channel once its run has ended and nobody listens: the store keeps the
+    /// history, and a resumed run gets a new channel. Viewers call this as they leave, so the
+    /// hub holds channels only for live runs and their viewers.
+    pub fn release(&self, run_id: i64) {
+        let mut map = match self.channels.lock() {
+            Ok(m) => m,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if map
+            .get(&run_id)
+            .is_some_and(|c| c.ended && c.tx.receiver_count() == 0)
+        {
+            map.remove(&run_id);
+        }
+    }
+
+    /// A viewer left (its receiver dropped): the channel goes if the run has ended and nobody
+    /// else listens. `run_final` is the run's stored status being final.
+    pub fn leave(&self, run_id: i64, run_final: bool) {
+        if run_final {
+            if let Ok(mut map) = self.channels.lock() {
+                if let Some(c) = map.get_mut(&run_id) {
+                    c.ended = true;
+                }
+            }
+        }
+        self.release(run_id);
+    }
+
+    /// Channels held now (for the soak test's memory figure and the system page).
+    pub fn channels(&self) -> usize {
+        self.channels.lock().map_or(0, |m| m.len())
     }
 
     /// Forgets a deleted run's channel.

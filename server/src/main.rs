@@ -6,6 +6,7 @@ mod bench;
 mod data_cmd;
 mod estimate_cmd;
 mod hub;
+mod importer;
 mod params;
 mod pipeline_cmd;
 mod predict_cmd;
@@ -27,7 +28,9 @@ const USAGE: &str = "dartboard: neural architecture search (DARTS) for scientist
 usage:
   dartboard serve [--addr 127.0.0.1:3000] [--data-dir ./dartboard-data] [--workers 1] [--worker-threads N]
                   [--admin-token TOKEN] [--upload-limit BYTES] [--body-limit BYTES]
-                  [--max-queued 100] [--sample PATH] [--site DIR]
+                  [--max-queued 100] [--sample PATH] [--site DIR] [--allowed-host NAME[,NAME...]]
+                  [--max-image-pixels 67108864] [--max-decoded-values 1073741824]
+                  [--max-dataset-bytes 4294967296]
   dartboard worker --run ID --data-dir DIR
   dartboard estimate --data-dir DIR --dataset ID --config JSON
   dartboard search --data PATH|ID [--data-dir DIR] [import options] [--preset tiny|quick|default|darts-paper] [--config FILE.json]
@@ -46,7 +49,9 @@ usage:
   dartboard data inspect PATH [--x NAME] [--y NAME] [--y-file FILE] [--target NAME|INDEX|all]
                    [--shape C,H,W] [--task classification|regression] [--crop H[,W]] [--resize H[,W]]
                    [--max-unpacked BYTES]
-  dartboard data import PATH [same options] [--data-dir DIR] [--name NAME]
+  dartboard data import PATH [same options] [--data-dir DIR] [--name NAME] [--samples]
+                   [--max-image-pixels N] [--max-decoded-values N] [--max-dataset-bytes BYTES]
+  dartboard data samples ID [--data-dir DIR]
   dartboard config-keys
 
 JSON results go to stdout as one line; progress and logs go to stderr.";
@@ -93,7 +98,7 @@ fn main() {
                     Some((p, o)) if !p.starts_with("--") => (Some(p.clone()), o),
                     _ => (None, tail),
                 };
-                Args::parse(opts, &["json"]).and_then(|mut a| {
+                Args::parse(opts, &["json", "samples"]).and_then(|mut a| {
                     if let Some(p) = path {
                         a.insert("path", p)?;
                     }

@@ -124,7 +124,7 @@ impl Runner {
             }
             Err(msg) => {
                 let msg = format!("the worker could not start: {msg}");
-                self.finish(id, Status::Failed, &msg, true).await;
+                self.finish(id, Status::Failed, &msg, None).await;
             }
         }
     }
@@ -182,7 +182,10 @@ impl Runner {
                 }
             })
         });
+        // The worker's final status event is held back until the run's row says the same, so
+        // nobody who has seen the event can read an older status from the store.
         let mut last_status: Option<(String, Option<String>)> = None;
+        let mut held: Option<Value> = None;
         if let Some(out) = child.stdout.take() {
             let mut lines = BufReader::new(out).lines();
             while let Ok(Some(line)) = lines.next_line().await {
@@ -192,7 +195,11 @@ impl Runner {
                 self.note_progress(id, &event).await;
                 if event["type"] == "status" {
                     let status = event["status"].as_str().unwrap_or_default().to_string();
-                    last_status = Some((status, event["message"].as_str().map(str::to_string)));
+                    last_status = Some((status.clone(), event["message"].as_str().map(str::to_string)));
+                    if Status::parse(&status).is_some_and(Status::is_final) {
+                        held = Some(event);
+                        continue;
+                    }
                 }
                 if let Err(e) = self.hub.publish(id, event).await {
                     tracing::error!("run {id}: storing an event: {e}");
@@ -208,22 +215,21 @@ impl Runner {
             .lock()
             .map(|t| t.iter().cloned().collect())
             .unwrap_or_default();
-        let (status, message, published) = match (&exit, &last_status) {
-            _ if cancelled => (Status::Cancelled, "cancelled by request".to_string(), false),
+        let (status, message, event) = match (&exit, &last_status) {
+            _ if cancelled => (Status::Cancelled, "cancelled by request".to_string(), None),
             (Ok(s), Some((st, _))) if s.success() && st == "succeeded" => {
                 self.store_result(id).await;
-                (Status::Succeeded, String::new(), true)
+                (Status::Succeeded, String::new(), held)
             }
-            (_, Some((st, Some(msg)))) if st == "failed" => (Status::Failed, msg.clone(), true),
-            (Ok(s), _) => (Status::Failed, exit_message(s, &tail), false),
+            (_, Some((st, Some(msg)))) if st == "failed" => (Status::Failed, msg.clone(), held),
+            (Ok(s), _) => (Status::Failed, exit_message(s, &tail), None),
             (Err(e), _) => (
                 Status::Failed,
                 format!("waiting for the worker: {e}"),
-                false,
+                None,
             ),
         };
-        let msg = (!message.is_empty()).then_some(message.as_str());
-        self.finish(id, status, msg.unwrap_or(""), !published).await;
+        self.finish(id, status, &message, event).await;
         if status == Status::Succeeded {
             self.follow_up(id).await;
         }
@@ -272,19 +278,22 @@ impl Runner {
         }
     }
 
-    async fn finish(&self, id: i64, status: Status, message: &str, publish: bool) {
+    /// Stores how the run ended, then announces it: the worker's own final event when it sent
+    /// one, else a status event of ours.
+    async fn finish(&self, id: i64, status: Status, message: &str, event: Option<Value>) {
         let msg = (!message.is_empty()).then_some(message);
         match self
             .store
             .transition(id, &[Status::Running], status, msg)
             .await
         {
-            Ok(true) if publish => {
-                if let Err(e) = self.hub.publish(id, status_event(status, msg)).await {
+            Ok(true) => {
+                let event = event.unwrap_or_else(|| status_event(status, msg));
+                if let Err(e) = self.hub.publish(id, event).await {
                     tracing::error!("run {id}: {e}");
                 }
             }
-            Ok(_) => {}
+            Ok(false) => {}
             Err(e) => tracing::error!("run {id}: {e}"),
         }
     }

@@ -2,6 +2,7 @@
 use crate::api::{self, AppState, Limits};
 use crate::args::Args;
 use crate::hub::Hub;
+use crate::importer::{ImportError, Importer};
 use crate::runner::Runner;
 use crate::store::Store;
 use anyhow::{anyhow, bail, Context, Result};
@@ -21,22 +22,55 @@ fn bytes(args: &mut Args, key: &str, default: u64) -> Result<u64> {
 }
 
 /// Imports and registers the sample dataset (idempotent: the id is the data's hash).
-async fn import_sample(store: &Store, data_dir: &Path, path: &Path) -> Result<()> {
-    let (dir, file) = (data_dir.to_path_buf(), path.to_path_buf());
-    let (id, summary, name) = tokio::task::spawn_blocking(move || -> Result<_> {
-        let opts = engine::data::ImportOptions::default();
-        let mut data = engine::data::load_with(&file, &opts)?;
-        data.name = "sample: sklearn digits".into();
-        let (summary, _) = engine::data::store::import(&dir, &data, &opts)?;
-        Ok((
-            engine::data::store::id_of(&summary),
-            serde_json::to_value(&summary)?,
-            data.name,
-        ))
-    })
-    .await??;
-    store.insert_dataset(&id, &name, &summary).await?;
+async fn import_sample(store: &Store, importer: &Importer, path: &Path) -> Result<()> {
+    let opts = engine::data::ImportOptions::default();
+    let mut summary = importer
+        .import(path, &opts, "sample: sklearn digits")
+        .await
+        .map_err(|e| match e {
+            ImportError::Refused(m) | ImportError::Internal(m) => anyhow!(m),
+        })?;
+    let id = summary["id"].as_str().unwrap_or_default().to_string();
+    if let serde_json::Value::Object(m) = &mut summary {
+        m.remove("id");
+        m.remove("stored");
+    }
+    store
+        .insert_dataset(&id, "sample: sklearn digits", &summary)
+        .await?;
     Ok(())
+}
+
+/// Removes what a killed server or import left half-written: every upload's scratch folder
+/// (`uploads/<id>/`) and every temporary dataset folder (`datasets/.<id>...tmp`). Nothing else
+/// writes there while the server is not running. What was removed, for the log.
+pub fn clean_leftovers(data_dir: &Path) -> Vec<PathBuf> {
+    let mut gone = vec![];
+    let entries = |dir: PathBuf| {
+        std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+    };
+    for path in entries(data_dir.join("uploads")) {
+        gone.push(path);
+    }
+    for path in entries(data_dir.join("datasets")) {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        if name.is_some_and(|n| n.starts_with('.') && n.ends_with(".tmp")) {
+            gone.push(path);
+        }
+    }
+    gone.retain(|p| {
+        let removed = if p.is_dir() {
+            std::fs::remove_dir_all(p)
+        } else {
+            std::fs::remove_file(p)
+        };
+        removed.is_ok()
+    });
+    gone
 }
 
 pub fn run(mut args: Args) -> Result<()> {
@@ -61,6 +95,9 @@ pub fn run(mut args: Args) -> Result<()> {
         body_bytes: bytes(&mut args, "body-limit", 1 << 20)? as usize,
         queued_runs: args.number("max-queued", 100)?,
     };
+    let import_limits = crate::data_cmd::import_limits(&mut args)?;
+    let hosts = api::Hosts::new(&args.take("allowed-host").unwrap_or_default())
+        .map_err(|m| anyhow!(m))?;
     let sample = args.take("sample").map(PathBuf::from);
     let site_root = args
         .take("site")
@@ -82,15 +119,19 @@ pub fn run(mut args: Args) -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let runtime = tokio::runtime::Runtime::new()?;
+    for path in clean_leftovers(&data_dir) {
+        tracing::info!("removed a leftover of an earlier server: {}", path.display());
+    }
     runtime.block_on(async move {
         let store = Store::open(&data_dir).await?;
+        let exe = std::env::current_exe()?;
+        let importer = Importer::new(exe.clone(), data_dir.clone(), import_limits);
         if let Some(path) = &sample {
-            import_sample(&store, &data_dir, path)
+            import_sample(&store, &importer, path)
                 .await
                 .with_context(|| format!("importing the sample {}", path.display()))?;
         }
         let hub = Arc::new(Hub::new(store.clone()));
-        let exe = std::env::current_exe()?;
         let runner = Runner::new(
             store.clone(),
             Arc::clone(&hub),
@@ -107,13 +148,19 @@ pub fn run(mut args: Args) -> Result<()> {
             admin_token,
             limits,
             site_root,
+            hosts,
+            throttle: Default::default(),
+            admission: Default::default(),
+            importer,
+            estimates: tokio::sync::Semaphore::new(crate::api::estimate::AT_ONCE),
         });
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| addr.to_string())?;
         // Tests and scripts read the bound address (with --addr 127.0.0.1:0) from this line.
         println!("dartboard listening on http://{}", listener.local_addr()?);
-        axum::serve(listener, api::router(state))
+        let app = api::router(state).into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(listener, app)
             .with_graceful_shutdown(shutdown())
             .await?;
         Ok(())

@@ -79,6 +79,24 @@ pub fn panic_text(panic: Box<dyn std::any::Any + Send>) -> String {
         .unwrap_or_else(|| "the search panicked".into())
 }
 
+/// A failure as the run's message: without libtorch's C++ backtrace (its text up to "Exception
+/// raised from") and without the server's data directory.
+pub fn for_clients(message: &str, data_dir: &std::path::Path) -> String {
+    let head = message
+        .split("Exception raised from")
+        .next()
+        .unwrap_or(message)
+        .trim_end();
+    let dir = data_dir.display().to_string();
+    let mut text = head.replace(&format!("{dir}/"), "").replace(&dir, "");
+    if text.len() > 2000 {
+        let cut = (0..=2000).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+        text.truncate(cut);
+        text.push_str(" ...");
+    }
+    text
+}
+
 pub fn run(mut args: Args) -> Result<()> {
     let id: i64 = args
         .require("run")?
@@ -134,6 +152,7 @@ pub fn run(mut args: Args) -> Result<()> {
         Ok(Err(e)) => format!("{e:#}"),
         Err(panic) => format!("the worker panicked: {}", panic_text(panic)),
     };
+    let failure = for_clients(&failure, &data_dir);
     let mut print = |seq: u64, e: &Event| {
         println!("{}", e.to_json_with_seq(seq));
     };
@@ -144,4 +163,22 @@ pub fn run(mut args: Args) -> Result<()> {
         });
     }
     Err(anyhow!("run {id} failed: {failure}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::for_clients;
+
+    #[test]
+    fn failures_lose_backtraces_and_server_paths() {
+        let dir = std::path::Path::new("/srv/dartboard-data");
+        let torch = "Torch(\"shape '[0, 16]' is invalid\nException raised from view at aten/src/ATen/native/TensorShape.cpp:3600 (most recent call first):\nframe #0: c10::Error::Error\")";
+        assert_eq!(for_clients(torch, dir), "Torch(\"shape '[0, 16]' is invalid");
+        let read = "/srv/dartboard-data/datasets/0123/summary.json: missing field `channel_mean`";
+        assert_eq!(
+            for_clients(read, dir),
+            "datasets/0123/summary.json: missing field `channel_mean`"
+        );
+        assert!(for_clients(&"x".repeat(5000), dir).len() < 2100);
+    }
 }

@@ -19,7 +19,7 @@ pub mod summary;
 mod targets;
 mod text;
 
-pub use options::{parse_shape, parse_size, parse_task, ImportOptions};
+pub use options::{parse_shape, parse_size, parse_task, ImportLimits, ImportOptions};
 pub use split::{holdout_test, Splits, TEST_FRACTION, TEST_SEED};
 pub use summary::Preprocessing;
 use targets::RawTargets;

@@ -25,6 +25,26 @@ pub struct ImportOptions {
     /// Bound on the bytes an archive may unpack to (default 8 GiB), checked while streaming.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_unpacked: Option<u64>,
+    /// Bounds on what the import decodes and keeps, checked before allocating.
+    #[serde(skip)]
+    pub limits: ImportLimits,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportLimits {
+    pub max_image_pixels: u64,
+    pub max_decoded_values: u64,
+    pub max_dataset_bytes: u64,
+}
+
+impl Default for ImportLimits {
+    fn default() -> Self {
+        ImportLimits {
+            max_image_pixels: 1 << 26,
+            max_decoded_values: 1 << 30,
+            max_dataset_bytes: 4 << 30,
+        }
+    }
 }
 
 /// Parses `H` or `H,W` (a square when one number is given).

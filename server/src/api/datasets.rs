@@ -4,6 +4,7 @@ use axum::extract::Path;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use crate::importer::ImportError;
 use engine::data::store;
 use serde_json::Value;
 
@@ -23,52 +24,53 @@ pub async fn get(state: State, Path(id): Path<String>) -> ApiResult<Json<Value>>
 }
 
 pub async fn delete(state: State, Path(id): Path<String>) -> ApiResult<StatusCode> {
-    let d = state
-        .store
-        .dataset(&id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    if !state.store.delete_dataset(&id).await? {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            format!(
-                "dataset {id} is used by {} run(s); delete them first",
-                d.runs
-            ),
-        ));
+    // The store deletes only a dataset no run uses, in one statement; a refusal is explained
+    // from a fresh read (the runs that blocked it may have been deleted since: try again then).
+    for _ in 0..3 {
+        if state.store.delete_dataset(&id).await? {
+            let dir = store::dataset_dir(&state.data_dir, &id);
+            if let Err(e) = std::fs::remove_dir_all(&dir) {
+                tracing::warn!("{}: {e}", dir.display());
+            }
+            return Ok(StatusCode::NO_CONTENT);
+        }
+        let d = state
+            .store
+            .dataset(&id)
+            .await?
+            .ok_or_else(ApiError::not_found)?;
+        if d.runs > 0 {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                format!("dataset {id} is used by {} run(s); delete them first", d.runs),
+            ));
+        }
     }
-    let dir = store::dataset_dir(&state.data_dir, &id);
-    if let Err(e) = std::fs::remove_dir_all(&dir) {
-        tracing::warn!("{}: {e}", dir.display());
-    }
-    Ok(StatusCode::NO_CONTENT)
+    Err(ApiError::new(
+        StatusCode::CONFLICT,
+        format!("dataset {id} is being used by runs as they are created; try again"),
+    ))
 }
 
 /// A PNG grid of example images (a row per class, or in target order for regression), drawn
-/// once and kept beside the dataset.
+/// by the import's child process and kept beside the dataset (drawn by a child now for a dataset
+/// imported before that).
 pub async fn samples(state: State, Path(id): Path<String>) -> ApiResult<Response> {
     state
         .store
         .dataset(&id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let dir = store::dataset_dir(&state.data_dir, &id);
-    let data_dir = state.data_dir.clone();
-    let png = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
-        let cached = dir.join("samples.png");
-        if let Ok(bytes) = std::fs::read(&cached) {
-            return Ok(bytes);
-        }
-        let (data, _) = store::load(&data_dir, &id).map_err(|e| e.to_string())?;
-        let bytes = engine::data::samples::grid_png(&data)?;
-        let tmp = dir.join("samples.png.tmp");
-        if std::fs::write(&tmp, &bytes).is_ok() {
-            let _ = std::fs::rename(&tmp, &cached);
-        }
-        Ok(bytes)
-    })
-    .await
-    .map_err(ApiError::internal)?
-    .map_err(ApiError::internal)?;
+    let cached = store::dataset_dir(&state.data_dir, &id).join("samples.png");
+    if !cached.is_file() {
+        state
+            .importer
+            .draw_samples(&id)
+            .await
+            .map_err(|e| match e {
+                ImportError::Refused(m) | ImportError::Internal(m) => ApiError::internal(m),
+            })?;
+    }
+    let png = tokio::fs::read(&cached).await.map_err(ApiError::internal)?;
     Ok(([(header::CONTENT_TYPE, "image/png")], png).into_response())
 }

@@ -10,7 +10,10 @@ use serde::Deserialize;
 use serde_json::Value;
 use std::time::Duration;
 
-const LIMIT: Duration = Duration::from_secs(300);
+/// The longest an estimate may take; a config that needs longer is answered without a figure.
+const LIMIT: Duration = Duration::from_secs(120);
+/// Estimates at once: each builds the supernet in a child process (hundreds of MB).
+pub const AT_ONCE: usize = 1;
 
 #[derive(Deserialize)]
 pub struct EstimateRequest {
@@ -28,6 +31,7 @@ pub async fn estimate(state: State, request: Body<EstimateRequest>) -> ApiResult
     )
     .await?;
     let config = serde_json::to_string(&cfg).map_err(ApiError::internal)?;
+    let _turn = state.estimates.acquire().await.map_err(ApiError::internal)?;
     let exe = std::env::current_exe().map_err(ApiError::internal)?;
     let child = tokio::process::Command::new(exe)
         .args([

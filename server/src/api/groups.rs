@@ -158,9 +158,24 @@ pub async fn repeat(
 
 /// A study's training preset and device, checked; stored in the search's request.
 pub fn study(v: &Value) -> ApiResult<Value> {
+    let Some(map) = v.as_object() else {
+        return Err(unprocessable(vec![field(
+            "study",
+            format!("must be an object {{\"preset\", \"device\"}} (both optional), not {v}"),
+        )]));
+    };
+    let mut errors: Vec<_> = map
+        .iter()
+        .filter(|(k, _)| !["preset", "device"].contains(&k.as_str()))
+        .map(|(k, _)| field("study", format!("unknown key '{k}'; a study takes preset and device")))
+        .collect();
+    for (k, x) in map {
+        if !x.is_string() {
+            errors.push(field("study", format!("{k} must be a string, not {x}")));
+        }
+    }
     let preset = v["preset"].as_str().unwrap_or("quick");
     let device = v["device"].as_str().unwrap_or("auto");
-    let mut errors = vec![];
     if serde_json::from_value::<engine::config::Preset>(json!(preset)).is_err() {
         errors.push(field(
             "study",

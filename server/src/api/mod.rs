@@ -4,11 +4,14 @@ pub(crate) mod comparison;
 pub(crate) mod datasets;
 pub(crate) mod estimate;
 pub(crate) mod groups;
+mod guard;
+pub use guard::Hosts;
 mod model_card;
 pub(crate) mod runs;
 pub(crate) mod share;
 mod stream;
 pub(crate) mod system;
+mod throttle;
 mod training;
 mod uploads;
 
@@ -44,6 +47,16 @@ pub struct AppState {
     pub limits: Limits,
     /// The site files (`pkg/` with the wasm, JS and CSS).
     pub site_root: PathBuf,
+    /// The host names the server answers to (DNS-rebinding guard).
+    pub hosts: guard::Hosts,
+    /// Clients whose admin token or login failed lately.
+    pub throttle: throttle::Throttle,
+    /// Held while a request checks the queue's room and inserts its runs (`runs::room`).
+    pub admission: tokio::sync::Mutex<()>,
+    /// Runs imports in child processes, a few at a time.
+    pub importer: crate::importer::Importer,
+    /// Estimates at once (each builds a supernet in a child process).
+    pub estimates: tokio::sync::Semaphore,
 }
 
 pub type State = axum::extract::State<Arc<AppState>>;
@@ -79,7 +92,10 @@ impl ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        ApiError::internal(e)
+        match e {
+            StoreError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, m),
+            e => ApiError::internal(e),
+        }
     }
 }
 
@@ -109,6 +125,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     let api = Router::new()
         .route("/api/system", get(system::system))
         .route("/api/login", post(auth::login))
+        .route("/api/logout", post(auth::logout))
         .route(
             "/api/datasets",
             get(datasets::list)
@@ -144,6 +161,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state),
             auth::gate,
+        ))
+        // Outside the gate: a rebinding or cross-site request is refused before anything else.
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            guard::guard,
         ))
         .layer(DefaultBodyLimit::max(state.limits.body_bytes))
         .layer(tower_http::compression::CompressionLayer::new())

@@ -183,8 +183,10 @@ pub async fn prepare(store: &Store, body: CreateRun) -> ApiResult<NewRun> {
     })
 }
 
-/// 429 unless `n` more runs fit in the queue.
-pub async fn room(state: &AppState, n: u64) -> ApiResult<()> {
+/// 429 unless `n` more runs fit in the queue. The answer holds the queue's admission until it is
+/// dropped: insert the runs before, so parallel requests cannot pass the limit together.
+pub async fn room(state: &AppState, n: u64) -> ApiResult<tokio::sync::MutexGuard<'_, ()>> {
+    let admitted = state.admission.lock().await;
     let queued = state.store.count_status(Status::Queued).await?;
     if queued + n as i64 > state.limits.queued_runs {
         return Err(ApiError::new(
@@ -195,18 +197,60 @@ pub async fn room(state: &AppState, n: u64) -> ApiResult<()> {
             ),
         ));
     }
-    Ok(())
+    Ok(admitted)
+}
+
+/// The request's top-level keys.
+const KEYS: [&str; 8] = [
+    "dataset_id",
+    "kind",
+    "config",
+    "source_run",
+    "genotype",
+    "baseline",
+    "seeds",
+    "study",
+];
+
+/// A request body read strictly: an object of known keys, each where its kind of run takes it.
+pub fn parse_create(v: Value) -> ApiResult<CreateRun> {
+    let Value::Object(map) = &v else {
+        return Err(unprocessable(vec![field(
+            "body",
+            "must be a JSON object: {\"dataset_id\", \"kind\", \"config\", ...}",
+        )]));
+    };
+    let mut errors: Vec<FieldError> = map
+        .keys()
+        .filter(|k| !KEYS.contains(&k.as_str()))
+        .map(|k| field(k, format!("unknown key '{k}'; the request takes {KEYS:?}")))
+        .collect();
+    let kind = map.get("kind").and_then(Value::as_str).unwrap_or("search");
+    let misplaced: &[&str] = match kind {
+        "search" => &["source_run", "genotype", "baseline"],
+        "train" => &["baseline", "study"],
+        "baseline" => &["genotype", "study"],
+        _ => &[],
+    };
+    for k in misplaced.iter().filter(|k| map.contains_key(**k)) {
+        errors.push(field(k, format!("a {kind} run does not take '{k}'")));
+    }
+    if !errors.is_empty() {
+        return Err(unprocessable(errors));
+    }
+    serde_json::from_value(v).map_err(|e| unprocessable(vec![field("body", e.to_string())]))
 }
 
 pub async fn create(
     state: State,
-    request: Body<CreateRun>,
+    request: Body<Value>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let body = body(request)?;
+    let body = parse_create(body(request)?)?;
     let seeds = super::groups::seeds(body.seeds)?;
     let new = prepare(&state.store, body).await?;
-    room(&state, seeds).await?;
+    let admitted = room(&state, seeds).await?;
     let ids = super::groups::insert(&state.store, &state.hub, new, seeds).await?;
+    drop(admitted);
     state.runner.poke();
     let first = ids.first().copied().unwrap_or(0);
     let group = (ids.len() > 1).then_some(first);

@@ -51,11 +51,30 @@ async fn catch_up(
     Ok(ended)
 }
 
-async fn follow(mut socket: WebSocket, state: Arc<AppState>, id: i64, after: i64) {
+async fn follow(socket: WebSocket, state: Arc<AppState>, id: i64, after: i64) {
     // Subscribe before reading the history, so nothing falls between the two.
-    let mut live = state.hub.subscribe(id);
+    let live = state.hub.subscribe(id);
+    stream(socket, &state, live, id, after).await;
+    // The receiver is gone: an ended run's channel goes with its last viewer.
+    let ended = state
+        .store
+        .run(id)
+        .await
+        .ok()
+        .flatten()
+        .is_none_or(|r| r.status.is_final());
+    state.hub.leave(id, ended);
+}
+
+async fn stream(
+    mut socket: WebSocket,
+    state: &AppState,
+    mut live: tokio::sync::broadcast::Receiver<Arc<crate::store::EventRow>>,
+    id: i64,
+    after: i64,
+) {
     let mut last = after;
-    match catch_up(&mut socket, &state, id, &mut last).await {
+    match catch_up(&mut socket, state, id, &mut last).await {
         Ok(false) => {}
         Ok(true) | Err(()) => {
             let _ = socket.send(Message::Close(None)).await;
@@ -90,7 +109,7 @@ async fn follow(mut socket: WebSocket, state: Arc<AppState>, id: i64, after: i64
                         e.ends
                     }
                     // A gap or a lag: the store has everything.
-                    Ok(_) | Err(RecvError::Lagged(_)) => match catch_up(&mut socket, &state, id, &mut last).await {
+                    Ok(_) | Err(RecvError::Lagged(_)) => match catch_up(&mut socket, state, id, &mut last).await {
                         Ok(ended) => ended,
                         Err(()) => return,
                     },

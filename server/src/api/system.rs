@@ -11,6 +11,13 @@ pub fn free_memory() -> Option<u64> {
     Some(line.split_whitespace().nth(1)?.parse::<u64>().ok()? * 1024)
 }
 
+/// This process's resident memory (VmRSS), bytes.
+pub fn resident_bytes() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = text.lines().find(|l| l.starts_with("VmRSS:"))?;
+    Some(line.split_whitespace().nth(1)?.parse::<u64>().ok()? * 1024)
+}
+
 pub fn free_disk(path: &std::path::Path) -> Option<u64> {
     let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).ok()?;
     // SAFETY: statvfs fills the struct we pass; the path is a valid C string.
@@ -70,5 +77,8 @@ pub async fn system(state: State) -> ApiResult<Json<Value>> {
         "running": state.store.count_status(Status::Running).await?,
         "workers": state.runner.workers(),
         "active_workers": state.runner.active(),
+        // The server's own memory and the runs whose events it fans out now (the soak test's figures).
+        "server_rss_bytes": resident_bytes(),
+        "event_channels": state.hub.channels(),
     })))
 }

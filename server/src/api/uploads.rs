@@ -1,11 +1,12 @@
 //! `POST /api/datasets`: a multipart upload (`file`, and `y_file` for two-file formats, with the
-//! import options as text fields), streamed to disk under a size limit, imported by the engine,
-//! stored and registered. Nothing is kept when the import fails.
+//! import options as text fields), streamed to disk under a size limit, imported by the engine in
+//! a child process (`importer`), registered. Nothing is kept when the import fails.
 use super::{ApiError, ApiResult, State};
 use axum::extract::Multipart;
 use axum::http::StatusCode;
 use axum::Json;
-use engine::data::{parse_shape, parse_size, parse_task, store, ImportOptions};
+use crate::importer::ImportError;
+use engine::data::{parse_shape, parse_size, parse_task, ImportOptions};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -80,6 +81,7 @@ fn options(text: &HashMap<String, String>, y_file: Option<PathBuf>) -> ApiResult
         crop: opt(text, "crop", parse_size)?,
         resize: opt(text, "resize", parse_size)?,
         max_unpacked: None,
+        limits: Default::default(),
     })
 }
 
@@ -149,18 +151,18 @@ pub async fn upload(state: State, mut form: Multipart) -> ApiResult<(StatusCode,
         .filter(|n| !n.trim().is_empty())
         .cloned()
         .unwrap_or(file_name);
-    let data_dir = state.data_dir.clone();
-    let prefix = format!("{}/", scratch.0.display());
-    let imported = tokio::task::spawn_blocking(move || import(&path, &opts, &data_dir, name))
-        .await
-        .map_err(ApiError::internal)?;
-    // Errors name the uploaded file as the user called it, not our scratch path.
-    let (id, summary, name) = imported.map_err(|m| {
-        bad(m
-            .replace(&prefix, "")
-            .replace("file/", "")
-            .replace("y_file/", ""))
+    let imported = state.importer.import(&path, &opts, &name).await;
+    let mut summary = imported.map_err(|e| match e {
+        // Errors name the uploaded file as the user called it, never our folders.
+        ImportError::Refused(m) => bad(without_paths(&m, &scratch.0, &state.data_dir)),
+        ImportError::Internal(m) => ApiError::internal(m),
     })?;
+    let id = summary["id"].as_str().unwrap_or_default().to_string();
+    if let Value::Object(m) = &mut summary {
+        m.remove("id");
+        m.remove("stored");
+    }
+    let name = summary["name"].as_str().map_or(name, str::to_string);
     let created = state.store.insert_dataset(&id, &name, &summary).await?;
     let row = state
         .store
@@ -179,16 +181,39 @@ pub async fn upload(state: State, mut form: Multipart) -> ApiResult<(StatusCode,
     Ok((status, Json(body)))
 }
 
-fn import(
-    path: &Path,
-    opts: &ImportOptions,
-    data_dir: &Path,
-    name: String,
-) -> Result<(String, Value, String), String> {
-    let mut dataset = engine::data::load_with(path, opts).map_err(|e| e.to_string())?;
-    dataset.name = name.clone();
-    let (summary, _) = store::import(data_dir, &dataset, opts).map_err(|e| e.to_string())?;
-    let id = store::id_of(&summary);
-    let json = serde_json::to_value(&summary).map_err(|e| e.to_string())?;
-    Ok((id, json, name))
+/// A message with the server's folders taken out: the upload's scratch folder (leaving the file
+/// name the user gave) and the data directory.
+pub fn without_paths(message: &str, scratch: &Path, data_dir: &Path) -> String {
+    let scratch = scratch.display().to_string();
+    let mut m = message.to_string();
+    for prefix in [
+        format!("{scratch}/file/"),
+        format!("{scratch}/y_file/"),
+        format!("{scratch}/"),
+        scratch,
+        format!("{}/", data_dir.display()),
+        data_dir.display().to_string(),
+    ] {
+        m = m.replace(&prefix, "");
+    }
+    m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_lose_server_paths() {
+        let scratch = Path::new("/srv/data/uploads/0a1b");
+        let data = Path::new("/srv/data");
+        let m = "/srv/data/uploads/0a1b/file/x.npz: shape (-2, -2, 1) is not an image array; \
+                 /srv/data/uploads/0a1b/y_file/y.txt; stored in /srv/data/datasets";
+        let out = without_paths(m, scratch, data);
+        assert_eq!(
+            out,
+            "x.npz: shape (-2, -2, 1) is not an image array; y.txt; stored in datasets"
+        );
+        assert!(!out.contains("/srv"));
+    }
 }

@@ -15,15 +15,18 @@ pub async fn run_detail(
     token: Option<&str>,
 ) -> Result<Option<RunDetail>, String> {
     let store = &state.store;
+    // Events first, then the row: the runner stores a final status before its event, so a page
+    // that folded the final event also reads the final row, and one that did not gets the event
+    // from its stream (which starts after the last event folded here).
+    let events = store
+        .events_after(id, -1)
+        .await
+        .map_err(|e| e.to_string())?;
     let Some(run) = store.run(id).await.map_err(|e| e.to_string())? else {
         return Ok(None);
     };
     let mut live = RunState::default();
-    for e in store
-        .events_after(id, -1)
-        .await
-        .map_err(|e| e.to_string())?
-    {
+    for e in events {
         if let Ok(v) = serde_json::from_str::<Value>(&e.body) {
             live.apply(&v);
         }
@@ -174,17 +177,18 @@ pub async fn derive(
         other => match other.strip_prefix("seeds:").map(str::parse::<u64>) {
             Some(Ok(n)) => {
                 let study = groups::study(&config).map_err(refusal)?;
-                runs::room(state, n).await.map_err(refusal)?;
+                let admitted = runs::room(state, n).await.map_err(refusal)?;
                 let ids = groups::repeat(&state.store, &state.hub, source, n, study)
                     .await
                     .map_err(refusal)?;
+                drop(admitted);
                 state.runner.poke();
                 return Ok(ids);
             }
             _ => return Err(format!("unknown request '{other}'")),
         },
     };
-    runs::room(state, kinds.len() as u64)
+    let admitted = runs::room(state, kinds.len() as u64)
         .await
         .map_err(refusal)?;
     let mut ids = vec![];
@@ -198,6 +202,7 @@ pub async fn derive(
                 .map_err(refusal)?,
         );
     }
+    drop(admitted);
     state.runner.poke();
     Ok(ids)
 }

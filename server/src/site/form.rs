@@ -98,16 +98,10 @@ pub async fn start(state: &Arc<AppState>, dataset_id: String, config: String) ->
         Ok(c) => c,
         Err(m) => return Started::Invalid(m),
     };
-    let request = runs::CreateRun {
-        dataset_id: Some(dataset_id).filter(|d| !d.is_empty()),
-        kind: Some("search".into()),
-        config: Some(config),
-        source_run: None,
-        genotype: None,
-        baseline: None,
-        seeds: None,
-        study: None,
-    };
+    let mut request = json!({"kind": "search", "config": config});
+    if !dataset_id.is_empty() {
+        request["dataset_id"] = dataset_id.into();
+    }
     match runs::create(State(Arc::clone(state)), Ok(Json(request))).await {
         Ok((_, Json(v))) => match v["id"].as_i64() {
             Some(id) => Started::Run(id),

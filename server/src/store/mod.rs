@@ -4,6 +4,7 @@
 mod datasets;
 mod events;
 mod runs;
+mod sessions;
 mod shares;
 
 use serde::Serialize;
@@ -23,6 +24,9 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored JSON is invalid: {0}")]
     Json(#[from] serde_json::Error),
+    /// A write that lost a race to another (e.g. a run on a dataset deleted meanwhile).
+    #[error("{0}")]
+    Conflict(String),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;

@@ -67,7 +67,16 @@ impl Store {
         .bind(epochs)
         .bind(now())
         .execute(&self.pool)
-        .await?;
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(d) if d.is_foreign_key_violation() => StoreError::Conflict(
+                format!(
+                    "dataset {} (or the source run) was deleted meanwhile",
+                    new.dataset_id
+                ),
+            ),
+            _ => StoreError::Db(e),
+        })?;
         Ok(done.last_insert_rowid())
     }
 

@@ -1,0 +1,271 @@
+//! What a browser may be tricked into sending, refused before any handler runs:
+//!
+//! - **DNS rebinding.** A page on `evil.example` whose name is re-pointed at 127.0.0.1 reaches the
+//!   loopback server with `Host: evil.example`. Only the hosts the server is bound to or
+//!   configured for are answered: IP literals (a browser sends one only when the user typed it),
+//!   `localhost`, and each `--allowed-host`.
+//! - **Cross-site requests.** A form on another site posts to the server without a preflight. A
+//!   state-changing request (anything but GET, HEAD and OPTIONS) and a websocket upgrade must come
+//!   from the server's own origin: its `Origin` (or, without one, its `Referer`) names the host the
+//!   request was sent to, or an allowed host. Requests with neither header come from scripts and
+//!   command-line clients, which no web page can drive.
+//! - **Bodies of the wrong kind.** The JSON API takes JSON only: a form or text body, which a
+//!   browser sends cross-site without asking, is refused where JSON is meant.
+//!
+//! Every answer also carries the security headers (no framing, no content sniffing, a strict
+//! Content-Security-Policy unless the page set its own with its script nonce).
+use super::{ApiError, State};
+use axum::extract::Request;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+/// The host names the server answers to, besides IP literals.
+#[derive(Debug, Clone)]
+pub struct Hosts {
+    /// Lower-case names without a port: `localhost` and every `--allowed-host`.
+    names: Vec<String>,
+    /// The `--allowed-host` names alone (an origin naming one is the server's own).
+    configured: Vec<String>,
+}
+
+impl Hosts {
+    /// `allowed` is the comma-separated `--allowed-host` list (names, optionally with a port).
+    pub fn new(allowed: &str) -> Result<Hosts, String> {
+        let mut configured = vec![];
+        for item in allowed.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let (name, _) = split_port(item);
+            let name = name.to_ascii_lowercase();
+            if name.is_empty()
+                || !name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-.".contains(c))
+            {
+                return Err(format!(
+                    "--allowed-host: '{item}' is not a host name (e.g. dartboard.example.org)"
+                ));
+            }
+            configured.push(name);
+        }
+        let mut names = vec!["localhost".to_string()];
+        names.extend(configured.iter().cloned());
+        Ok(Hosts { names, configured })
+    }
+
+    /// Whether a `Host` header's value names this server.
+    pub fn answers(&self, host: &str) -> bool {
+        let (name, _) = split_port(host);
+        let name = name.to_ascii_lowercase();
+        is_ip_literal(&name) || self.names.contains(&name)
+    }
+
+    fn configured(&self, host: &str) -> bool {
+        let (name, _) = split_port(host);
+        self.configured.contains(&name.to_ascii_lowercase())
+    }
+}
+
+/// `name:port` into its parts; `[v6]:port` keeps its brackets.
+fn split_port(host: &str) -> (&str, Option<&str>) {
+    if host.starts_with('[') {
+        return match host.find(']') {
+            Some(end) => (
+                &host[..=end],
+                host[end + 1..].strip_prefix(':').filter(|p| !p.is_empty()),
+            ),
+            None => (host, None),
+        };
+    }
+    match host.rsplit_once(':') {
+        Some((name, port)) if !name.contains(':') => (name, Some(port)),
+        _ => (host, None),
+    }
+}
+
+fn is_ip_literal(name: &str) -> bool {
+    match name.strip_prefix('[').and_then(|n| n.strip_suffix(']')) {
+        Some(v6) => v6.parse::<std::net::Ipv6Addr>().is_ok(),
+        None => name.parse::<std::net::Ipv4Addr>().is_ok(),
+    }
+}
+
+/// `scheme://authority` of an Origin or Referer value; None for `null` and anything else.
+fn authority(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))?;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    Some(&rest[..end]).filter(|a| !a.is_empty() && !a.contains('@'))
+}
+
+fn text(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Why the request's origin is not the server's own; None when it is (or when no browser sent it).
+pub fn foreign_origin(headers: &HeaderMap, hosts: &Hosts) -> Option<String> {
+    let host = text(headers, header::HOST).unwrap_or("");
+    let (what, value) = match (
+        text(headers, header::ORIGIN),
+        text(headers, header::REFERER),
+    ) {
+        (Some(o), _) => ("Origin", o),
+        (None, Some(r)) => ("Referer", r),
+        (None, None) => return None,
+    };
+    let own = authority(value).is_some_and(|a| a.eq_ignore_ascii_case(host) || hosts.configured(a));
+    (!own).then(|| {
+        format!("refused: this request comes from another site ({what}: {value}); Dartboard takes changes only from its own pages or from scripts")
+    })
+}
+
+fn changes_state(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+fn is_upgrade(headers: &HeaderMap) -> bool {
+    text(headers, header::UPGRADE).is_some_and(|u| u.eq_ignore_ascii_case("websocket"))
+}
+
+/// Where a body of a browser form's kind (which needs no preflight) is what the route takes:
+/// dataset uploads (multipart), the login form, and the pages' server functions.
+fn takes_forms(path: &str) -> bool {
+    path == "/api/datasets" || path == "/api/login" || path.starts_with("/fn/")
+}
+
+/// A body a cross-site form can send without a preflight, where JSON is meant.
+fn form_body_where_json_is_meant(req: &Request) -> bool {
+    let kind = text(req.headers(), header::CONTENT_TYPE)
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let formish = ["application/x-www-form-urlencoded", "multipart/form-data", "text/plain"]
+        .iter()
+        .any(|k| kind.starts_with(k));
+    formish && !takes_forms(req.uri().path())
+}
+
+fn refuse(status: StatusCode, message: String) -> Response {
+    tracing::warn!("{message}");
+    ApiError::new(status, message).into_response()
+}
+
+pub async fn guard(state: State, req: Request, next: Next) -> Response {
+    let host = text(req.headers(), header::HOST).unwrap_or("").to_string();
+    if !state.hosts.answers(&host) {
+        return refuse(
+            StatusCode::MISDIRECTED_REQUEST,
+            format!("this server does not answer to the host '{host}'; its operator can allow it with dartboard serve --allowed-host NAME"),
+        );
+    }
+    if changes_state(req.method()) || is_upgrade(req.headers()) {
+        if let Some(why) = foreign_origin(req.headers(), &state.hosts) {
+            return refuse(StatusCode::FORBIDDEN, why);
+        }
+    }
+    if changes_state(req.method()) && form_body_where_json_is_meant(&req) {
+        return refuse(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!(
+                "{} takes a JSON body (Content-Type: application/json)",
+                req.uri().path()
+            ),
+        );
+    }
+    let mut response = next.run(req).await;
+    secure_headers(response.headers_mut());
+    response
+}
+
+/// The policy of every answer that did not set its own (the pages set one with their nonce).
+pub const DEFAULT_CSP: &str =
+    "default-src 'none'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+fn secure_headers(headers: &mut HeaderMap) {
+    let fixed = [
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "same-origin"),
+    ];
+    for (name, value) in fixed {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(DEFAULT_CSP));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(k.clone(), HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn hosts_answered() {
+        let hosts = Hosts::new("dartboard.example.org, lab-7:8080").unwrap();
+        for ok in [
+            "127.0.0.1:3000",
+            "localhost:3000",
+            "LOCALHOST",
+            "[::1]:3000",
+            "10.1.2.3",
+            "dartboard.example.org",
+            "Dartboard.Example.org:443",
+            "lab-7:9999",
+        ] {
+            assert!(hosts.answers(ok), "{ok}");
+        }
+        for bad in [
+            "evil.example",
+            "evil.example:3000",
+            "127.0.0.1.evil.example",
+            "localhost.evil.example",
+            "",
+            "[::1",
+            "dartboard.example.org.evil.example",
+        ] {
+            assert!(!hosts.answers(bad), "{bad}");
+        }
+        assert!(Hosts::new("bad host").is_err());
+        assert!(Hosts::new("x/y").is_err());
+    }
+
+    #[test]
+    fn origins() {
+        let hosts = Hosts::new("dartboard.example.org").unwrap();
+        let own = headers(&[
+            (header::HOST, "127.0.0.1:3000"),
+            (header::ORIGIN, "http://127.0.0.1:3000"),
+        ]);
+        assert_eq!(foreign_origin(&own, &hosts), None);
+        let script = headers(&[(header::HOST, "127.0.0.1:3000")]);
+        assert_eq!(foreign_origin(&script, &hosts), None);
+        let proxied = headers(&[
+            (header::HOST, "127.0.0.1:3000"),
+            (header::ORIGIN, "https://dartboard.example.org"),
+        ]);
+        assert_eq!(foreign_origin(&proxied, &hosts), None);
+        for (name, value) in [
+            (header::ORIGIN, "https://evil.example"),
+            (header::ORIGIN, "null"),
+            (header::ORIGIN, "http://127.0.0.1:3001"),
+            (header::REFERER, "https://evil.example/page?x=1"),
+            (header::REFERER, "http://127.0.0.1:3000@evil.example/"),
+        ] {
+            let h = headers(&[(header::HOST, "127.0.0.1:3000"), (name.clone(), value)]);
+            let why = foreign_origin(&h, &hosts).unwrap_or_default();
+            assert!(why.contains(value), "{value}: {why}");
+        }
+        let own_referer = headers(&[
+            (header::HOST, "localhost:3000"),
+            (header::REFERER, "http://localhost:3000/runs/4"),
+        ]);
+        assert_eq!(foreign_origin(&own_referer, &hosts), None);
+    }
+}
