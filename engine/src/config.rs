@@ -1,5 +1,6 @@
 //! The search configuration: one flat serde struct whose keys the CLI, the server's API and its
 //! form share. Precedence: preset < config file < flags; validation names every bad key.
+use crate::bounds::{check_json, End, FloatRange, IntRange, MAX_NODES, MAX_SEED, SEED_WHY};
 use crate::ops::Primitive;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -77,7 +78,7 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    fn new(field: &str, message: impl Into<String>) -> Self {
+    pub fn new(field: &str, message: impl Into<String>) -> Self {
         FieldError {
             field: field.to_string(),
             message: message.into(),
@@ -130,6 +131,12 @@ impl SearchConfig {
                     errors.push(FieldError::new(key, "unknown config key"));
                     continue;
                 }
+                // A number outside an integer key's range (or a float such as 1e18) is refused
+                // before serde, which would name Rust types or cast.
+                if let Some(err) = check_json(&SEARCH_INTS, key, value) {
+                    errors.push(err);
+                    continue;
+                }
                 // Check the key alone against the preset so each bad value is named.
                 let mut probe = base.clone();
                 probe.insert(key.clone(), value.clone());
@@ -156,91 +163,195 @@ impl SearchConfig {
         }
     }
 
-    /// Range checks on every key.
+    /// Range checks on every key (the ranges and their reasons are the constants below).
     pub fn validate(&self) -> Vec<FieldError> {
-        let mut e = Vec::new();
-        let mut check = |ok: bool, field: &str, msg: &str| {
-            if !ok {
-                e.push(FieldError::new(field, msg));
-            }
+        let int = |r: &IntRange, v: usize| r.check(v as i128);
+        let skip_cap = IntRange {
+            max: (self.nodes as u64).saturating_mul(2),
+            ..MAX_SKIP_CONNECTS
         };
-        check(self.epochs >= 1, "epochs", "must be at least 1");
-        check(self.batch_size >= 1, "batch_size", "must be at least 1");
-        check(
-            self.max_steps_per_epoch != Some(0),
-            "max_steps_per_epoch",
-            "must be at least 1, or null for all",
-        );
-        check(
-            (1..=64).contains(&self.layers),
-            "layers",
-            "must be between 1 and 64",
-        );
-        check(
-            (1..=512).contains(&self.init_channels),
-            "init_channels",
-            "must be between 1 and 512",
-        );
-        check(
-            (1..=8).contains(&self.nodes),
-            "nodes",
-            "must be between 1 and 8",
-        );
+        let lr_min = FloatRange {
+            // Against the schedule's start when that is a number (else it alone is reported).
+            max: End::Incl(if self.w_lr.is_finite() {
+                self.w_lr
+            } else {
+                f64::MAX
+            }),
+            ..W_LR_MIN
+        };
+        let mut e: Vec<FieldError> = [
+            int(&EPOCHS, self.epochs),
+            int(&BATCH_SIZE, self.batch_size),
+            self.max_steps_per_epoch
+                .and_then(|m| int(&MAX_STEPS_PER_EPOCH, m)),
+            int(&LAYERS, self.layers),
+            INIT_CHANNELS.check(i128::from(self.init_channels)),
+            int(&NODES, self.nodes),
+            self.max_skip_connects.and_then(|m| int(&skip_cap, m)),
+            SEED.check(i128::from(self.seed)),
+            W_LR.check(self.w_lr),
+            lr_min.check(self.w_lr_min),
+            W_MOMENTUM.check(self.w_momentum),
+            W_WEIGHT_DECAY.check(self.w_weight_decay),
+            ALPHA_LR.check(self.alpha_lr),
+            ALPHA_WEIGHT_DECAY.check(self.alpha_weight_decay),
+            GRAD_CLIP.check(self.grad_clip),
+            ARCH_FRACTION.check(self.arch_fraction),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         let mut unique = self.primitives.clone();
         unique.sort();
         unique.dedup();
-        check(
-            unique.len() == self.primitives.len(),
-            "primitives",
-            "lists an op twice",
-        );
-        check(
-            self.primitives.iter().any(|p| *p != Primitive::None),
-            "primitives",
-            "needs at least one op besides none",
-        );
-        check(
-            self.w_lr > 0.0 && self.w_lr.is_finite(),
-            "w_lr",
-            "must be positive",
-        );
-        check(
-            self.w_lr_min >= 0.0 && self.w_lr_min <= self.w_lr,
-            "w_lr_min",
-            "must be between 0 and w_lr",
-        );
-        check(
-            (0.0..1.0).contains(&self.w_momentum),
-            "w_momentum",
-            "must be in [0, 1)",
-        );
-        check(
-            self.w_weight_decay >= 0.0,
-            "w_weight_decay",
-            "must not be negative",
-        );
-        check(
-            self.alpha_lr > 0.0 && self.alpha_lr.is_finite(),
-            "alpha_lr",
-            "must be positive",
-        );
-        check(
-            self.alpha_weight_decay >= 0.0,
-            "alpha_weight_decay",
-            "must not be negative",
-        );
-        check(self.grad_clip > 0.0, "grad_clip", "must be positive");
-        check(
-            self.arch_fraction > 0.0 && self.arch_fraction < 1.0,
-            "arch_fraction",
-            "must be strictly between 0 and 1",
-        );
+        if unique.len() != self.primitives.len() {
+            e.push(FieldError::new("primitives", "lists an op twice"));
+        }
+        if !self.primitives.iter().any(|p| *p != Primitive::None) {
+            e.push(FieldError::new(
+                "primitives",
+                "needs at least one op besides none",
+            ));
+        }
         if let Err(msg) = crate::device::parse(&self.device) {
             e.push(FieldError::new("device", msg));
         }
         e
     }
 }
+
+/// The search's integer keys, checked in JSON by `resolve` and on the struct by `validate`.
+/// `max_skip_connects` is checked here against the most nodes any cell may have and in
+/// `validate` against the config's own `nodes`.
+pub const SEARCH_INTS: [IntRange; 8] = [
+    EPOCHS,
+    BATCH_SIZE,
+    MAX_STEPS_PER_EPOCH,
+    LAYERS,
+    INIT_CHANNELS,
+    NODES,
+    MAX_SKIP_CONNECTS,
+    SEED,
+];
+
+const EPOCHS: IntRange = IntRange {
+    key: "epochs",
+    min: 1,
+    max: 1000,
+    below: "",
+    above: "a longer search runs for weeks, and DARTS collapses into skip connections long before; the DARTS paper searches for 50",
+};
+const BATCH_SIZE: IntRange = IntRange {
+    key: "batch_size",
+    min: 1,
+    max: 4096,
+    below: "",
+    above: "a larger batch of supernet activations does not fit in memory on any current GPU; the DARTS paper searches with 64",
+};
+const MAX_STEPS_PER_EPOCH: IntRange = IntRange {
+    key: "max_steps_per_epoch",
+    min: 1,
+    max: 1_000_000,
+    below: "use null for every batch of the epoch",
+    above: "an epoch that long never ends (a million steps of the DARTS paper's batch are 64 million images); use null for every batch",
+};
+const LAYERS: IntRange = IntRange {
+    key: "layers",
+    min: 1,
+    max: 30,
+    below: "",
+    above:
+        "deeper supernets do not fit in memory on any current GPU; the DARTS paper searches with 8",
+};
+const INIT_CHANNELS: IntRange = IntRange {
+    key: "init_channels",
+    min: 1,
+    max: 256,
+    below: "",
+    above:
+        "wider supernets do not fit in memory on any current GPU; the DARTS paper searches with 16",
+};
+const NODES: IntRange = IntRange {
+    key: "nodes",
+    min: 1,
+    max: MAX_NODES as u64,
+    below: "",
+    above: "a cell of n nodes has n(n+3)/2 edges, each holding every op (44 at 8); the DARTS paper uses 4",
+};
+const MAX_SKIP_CONNECTS: IntRange = IntRange {
+    key: "max_skip_connects",
+    min: 0,
+    max: 2 * MAX_NODES as u64,
+    below: "",
+    above:
+        "a cell has two ops per node (2 x nodes), so a larger cap caps nothing; use null for no cap",
+};
+const SEED: IntRange = IntRange {
+    key: "seed",
+    min: 0,
+    max: MAX_SEED,
+    below: "",
+    above: SEED_WHY,
+};
+const W_LR: FloatRange = FloatRange {
+    key: "w_lr",
+    min: End::Excl(0.0),
+    max: End::Incl(10.0),
+    below: "",
+    above: "no sensible schedule starts above 10 (it is a slip of the keyboard); the DARTS paper uses 0.025 (SGD), the default preset 0.001 (Adam)",
+};
+/// Its upper end is the config's `w_lr`.
+const W_LR_MIN: FloatRange = FloatRange {
+    key: "w_lr_min",
+    min: End::Incl(0.0),
+    max: End::Incl(10.0),
+    below: "",
+    above: "the cosine schedule anneals from w_lr down to w_lr_min, so it cannot exceed w_lr",
+};
+const W_MOMENTUM: FloatRange = FloatRange {
+    key: "w_momentum",
+    min: End::Incl(0.0),
+    max: End::Excl(1.0),
+    below: "",
+    above:
+        "a momentum of 1 or more never forgets a gradient and diverges; the DARTS paper uses 0.9",
+};
+const W_WEIGHT_DECAY: FloatRange = FloatRange {
+    key: "w_weight_decay",
+    min: End::Incl(0.0),
+    max: End::Incl(1.0),
+    below: "",
+    above: "a larger decay outweighs every gradient and drives the weights to zero; the DARTS paper uses 3e-4",
+};
+const ALPHA_LR: FloatRange = FloatRange {
+    key: "alpha_lr",
+    min: End::Excl(0.0),
+    max: End::Incl(10.0),
+    below: "",
+    above: "no sensible architecture step is that large (it is a slip of the keyboard); the DARTS paper uses 3e-4, the default preset 0.01",
+};
+const ALPHA_WEIGHT_DECAY: FloatRange = FloatRange {
+    key: "alpha_weight_decay",
+    min: End::Incl(0.0),
+    max: End::Incl(1.0),
+    below: "",
+    above: "a larger decay pins the architecture weights at zero; the DARTS paper uses 1e-3",
+};
+/// Any finite positive norm: a very large one just never clips.
+const GRAD_CLIP: FloatRange = FloatRange {
+    key: "grad_clip",
+    min: End::Excl(0.0),
+    max: End::Incl(f64::MAX),
+    below: "a norm of 0 would zero every step; the DARTS paper clips at 5",
+    above: "",
+};
+const ARCH_FRACTION: FloatRange = FloatRange {
+    key: "arch_fraction",
+    min: End::Excl(0.0),
+    max: End::Excl(1.0),
+    below: "the architecture weights need samples to learn on",
+    above: "the network weights need samples to learn on",
+};
 
 /// serde_json appends " at line 1 column 42"; users never typed that JSON.
 fn strip_position(msg: &str) -> String {

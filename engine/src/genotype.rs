@@ -1,5 +1,6 @@
 //! Discrete architectures: the `Genotype` (quark0/darts cnn/genotypes.py), the named ones, and
 //! discretisation of architecture weights by the DARTS rule (model_search.py Network.genotype).
+use crate::bounds::MAX_NODES;
 use crate::ops::Primitive;
 use serde::{Deserialize, Serialize};
 
@@ -93,38 +94,27 @@ impl Genotype {
         }
     }
 
-    /// Checks that every op reads an earlier state and every output index exists.
+    /// Checks a genotype before a network is built from it. Each cell is a DAG of states: 0 and
+    /// 1 are the cell's inputs, each preprocessed by a 1x1 convolution with weights
+    /// (`ReLUConvBN`, or `FactorizedReduce` after a reduction cell), and 2 + i is node i. A cell
+    /// is refused when:
+    /// 1. it has no node, an odd number of ops, or more than `MAX_NODES` nodes (16 ops, the
+    ///    limit of the search's `nodes` key);
+    /// 2. an op reads a state that does not exist yet, or `concat` names one that does not exist;
+    /// 3. a node in `concat` cannot be reached from the inputs through ops other than `none`: it
+    ///    outputs only zeros (a node whose two ops are both `none` is the simplest case);
+    /// 4. an op with weights (not parameter-free, or a `skip_connect` that reduces an input of a
+    ///    reduction cell) reaches no node in `concat` through ops other than `none`;
+    /// 5. an input reaches no node in `concat` that way.
+    ///
+    /// So every state in the output lies on a path from the inputs with at least one op with
+    /// weights on it (the input's preprocessing), and every weight lies on a path to the output:
+    /// a weight off every path never gets a gradient, and training fails on it. A cell of pools
+    /// and skips alone is valid (the reduction cells of darts-v1 and darts-v2 are), since its
+    /// inputs' preprocessing carries the weights; an all-`none` cell is not.
     pub fn validate(&self) -> Result<(), GenotypeError> {
-        for (name, ops, concat) in [
-            ("normal", &self.normal, &self.normal_concat),
-            ("reduce", &self.reduce, &self.reduce_concat),
-        ] {
-            let invalid = |message: String| GenotypeError::Invalid {
-                cell: name,
-                message,
-            };
-            if ops.is_empty() || ops.len() % 2 != 0 {
-                return Err(invalid(format!(
-                    "needs two ops per node, got {} ops",
-                    ops.len()
-                )));
-            }
-            for (k, (_, input)) in ops.iter().enumerate() {
-                if *input >= 2 + k / 2 {
-                    return Err(invalid(format!(
-                        "op {k} of node {} reads state {input}, which does not exist yet",
-                        k / 2
-                    )));
-                }
-            }
-            let states = 2 + ops.len() / 2;
-            if concat.is_empty() || concat.iter().any(|&i| i >= states) {
-                return Err(invalid(format!(
-                    "concat {concat:?} must name states below {states}"
-                )));
-            }
-        }
-        Ok(())
+        check_cell("normal", &self.normal, &self.normal_concat, false)?;
+        check_cell("reduce", &self.reduce, &self.reduce_concat, true)
     }
 
     /// Parameter-free ops (none, pools, skips) in the (normal, reduce) cell.
@@ -160,6 +150,83 @@ impl Genotype {
             reduce_concat: concat,
         }
     }
+}
+
+/// The rules of `Genotype::validate` for one cell.
+fn check_cell(
+    name: &'static str,
+    ops: &[(Primitive, usize)],
+    concat: &[usize],
+    reduction: bool,
+) -> Result<(), GenotypeError> {
+    let invalid = |message: String| {
+        Err(GenotypeError::Invalid {
+            cell: name,
+            message,
+        })
+    };
+    if ops.is_empty() || ops.len() % 2 != 0 {
+        return invalid(format!("needs two ops per node, got {} ops", ops.len()));
+    }
+    let nodes = ops.len() / 2;
+    if nodes > MAX_NODES {
+        return invalid(format!(
+            "has {nodes} nodes ({} ops); at most {MAX_NODES} nodes ({} ops) are allowed, the limit of the search's `nodes` key",
+            ops.len(),
+            2 * MAX_NODES
+        ));
+    }
+    for (k, (_, input)) in ops.iter().enumerate() {
+        if *input >= 2 + k / 2 {
+            return invalid(format!(
+                "op {k} of node {} reads state {input}, which does not exist yet",
+                k / 2
+            ));
+        }
+    }
+    let states = 2 + nodes;
+    if concat.is_empty() || concat.iter().any(|&i| i >= states) {
+        return invalid(format!("concat {concat:?} must name states below {states}"));
+    }
+    // Reached from the inputs through ops other than `none` (ops read earlier states only).
+    let mut live = vec![false; states];
+    live[..2].fill(true);
+    for (k, (prim, input)) in ops.iter().enumerate() {
+        if *prim != Primitive::None && live[*input] {
+            live[2 + k / 2] = true;
+        }
+    }
+    if let Some(&s) = concat.iter().find(|&&s| !live[s]) {
+        return invalid(format!(
+            "node {} (state {s}) is in the output but outputs only zeros: no op other than none leads to it from the cell's inputs",
+            s - 2
+        ));
+    }
+    // Reaching the output through ops other than `none`: later nodes first.
+    let mut feeds = vec![false; states];
+    for &s in concat {
+        feeds[s] = true;
+    }
+    for (k, (prim, input)) in ops.iter().enumerate().rev() {
+        if *prim != Primitive::None && feeds[2 + k / 2] {
+            feeds[*input] = true;
+        }
+    }
+    for (k, (prim, input)) in ops.iter().enumerate() {
+        let reduces = *prim == Primitive::SkipConnect && reduction && *input < 2;
+        if (!prim.is_parameter_free() || reduces) && !feeds[2 + k / 2] {
+            return invalid(format!(
+                "op {k} ({prim}) of node {} has weights but reaches no state in concat {concat:?}, so they would never learn",
+                k / 2
+            ));
+        }
+    }
+    if let Some(input) = (0..2).find(|&i| !feeds[i]) {
+        return invalid(format!(
+            "input {input} reaches no state in concat {concat:?} through an op other than none, so the weights of its preprocessing would never learn"
+        ));
+    }
+    Ok(())
 }
 
 /// A kept edge: its input state, its row in the weight table, and the chosen op.

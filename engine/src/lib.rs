@@ -1,5 +1,6 @@
 //! Dartboard's engine: the DARTS search space, search strategies, training, data and export on
 //! tch. No web code lives here.
+pub mod bounds;
 pub mod cell;
 pub mod genotype;
 pub mod model;

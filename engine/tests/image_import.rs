@@ -335,14 +335,6 @@ fn archive_over_the_unpacked_bound_is_refused() {
 fn npz_mismatch_and_nan_are_refused() {
     let dir = common::scratch("bad-npz");
     std::fs::create_dir_all(&dir).unwrap();
-    let npy = |descr: &str, shape: &str, data: &[u8]| {
-        let header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
-        let mut out = b"\x93NUMPY\x01\x00".to_vec();
-        out.extend_from_slice(&(header.len() as u16).to_le_bytes());
-        out.extend_from_slice(header.as_bytes());
-        out.extend_from_slice(data);
-        out
-    };
     let write = |name: &str, arrays: &[(&str, Vec<u8>)]| {
         let path = dir.join(name);
         let mut z = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
@@ -354,10 +346,10 @@ fn npz_mismatch_and_nan_are_refused() {
         z.finish().unwrap();
         path
     };
-    let x = npy("|u1", "(3, 2, 2)", &[7u8; 12]);
+    let x = common::npy("|u1", "(3, 2, 2)", &[7u8; 12]);
     let short = write(
         "short.npz",
-        &[("x", x.clone()), ("y", npy("<i8", "(2,)", &[0u8; 16]))],
+        &[("x", x.clone()), ("y", common::npy("<i8", "(2,)", &[0u8; 16]))],
     );
     assert!(err(&short, &ImportOptions::default()).contains("3 images but 2 targets"));
     let nan: Vec<u8> = [1.0f64, f64::NAN, 2.0]
@@ -366,7 +358,7 @@ fn npz_mismatch_and_nan_are_refused() {
         .collect();
     let bad = write(
         "nan.npz",
-        &[("x", x.clone()), ("y", npy("<f8", "(3,)", &nan))],
+        &[("x", x.clone()), ("y", common::npy("<f8", "(3,)", &nan))],
     );
     assert!(
         err(&bad, &ImportOptions::default()).contains("row 2"),
@@ -377,7 +369,7 @@ fn npz_mismatch_and_nan_are_refused() {
         "junk.npz",
         &[
             ("x", b"not an array".to_vec()),
-            ("y", npy("<i8", "(3,)", &[0u8; 24])),
+            ("y", common::npy("<i8", "(3,)", &[0u8; 24])),
         ],
     );
     assert!(err(&junk, &ImportOptions::default()).contains("x: not a .npy array"));

@@ -6,6 +6,10 @@ use engine::data::store;
 use engine::data::{parse_shape, parse_size, parse_task, Dataset, ImportLimits, ImportOptions};
 use std::path::{Path, PathBuf};
 
+/// Test hook: `DARTBOARD_IMPORT_FAULT=kill` makes `data import` kill itself with SIGKILL before
+/// reading, as the out-of-memory killer would (the server must survive it).
+pub const FAULT_VAR: &str = "DARTBOARD_IMPORT_FAULT";
+
 /// The default data directory (the server's, too).
 pub const DEFAULT_DATA_DIR: &str = "dartboard-data";
 
@@ -89,6 +93,10 @@ pub fn run(sub: &str, mut args: Args) -> Result<()> {
     let samples = args.flag("samples");
     args.reject_rest()?;
     let path = path.ok_or_else(|| anyhow!("usage: dartboard data {sub} PATH [options]"))?;
+    if sub == "import" && std::env::var(FAULT_VAR).is_ok_and(|v| v == "kill") {
+        // SAFETY: raise(3) on this process; it ends here, as under the out-of-memory killer.
+        unsafe { libc::raise(libc::SIGKILL) };
+    }
     let mut dataset = engine::data::load_with(Path::new(&path), &opts)?;
     if let Some(name) = rename {
         dataset.name = name;

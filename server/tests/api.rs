@@ -86,7 +86,7 @@ async fn upload_search_follow_and_download() {
     let (_, huge) = s
         .post(
             "/api/estimate",
-            &json!({"dataset_id": id, "config": {"preset": "tiny", "batch_size": 100_000_000}}),
+            &json!({"dataset_id": id, "config": {"preset": "tiny", "batch_size": 4096, "layers": 30, "init_channels": 256}}),
         )
         .await;
     assert_eq!(huge["fits"], false, "{huge}");

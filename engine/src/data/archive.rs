@@ -51,16 +51,54 @@ struct Budget<'a> {
     max: u64,
 }
 
+/// The refusal of a source that unpacks past `max` bytes, at `entry`.
+fn over_unpacked(max: u64, entry: &str) -> String {
+    format!("unpacks to more than {max} bytes (at '{entry}'); raise the limit with --max-unpacked if this is expected")
+}
+
 impl Budget<'_> {
     fn take(&mut self, bytes: u64, entry: &str) -> Result<(), DataError> {
-        self.used += bytes;
+        self.used = self.used.saturating_add(bytes);
         if self.used > self.max {
             return Err(DataError::format(
                 self.source,
-                format!("unpacks to more than {} bytes (at '{entry}'); raise the limit if this is expected", self.max),
+                over_unpacked(self.max, entry),
             ));
         }
         Ok(())
+    }
+}
+
+/// A reader that fails once more than `max` bytes came through it: one compressed file or
+/// archive member, bounded as `walk` bounds a whole archive.
+pub(crate) struct Bounded<R> {
+    inner: R,
+    left: u64,
+    max: u64,
+    entry: String,
+}
+
+impl<R: Read> Bounded<R> {
+    pub(crate) fn new(inner: R, max: u64, entry: &str) -> Self {
+        Bounded {
+            inner,
+            left: max,
+            max,
+            entry: entry.to_string(),
+        }
+    }
+}
+
+impl<R: Read> Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        match self.left.checked_sub(n as u64) {
+            Some(left) => {
+                self.left = left;
+                Ok(n)
+            }
+            None => Err(std::io::Error::other(over_unpacked(self.max, &self.entry))),
+        }
     }
 }
 

@@ -1,5 +1,5 @@
 //! Named arrays (`.npz` members, HDF5 datasets) paired into images and targets per split.
-use super::{DataError, ImportOptions, Raw, SplitName};
+use super::{targets, DataError, ImportOptions, Raw, SplitName};
 use std::path::Path;
 use tch::{Kind, Tensor};
 
@@ -103,17 +103,24 @@ pub(crate) fn pair(
         }
         let img = to_nchw(path, &x, read(&x)?, opts.shape)?;
         let ya = read(&y)?;
-        let n = ya.shape.first().copied().unwrap_or(0);
-        let r: i64 = ya.shape.iter().skip(1).product();
-        if ya.shape.len() > 2 {
-            return Err(DataError::format(
-                path,
-                format!(
-                    "array '{y}' has shape {:?}; targets need (N,) or (N, R)",
-                    ya.shape
-                ),
-            ));
-        }
+        let (n, r) = match ya.shape[..] {
+            [n] => (n, 1),
+            [n, r] if r > 0 => (n, r),
+            _ => {
+                return Err(DataError::format(
+                    path,
+                    format!(
+                        "array '{y}' has shape {:?}; targets need (N,) or (N, R)",
+                        ya.shape
+                    ),
+                ))
+            }
+        };
+        targets::check_columns(
+            path,
+            &format!("array '{y}'"),
+            usize::try_from(r).unwrap_or(usize::MAX),
+        )?;
         columns = if r == 1 {
             vec![y.clone()]
         } else {

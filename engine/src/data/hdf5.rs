@@ -1,10 +1,12 @@
 //! HDF5 (`.h5`/`.hdf5`) files holding an image dataset and a target dataset, read with the
 //! pure-Rust `hdf5-reader` (no libhdf5). Datasets are named by their path from the root group
-//! (`images`, `train/x`, ...) and paired as `.npz` members are (see `arrays`).
+//! (`images`, `train/x`, ...) and paired as `.npz` members are (see `arrays`). A dataset's shape
+//! passes the value bound before its buffer is allocated.
 use super::arrays::{self, Array};
-use super::{DataError, ImportOptions, Raw};
+use super::limits::{product, Tally};
+use super::{DataError, ImportLimits, ImportOptions, Raw};
 use hdf5_reader::group::Group;
-use hdf5_reader::{Datatype, H5Type, Hdf5File};
+use hdf5_reader::{Datatype, H5Type, Hdf5File, OpenOptions, DEFAULT_MAX_CHUNK_BYTES};
 use std::path::Path;
 
 /// Every dataset path below `group`, depth first.
@@ -38,10 +40,26 @@ fn values<T: H5Type + Default + Copy>(
     Ok(buf.into_iter().map(to_f32).collect())
 }
 
-fn read_dataset(file: &Hdf5File, name: &str) -> Result<Array, String> {
-    let d = file.dataset(name).map_err(|e| format!("{name}: {e}"))?;
-    let shape: Vec<i64> = d.shape().iter().map(|&s| s as i64).collect();
-    let len = shape.iter().product::<i64>() as usize;
+/// Reads one dataset after its shape has passed the value bound (counted in `tally`).
+fn read_dataset(
+    path: &Path,
+    file: &Hdf5File,
+    name: &str,
+    tally: &mut Tally,
+) -> Result<Array, DataError> {
+    let fail = |m: String| DataError::format(path, m);
+    let d = file
+        .dataset(name)
+        .map_err(|e| fail(format!("{name}: {e}")))?;
+    let what = format!("dataset '{name}' of shape {:?}", d.shape());
+    let numel = product(d.shape());
+    tally.add(path, numel, || what.clone())?;
+    let shape: Option<Vec<i64>> = d.shape().iter().map(|&s| i64::try_from(s).ok()).collect();
+    let (Some(shape), Some(len)) = (shape, numel.and_then(|n| usize::try_from(n).ok())) else {
+        return Err(fail(format!(
+            "{what}: more values than this machine addresses"
+        )));
+    };
     let values = match d.dtype() {
         Datatype::FixedPoint { size, signed, .. } => match (size, signed) {
             (1, false) => values::<u8>(&d, len, f32::from),
@@ -60,19 +78,31 @@ fn read_dataset(file: &Hdf5File, name: &str) -> Result<Array, String> {
             "unsupported element type {other:?}; use integers or floats"
         )),
     }
-    .map_err(|e| format!("dataset '{name}': {e}"))?;
+    .map_err(|e| fail(format!("dataset '{name}': {e}")))?;
     Ok(Array { shape, values })
 }
 
+/// The reader's own bounds, from the import's: no read or decoded chunk larger than the values
+/// the import may decode, as float64.
+fn open_options(limits: &ImportLimits) -> OpenOptions {
+    let bytes = usize::try_from(limits.max_decoded_values.saturating_mul(8)).unwrap_or(usize::MAX);
+    OpenOptions {
+        max_read_bytes: bytes,
+        max_chunk_bytes: bytes.clamp(1 << 20, DEFAULT_MAX_CHUNK_BYTES),
+        ..OpenOptions::default()
+    }
+}
+
 pub(crate) fn read(path: &Path, opts: &ImportOptions) -> Result<Raw, DataError> {
-    let file = Hdf5File::open(path)
+    let file = Hdf5File::open_with_options(path, open_options(&opts.limits))
         .map_err(|e| DataError::format(path, format!("not a readable HDF5 file: {e}")))?;
     let mut names = vec![];
     let root = file
         .root_group()
         .map_err(|e| DataError::format(path, e.to_string()))?;
     dataset_paths(&root, "", &mut names, 0).map_err(|e| DataError::format(path, e))?;
+    let mut tally = Tally::new(&opts.limits);
     arrays::pair(path, &names, opts, |name| {
-        read_dataset(&file, name).map_err(|m| DataError::format(path, m))
+        read_dataset(path, &file, name, &mut tally)
     })
 }

@@ -1,63 +1,88 @@
 //! IDX files as MNIST, Fashion-MNIST and notMNIST ship them: `*-images-idx3-ubyte[.gz]` with
 //! `*-labels-idx1-ubyte[.gz]`; the `train-` and `t10k-` prefixes are the train and test splits.
-use super::{DataError, Raw, SplitName};
+//! Headers are checked against the import's bounds before the data is read.
+use super::limits::{product, Tally};
+use super::{DataError, ImportLimits, Raw, SplitName};
 use flate2::read::GzDecoder;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use tch::{Kind, Tensor};
 
-fn read_all(path: &Path) -> Result<Vec<u8>, DataError> {
+/// The file's bytes as a stream, decompressed when it ends in `.gz`.
+fn open(path: &Path) -> Result<Box<dyn Read>, DataError> {
     let file = std::fs::File::open(path).map_err(|e| DataError::io(path, e))?;
-    let mut bytes = Vec::new();
-    let res = if path.extension().is_some_and(|e| e == "gz") {
-        GzDecoder::new(file).read_to_end(&mut bytes)
+    Ok(if path.extension().is_some_and(|e| e == "gz") {
+        Box::new(GzDecoder::new(file))
     } else {
-        std::io::BufReader::new(file).read_to_end(&mut bytes)
-    };
-    res.map_err(|e| DataError::io(path, e))?;
-    Ok(bytes)
+        Box::new(std::io::BufReader::new(file))
+    })
 }
 
-/// Parses one IDX file of unsigned bytes; returns (dims, data).
-fn parse(path: &Path, bytes: &[u8], expect_dims: usize) -> Result<(Vec<i64>, Vec<u8>), DataError> {
-    if bytes.len() < 4 || bytes[0] != 0 || bytes[1] != 0 {
+/// Reads one IDX file of unsigned bytes with `expect_dims` dimensions; returns (dims, data).
+/// The header's sizes pass the bounds (per image for 3 dimensions, and the value total in
+/// `tally`) before the data is read, and then exactly that many bytes must follow.
+fn read(
+    path: &Path,
+    expect_dims: usize,
+    limits: &ImportLimits,
+    tally: &mut Tally,
+) -> Result<(Vec<i64>, Vec<u8>), DataError> {
+    let mut r = open(path)?;
+    let io = |e: std::io::Error| DataError::io(path, e);
+    let mut magic = [0u8; 4];
+    r.read_exact(&mut magic)
+        .map_err(|_| DataError::format(path, "not an IDX file (bad magic number)"))?;
+    if magic[0] != 0 || magic[1] != 0 {
         return Err(DataError::format(
             path,
             "not an IDX file (bad magic number)",
         ));
     }
-    if bytes[2] != 0x08 {
+    if magic[2] != 0x08 {
         return Err(DataError::format(
             path,
-            format!("IDX element type 0x{:02x} is not unsigned bytes", bytes[2]),
+            format!("IDX element type 0x{:02x} is not unsigned bytes", magic[2]),
         ));
     }
-    let ndim = bytes[3] as usize;
+    let ndim = usize::from(magic[3]);
     if ndim != expect_dims {
         return Err(DataError::format(
             path,
             format!("expected {expect_dims} dimensions, found {ndim}"),
         ));
     }
-    let header = 4 + 4 * ndim;
-    if bytes.len() < header {
-        return Err(DataError::format(path, "truncated IDX header"));
-    }
-    let dims: Vec<i64> = bytes[4..header]
-        .chunks(4)
-        .map(|c| i64::from(u32::from_be_bytes([c[0], c[1], c[2], c[3]])))
+    let mut header = vec![0u8; 4 * ndim];
+    r.read_exact(&mut header)
+        .map_err(|_| DataError::format(path, "truncated IDX header"))?;
+    let dims: Vec<u64> = header
+        .chunks_exact(4)
+        .map(|c| u64::from(u32::from_be_bytes([c[0], c[1], c[2], c[3]])))
         .collect();
-    let numel: i64 = dims.iter().product();
-    if (bytes.len() - header) as i64 != numel {
+    if let [_, h, w] = dims[..] {
+        limits.check_image(path, "each image", h, w)?;
+    }
+    let numel = product(&dims);
+    let shape: Vec<String> = dims.iter().map(u64::to_string).collect();
+    tally.add(path, numel, || format!("the header's {}", shape.join("x")))?;
+    // Within the value bound, so within u64 and (on 64-bit machines) usize.
+    let numel = numel.unwrap_or(0);
+    let mut data = Vec::with_capacity(usize::try_from(numel).unwrap_or(0));
+    r.take(numel.saturating_add(1))
+        .read_to_end(&mut data)
+        .map_err(io)?;
+    if data.len() as u64 != numel {
+        let held = if data.len() as u64 > numel {
+            "more".to_string()
+        } else {
+            data.len().to_string()
+        };
         return Err(DataError::format(
             path,
-            format!(
-                "header says {numel} values, file holds {}",
-                bytes.len() - header
-            ),
+            format!("header says {numel} values, file holds {held}"),
         ));
     }
-    Ok((dims, bytes[header..].to_vec()))
+    let dims = dims.iter().map(|&d| d as i64).collect();
+    Ok((dims, data))
 }
 
 fn find(dir: &Path, prefix: &str, kind: &str) -> Option<PathBuf> {
@@ -76,7 +101,8 @@ fn find(dir: &Path, prefix: &str, kind: &str) -> Option<PathBuf> {
     found.into_iter().next()
 }
 
-pub(crate) fn read_dir(dir: &Path) -> Result<Raw, DataError> {
+pub(crate) fn read_dir(dir: &Path, limits: &ImportLimits) -> Result<Raw, DataError> {
+    let mut tally = Tally::new(limits);
     let mut images = Vec::new();
     let mut labels = Vec::new();
     let mut parts = Vec::new();
@@ -90,8 +116,8 @@ pub(crate) fn read_dir(dir: &Path) -> Result<Raw, DataError> {
                 format!("no matching {prefix}-labels-idx1-ubyte[.gz] beside it"),
             )
         })?;
-        let (dims, pixels) = parse(&img_path, &read_all(&img_path)?, 3)?;
-        let (ldims, lbls) = parse(&lbl_path, &read_all(&lbl_path)?, 1)?;
+        let (dims, pixels) = read(&img_path, 3, limits, &mut tally)?;
+        let (ldims, lbls) = read(&lbl_path, 1, limits, &mut tally)?;
         if ldims[0] != dims[0] {
             return Err(DataError::format(
                 &lbl_path,

@@ -3,9 +3,10 @@
 //! image relative to the folder holding it and whose other columns are targets. One top-level
 //! folder holding everything is looked through. Non-image files are skipped and counted.
 use super::archive::{self, Entry, DEFAULT_MAX_UNPACKED};
-use super::decode::{is_image, Decoded, Pixels, Pool};
+use super::decode::{self, is_image, Decoded, Pixels, Pool};
+use super::limits::{product, Tally};
 use super::targets::RawTargets;
-use super::{labels, preprocess, DataError, ImportOptions, Raw, SplitName};
+use super::{labels, preprocess, DataError, ImportLimits, ImportOptions, Origin, Raw, SplitName};
 use std::collections::BTreeSet;
 use std::path::Path;
 use tch::Tensor;
@@ -29,12 +30,16 @@ struct Collected {
     skipped: Vec<String>,
 }
 
-/// Streams the source, decoding images in parallel as they arrive.
+/// Streams the source, decoding images in parallel as they arrive. Each image's size is read
+/// from its header first and refused over the bounds (pixels per image, values in all) before
+/// it is handed to a decoder.
 fn collect(
     source: &Path,
-    max_unpacked: u64,
+    opts: &ImportOptions,
 ) -> Result<(Collected, Vec<Result<Decoded, String>>), DataError> {
-    let pool = Pool::new();
+    let max_unpacked = opts.max_unpacked.unwrap_or(DEFAULT_MAX_UNPACKED);
+    let mut tally = Tally::new(&opts.limits);
+    let pool = Pool::new(opts.limits);
     let mut c = Collected {
         images: vec![],
         labels_csv: None,
@@ -53,6 +58,7 @@ fn collect(
                 c.labels_csv = Some((e.path, e.bytes));
             }
         } else if is_image(&e.path) {
+            measure(source, &e, &opts.limits, &mut tally)?;
             pool.submit(c.images.len(), e.bytes);
             c.images.push(e.path);
         } else if !file_name.starts_with('.') {
@@ -63,6 +69,23 @@ fn collect(
     let decoded = pool.finish();
     walked?;
     Ok((c, decoded))
+}
+
+/// Refuses an image whose header gives more pixels than one image may have, or more values
+/// than are left for the import.
+fn measure(
+    source: &Path,
+    e: &Entry,
+    limits: &ImportLimits,
+    tally: &mut Tally,
+) -> Result<(), DataError> {
+    let undecodable =
+        |m: String| DataError::format(source, format!("'{}': cannot decode image: {m}", e.path));
+    let (h, w) = decode::dimensions(&e.bytes, limits).map_err(undecodable)?;
+    limits.check_image(source, &format!("'{}'", e.path), h.into(), w.into())?;
+    let c = decode::channels(&e.bytes, limits).map_err(undecodable)?;
+    let values = product(&[c.unsigned_abs(), h.into(), w.into()]);
+    tally.add(source, values, || format!("'{}' ({c}x{h}x{w})", e.path))
 }
 
 /// The common top-level folder of every path, if there is exactly one.
@@ -99,7 +122,7 @@ fn class_layout(source: &Path, rel: &str) -> Result<(Option<SplitName>, String),
 }
 
 pub(crate) fn read(source: &Path, opts: &ImportOptions) -> Result<Raw, DataError> {
-    let (c, decoded) = collect(source, opts.max_unpacked.unwrap_or(DEFAULT_MAX_UNPACKED))?;
+    let (c, decoded) = collect(source, opts)?;
     if c.images.is_empty() {
         return Err(DataError::format(
             source,
@@ -130,12 +153,14 @@ pub(crate) fn read(source: &Path, opts: &ImportOptions) -> Result<Raw, DataError
         _ => None,
     };
     let tensor = stack(source, &c.images, images, &order, opts)?;
+    let entries = order.iter().map(|&i| c.images[i].clone()).collect();
     let mut raw = Raw {
         images: tensor,
         targets,
         parts,
         path: source.to_path_buf(),
         preprocessed: (opts.resize.is_some() || opts.crop.is_some()).then_some(source_size),
+        origin: Origin::Entries(entries),
         warnings: vec![],
     };
     if !c.skipped.is_empty() {
@@ -238,6 +263,10 @@ fn stack(
         ));
     }
     let sizes: BTreeSet<(i64, i64)> = images.iter().map(|d| (d.height, d.width)).collect();
+    let (Some(c), Some(&size)) = (channels.first(), sizes.first()) else {
+        return Err(DataError::format(source, "no images"));
+    };
+    preprocess::check(source, order.len(), *c, size, opts)?;
     let each: Vec<Tensor> = if sizes.len() > 1 || opts.resize.is_some() || opts.crop.is_some() {
         if sizes.len() > 1 && opts.resize.is_none() {
             let list: Vec<String> = sizes
@@ -262,7 +291,9 @@ fn stack(
     } else if images.iter().all(|d| matches!(d.pixels, Pixels::U8(_))) {
         // All 8-bit and one size: copied straight into one uint8 tensor, each decoded image
         // freed as soon as it is in, so the peak stays near twice the decoded size.
-        let d0 = &images[order[0]];
+        let Some(d0) = order.first().and_then(|&i| images.get(i)) else {
+            return Err(DataError::format(source, "no images"));
+        };
         let out = Tensor::zeros(
             [order.len() as i64, d0.channels, d0.height, d0.width],
             (tch::Kind::Uint8, tch::Device::Cpu),

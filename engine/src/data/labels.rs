@@ -2,7 +2,7 @@
 //! folder holding the file (or a bare file name when it is unique), the other columns targets.
 //! Every row must name an image and every image must have a row.
 use super::images::Layout;
-use super::targets::RawTargets;
+use super::targets::{self, RawTargets};
 use super::{DataError, ImportOptions};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -24,6 +24,11 @@ pub(crate) fn layout(
     let (_, header) = lines
         .next()
         .ok_or_else(|| DataError::format(source, format!("{csv_path} is empty")))?;
+    targets::check_columns(
+        source,
+        csv_path,
+        header.split(',').count().saturating_sub(1),
+    )?;
     let columns: Vec<String> = header
         .split(',')
         .skip(1)

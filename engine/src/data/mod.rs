@@ -3,14 +3,17 @@
 //! their own modules; `load` picks one from the path.
 mod archive;
 mod arrays;
+mod cells;
 mod csv;
 mod decode;
 mod hdf5;
 mod idx;
 mod images;
 mod labels;
+mod limits;
 mod npy;
 mod options;
+mod origin;
 mod preprocess;
 pub mod samples;
 mod split;
@@ -20,6 +23,7 @@ mod targets;
 mod text;
 
 pub use options::{parse_shape, parse_size, parse_task, ImportLimits, ImportOptions};
+use origin::Origin;
 pub use split::{holdout_test, Splits, TEST_FRACTION, TEST_SEED};
 pub use summary::Preprocessing;
 use targets::RawTargets;
@@ -229,14 +233,14 @@ pub fn load_with(path: &Path, opts: &ImportOptions) -> Result<Dataset, DataError
             d.any(|e| e.is_ok_and(|e| e.file_name().to_string_lossy().contains("idx3-ubyte")))
         });
     let raw = if has_idx {
-        idx::read_dir(path)?
+        idx::read_dir(path, &opts.limits)?
     } else if !path.exists() {
         return Err(DataError::io(
             path,
             std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or folder"),
         ));
     } else if lower.contains("idx3-ubyte") {
-        idx::read_dir(path.parent().unwrap_or(Path::new(".")))?
+        idx::read_dir(path.parent().unwrap_or(Path::new(".")), &opts.limits)?
     } else if opts.y_file.is_some()
         || lower.ends_with(".txt")
         || lower.ends_with(".txt.zip")
@@ -271,6 +275,8 @@ pub(crate) struct Raw {
     /// Some when crop and resize were already applied (per image, by the image reader), with
     /// the one size all source images had (None when they differed).
     pub preprocessed: Option<Option<(i64, i64)>>,
+    /// Where each sample came from, for a message about one.
+    pub origin: Origin,
     pub warnings: Vec<String>,
 }
 
@@ -298,6 +304,13 @@ impl Raw {
                 format!("splits differ in image shape: {shapes:?}"),
             ));
         }
+        let widths: Vec<i64> = targets.iter().map(|t| t.size()[1]).collect();
+        if widths.windows(2).any(|w| w[0] != w[1]) {
+            return Err(DataError::format(
+                path,
+                format!("splits differ in target columns: {widths:?}"),
+            ));
+        }
         let values = Tensor::cat(targets, 0);
         Ok(Raw {
             images: Tensor::cat(images, 0),
@@ -305,15 +318,17 @@ impl Raw {
             parts,
             path: path.to_path_buf(),
             preprocessed: None,
+            origin: Origin::Order,
             warnings: vec![],
         })
     }
 
     fn into_dataset(self, name: String, opts: &ImportOptions) -> Result<Dataset, DataError> {
-        let n = self.images.size()[0];
+        let n = self.images.size().first().copied().unwrap_or(0);
         if n == 0 {
             return Err(DataError::format(&self.path, "no samples"));
         }
+        origin::check_images(&self.path, &self.images, &self.origin)?;
         let n_targets = match &self.targets {
             RawTargets::Numeric { values, .. } => values.size()[0],
             RawTargets::Text(labels) => labels.len() as i64,

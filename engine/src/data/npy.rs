@@ -1,6 +1,8 @@
 //! NumPy `.npy` arrays inside `.npz` archives (stored or deflated, as `savez_compressed` writes):
-//! any integer, float or bool dtype, read into float32 tensors.
+//! any integer, float or bool dtype, read into float32 tensors. A header's shape is checked
+//! (no negative dimensions, no overflow, within the value bound) before anything is allocated.
 use super::arrays::{self, Array};
+use super::limits::{dims_of, product, Tally};
 use super::{DataError, ImportOptions, Raw};
 use std::io::Read;
 use std::path::Path;
@@ -16,70 +18,29 @@ fn header_value<'a>(header: &'a str, key: &str) -> Option<&'a str> {
     Some(rest[..end].trim())
 }
 
-fn parse_npy(name: &str, bytes: &[u8]) -> Result<Array, String> {
-    if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
-        return Err(format!("{name}: not a .npy array"));
-    }
-    let (hlen, start) = match bytes[6] {
-        1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
-        _ if bytes.len() >= 12 => (
-            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
-            12,
-        ),
-        _ => return Err(format!("{name}: truncated header")),
-    };
-    let header = std::str::from_utf8(
-        bytes
-            .get(start..start + hlen)
-            .ok_or(format!("{name}: truncated header"))?,
-    )
-    .map_err(|_| format!("{name}: header is not text"))?;
-    let descr = header_value(header, "descr")
-        .ok_or(format!("{name}: header has no descr"))?
-        .trim_matches(['\'', '"']);
-    if header_value(header, "fortran_order") == Some("True") {
-        return Err(format!(
-            "{name}: Fortran-ordered arrays are not supported; save with np.ascontiguousarray"
-        ));
-    }
-    let shape_txt = header_value(header, "shape").ok_or(format!("{name}: header has no shape"))?;
-    let shape: Vec<i64> = shape_txt
-        .trim_matches(['(', ')'])
-        .split(',')
-        .filter(|s| !s.trim().is_empty())
-        .map(|s| {
-            s.trim()
-                .parse::<i64>()
-                .map_err(|_| format!("{name}: bad shape {shape_txt}"))
-        })
-        .collect::<Result<_, _>>()?;
-    let data = &bytes[start + hlen..];
-    let numel: i64 = shape.iter().product();
-    let (big, code) = match descr.chars().next() {
-        Some('>') => (true, &descr[1..]),
-        Some('<' | '|' | '=') => (false, &descr[1..]),
-        _ => (false, descr),
-    };
-    let size: usize = code[1..]
-        .parse()
-        .map_err(|_| format!("{name}: unsupported dtype {descr}"))?;
-    if data.len() < numel as usize * size {
-        return Err(format!(
-            "{name}: holds {} bytes, shape {shape:?} of {descr} needs {}",
-            data.len(),
-            numel as usize * size
-        ));
-    }
-    let word = |c: &[u8]| -> [u8; 8] {
-        let mut w = [0u8; 8];
-        if big {
-            c.iter().rev().enumerate().for_each(|(i, b)| w[i] = *b);
-        } else {
-            w[..c.len()].copy_from_slice(c);
+/// Longest header read: NumPy writes a few hundred bytes.
+const MAX_HEADER: usize = 1 << 16;
+
+/// Values converted at a time.
+const CHUNK_VALUES: usize = 1 << 14;
+
+/// Reads into `buf` until it is full or the stream ends; returns the bytes read.
+fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match r.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
         }
-        w
-    };
-    let convert: fn([u8; 8]) -> f32 = match (code.as_bytes()[0], size) {
+    }
+    Ok(got)
+}
+
+/// The value converter for a dtype kind (`u`, `i`, `f`, `b`) and size in bytes.
+fn converter(kind: u8, size: usize) -> Option<fn([u8; 8]) -> f32> {
+    Some(match (kind, size) {
         (b'u', 1) | (b'b', 1) => |w| w[0] as f32,
         (b'i', 1) => |w| w[0] as i8 as f32,
         (b'u', 2) => |w| u16::from_le_bytes([w[0], w[1]]) as f32,
@@ -91,13 +52,126 @@ fn parse_npy(name: &str, bytes: &[u8]) -> Result<Array, String> {
         (b'f', 2) => |w| half_to_f32(u16::from_le_bytes([w[0], w[1]])),
         (b'f', 4) => |w| f32::from_le_bytes([w[0], w[1], w[2], w[3]]),
         (b'f', 8) => |w| f64::from_le_bytes(w) as f32,
-        _ => return Err(format!("{name}: unsupported dtype {descr}")),
+        _ => return None,
+    })
+}
+
+/// Reads one `.npy` array from a stream: the header first, then (once its shape has passed the
+/// value bound, counted in `tally`) exactly the bytes the shape needs, converted chunk by chunk.
+/// `declared`: the stream's length when known, to refuse a short array before allocating.
+fn read_npy(
+    path: &Path,
+    name: &str,
+    r: &mut dyn Read,
+    declared: Option<u64>,
+    tally: &mut Tally,
+) -> Result<Array, DataError> {
+    let fail = |m: String| DataError::format(path, m);
+    let io = |e: std::io::Error| DataError::format(path, format!("{name}: {e}"));
+    let mut lead = [0u8; 10];
+    if read_full(r, &mut lead).map_err(io)? < 10 || &lead[..6] != b"\x93NUMPY" {
+        return Err(fail(format!("{name}: not a .npy array")));
+    }
+    let (hlen, start) = if lead[6] == 1 {
+        (usize::from(u16::from_le_bytes([lead[8], lead[9]])), 10)
+    } else {
+        let mut rest = [0u8; 2];
+        if read_full(r, &mut rest).map_err(io)? < 2 {
+            return Err(fail(format!("{name}: truncated header")));
+        }
+        let n = u32::from_le_bytes([lead[8], lead[9], rest[0], rest[1]]);
+        (usize::try_from(n).unwrap_or(usize::MAX), 12)
     };
-    let values = data
-        .chunks_exact(size)
-        .take(numel as usize)
-        .map(|c| convert(word(c)))
-        .collect();
+    if hlen > MAX_HEADER {
+        return Err(fail(format!(
+            "{name}: a header of {hlen} bytes, longer than .npy headers are ({MAX_HEADER})"
+        )));
+    }
+    let mut header = vec![0u8; hlen];
+    if read_full(r, &mut header).map_err(io)? < hlen {
+        return Err(fail(format!("{name}: truncated header")));
+    }
+    let header =
+        std::str::from_utf8(&header).map_err(|_| fail(format!("{name}: header is not text")))?;
+    let descr = header_value(header, "descr")
+        .ok_or_else(|| fail(format!("{name}: header has no descr")))?
+        .trim_matches(['\'', '"']);
+    if header_value(header, "fortran_order") == Some("True") {
+        return Err(fail(format!(
+            "{name}: Fortran-ordered arrays are not supported; save with np.ascontiguousarray"
+        )));
+    }
+    let shape_txt = header_value(header, "shape")
+        .ok_or_else(|| fail(format!("{name}: header has no shape")))?;
+    let shape: Vec<i64> = shape_txt
+        .trim_matches(['(', ')'])
+        .split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| {
+            s.trim()
+                .parse::<i64>()
+                .map_err(|_| fail(format!("{name}: bad shape {shape_txt}")))
+        })
+        .collect::<Result<_, _>>()?;
+    let (big, code) = match descr.as_bytes().first() {
+        Some(b'>') => (true, &descr[1..]),
+        Some(b'<' | b'|' | b'=') => (false, &descr[1..]),
+        _ => (false, descr),
+    };
+    let unsupported = || fail(format!("{name}: unsupported dtype {descr}"));
+    let kind = *code.as_bytes().first().ok_or_else(unsupported)?;
+    let size: usize = code
+        .get(1..)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(unsupported)?;
+    let convert = converter(kind, size).ok_or_else(unsupported)?;
+    let what = format!("array '{name}' of shape {shape_txt}");
+    let dims = dims_of(&what, &shape).map_err(|m| fail(format!("{name}: {m}")))?;
+    let numel = product(&dims);
+    tally.add(path, numel, || what.clone())?;
+    let numel = numel.and_then(|n| usize::try_from(n).ok());
+    let needed = numel.and_then(|n| n.checked_mul(size));
+    let (Some(numel), Some(needed)) = (numel, needed) else {
+        return Err(fail(format!(
+            "{what}: more bytes than this machine addresses"
+        )));
+    };
+    let short = |held: u64| {
+        fail(format!(
+            "{name}: holds {held} bytes, shape {shape:?} of {descr} needs {needed}"
+        ))
+    };
+    if let Some(total) = declared {
+        let held = total.saturating_sub((start + hlen) as u64);
+        if held < needed as u64 {
+            return Err(short(held));
+        }
+    }
+    let word = |c: &[u8]| -> [u8; 8] {
+        let mut w = [0u8; 8];
+        if big {
+            c.iter().rev().enumerate().for_each(|(i, b)| w[i] = *b);
+        } else {
+            w[..c.len()].copy_from_slice(c);
+        }
+        w
+    };
+    let mut values = Vec::with_capacity(numel);
+    let mut buf = vec![0u8; CHUNK_VALUES * size];
+    let mut got = 0usize;
+    while got < needed {
+        let want = (needed - got).min(buf.len());
+        let n = read_full(r, &mut buf[..want]).map_err(io)?;
+        values.extend(
+            buf[..n - n % size]
+                .chunks_exact(size)
+                .map(|c| convert(word(c))),
+        );
+        got += n;
+        if n < want {
+            return Err(short(got as u64));
+        }
+    }
     Ok(Array { shape, values })
 }
 
@@ -120,6 +194,7 @@ pub(crate) fn read_npz(path: &Path, opts: &ImportOptions) -> Result<Raw, DataErr
         .file_names()
         .map(|n| n.trim_end_matches(".npy").to_string())
         .collect();
+    let mut tally = Tally::new(&opts.limits);
     arrays::pair(path, &names, opts, |name| {
         let entry_name = format!("{name}.npy");
         let entry_name = if zip.index_for_name(&entry_name).is_some() {
@@ -130,11 +205,8 @@ pub(crate) fn read_npz(path: &Path, opts: &ImportOptions) -> Result<Raw, DataErr
         let mut entry = zip
             .by_name(&entry_name)
             .map_err(|e| DataError::format(path, format!("{name}: {e}")))?;
-        let mut bytes = Vec::new();
-        entry
-            .read_to_end(&mut bytes)
-            .map_err(|e| DataError::io(path, e))?;
-        parse_npy(name, &bytes).map_err(|m| DataError::format(path, m))
+        let declared = entry.size();
+        read_npy(path, name, &mut entry, Some(declared), &mut tally)
     })
 }
 
@@ -149,6 +221,12 @@ mod tests {
         out.extend_from_slice(header.as_bytes());
         out.extend_from_slice(data);
         out
+    }
+
+    fn parse_npy(name: &str, bytes: &[u8]) -> Result<Array, String> {
+        let mut tally = Tally::new(&crate::data::ImportLimits::default());
+        read_npy(Path::new("a.npz"), name, &mut &bytes[..], None, &mut tally)
+            .map_err(|e| e.to_string())
     }
 
     #[test]
@@ -167,7 +245,37 @@ mod tests {
             .contains("unsupported dtype"));
         assert!(parse_npy("f", &npy("|u1", "(4,)", &[1]))
             .unwrap_err()
-            .contains("needs 4"));
+            .contains("holds 1 bytes, shape [4] of |u1 needs 4"));
         Ok(())
+    }
+
+    /// Headers that once panicked (an empty dtype code, a multi-byte character after the byte
+    /// order) or claim more values than memory holds are refused by message.
+    #[test]
+    fn hostile_headers_are_refused() {
+        for (descr, shape, wanted) in [
+            ("<", "(1,)", "unsupported dtype"),
+            (">\u{e9}4", "(1,)", "unsupported dtype"),
+            ("<f0", "(1,)", "unsupported dtype"),
+            (
+                "<f4",
+                "(4611686018427387904, 4611686018427387904, 28)",
+                "more than 18446744073709551615 values",
+            ),
+            (
+                "<f4",
+                "(4294967296, 4294967296, 1, 1)",
+                "more than 18446744073709551615 values",
+            ),
+            ("<f4", "(-2, -2, 1)", "negative dimension (-2)"),
+            (
+                "<f4",
+                "(1073741824, 2)",
+                "2147483648 values, above the limit of 1073741824",
+            ),
+        ] {
+            let msg = parse_npy("x", &npy(descr, shape, &[0; 8])).unwrap_err();
+            assert!(msg.contains(wanted), "{descr} {shape}: {msg}");
+        }
     }
 }

@@ -30,18 +30,29 @@ pub struct ImportOptions {
     pub limits: ImportLimits,
 }
 
+/// Bounds an import checks before it allocates, so a small file that decodes to gigabytes (a
+/// zip of huge blank PNGs, an `.npy` header claiming 2^62 rows, `resize=100000`) is refused with
+/// the bound in the message instead of exhausting memory. Not part of the dataset's identity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportLimits {
+    /// Largest single image, height x width pixels, read from each file's header before decoding.
     pub max_image_pixels: u64,
+    /// Most values (samples x channels x height x width) decoded from the source, before crop and
+    /// resize (held as float32 while importing: 4 bytes each).
     pub max_decoded_values: u64,
+    /// Largest dataset after crop and resize, as float32 bytes (N x C x H x W x 4): what a run
+    /// holds in memory.
     pub max_dataset_bytes: u64,
 }
 
 impl Default for ImportLimits {
     fn default() -> Self {
         ImportLimits {
+            // 8192 x 8192: a large microscope tile.
             max_image_pixels: 1 << 26,
+            // 1 Gi values: 4 GiB as float32.
             max_decoded_values: 1 << 30,
+            // 4 GiB.
             max_dataset_bytes: 4 << 30,
         }
     }

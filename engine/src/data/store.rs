@@ -1,10 +1,12 @@
 //! Imported datasets under a data directory: `datasets/<id>/data.safetensors` (images as uint8
 //! when 8-bit, targets, split indices) and `summary.json`, written to a temporary folder and
-//! renamed, so a crash never leaves a half dataset that looks whole. The id is the first 16 hex
-//! digits of the content hash: importing the same data again finds it.
+//! renamed, so a crash never leaves a half dataset that looks whole (temporary folders start
+//! with `.` and end with `.tmp`; the server removes any a killed process left when it starts).
+//! The id is the first 16 hex digits of the content hash: importing the same data again finds it.
 use super::summary::{storage_kind, summarize, Summary};
 use super::{DataError, Dataset, ImportOptions, Splits, Task};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use tch::{Kind, Tensor};
 
 const DATA_FILE: &str = "data.safetensors";
@@ -29,7 +31,36 @@ fn tensor_err(path: &Path) -> impl FnOnce(tch::TchError) -> DataError + '_ {
     move |e| DataError::format(path, e.to_string())
 }
 
+/// Numbers the temporary folders of this process's imports, so parallel imports of the same data
+/// never share one.
+static NEXT_TEMP: AtomicU64 = AtomicU64::new(0);
+
+/// An import's temporary folder, `datasets/.<id>.<pid>-<n>.tmp`: removed when dropped, so no
+/// error path (nor a panic) leaves it behind; once renamed into place there is nothing to remove.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn create(data_dir: &Path, id: &str) -> Result<TempDir, DataError> {
+        let n = NEXT_TEMP.fetch_add(1, Ordering::Relaxed);
+        let path = data_dir
+            .join("datasets")
+            .join(format!(".{id}.{}-{n}.tmp", std::process::id()));
+        // A leftover of an earlier process that had this pid.
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).map_err(|e| DataError::io(&path, e))?;
+        Ok(TempDir(path))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// Stores `d` unless the same data is already there; returns its summary and whether it was new.
+/// Imports of the same data at once each write their own temporary folder; the first to rename
+/// it into place wins and the others return its summary.
 pub fn import(
     data_dir: &Path,
     d: &Dataset,
@@ -42,9 +73,7 @@ pub fn import(
         let existing = read_summary(&dir)?;
         return Ok((existing, false));
     }
-    let tmp = data_dir.join("datasets").join(format!(".{id}.tmp"));
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp).map_err(|e| DataError::io(&tmp, e))?;
+    let tmp = TempDir::create(data_dir, &id)?;
     let index = |v: &[i64]| Tensor::from_slice(v);
     let target_kind = if d.task == Task::Classification {
         Kind::Int64
@@ -58,12 +87,16 @@ pub fn import(
         ("val", index(&d.splits.val)),
         ("test", index(&d.splits.test)),
     ];
-    let data_path = tmp.join(DATA_FILE);
+    let data_path = tmp.0.join(DATA_FILE);
     Tensor::write_safetensors(&tensors, &data_path).map_err(tensor_err(&data_path))?;
     let json = serde_json::to_string_pretty(&summary).unwrap_or_default();
-    std::fs::write(tmp.join(SUMMARY_FILE), json + "\n").map_err(|e| DataError::io(&tmp, e))?;
-    std::fs::rename(&tmp, &dir).map_err(|e| DataError::io(&dir, e))?;
-    Ok((summary, true))
+    std::fs::write(tmp.0.join(SUMMARY_FILE), json + "\n").map_err(|e| DataError::io(&tmp.0, e))?;
+    match std::fs::rename(&tmp.0, &dir) {
+        Ok(()) => Ok((summary, true)),
+        // Another import of the same data renamed its folder into place first.
+        Err(_) if dir.join(SUMMARY_FILE).exists() => Ok((read_summary(&dir)?, false)),
+        Err(e) => Err(DataError::io(&dir, e)),
+    }
 }
 
 fn read_summary(dir: &Path) -> Result<Summary, DataError> {

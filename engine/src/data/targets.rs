@@ -16,6 +16,21 @@ pub(crate) enum RawTargets {
     Text(Vec<String>),
 }
 
+/// Most target columns a dataset may have: each gets a name and statistics, so a targets file
+/// of one row of a billion values is refused rather than named column by column.
+pub(crate) const MAX_TARGET_COLUMNS: usize = 1 << 16;
+
+/// Refuses more than `MAX_TARGET_COLUMNS` target columns; `what` names where they are.
+pub(crate) fn check_columns(path: &Path, what: &str, columns: usize) -> Result<(), DataError> {
+    if columns <= MAX_TARGET_COLUMNS {
+        return Ok(());
+    }
+    Err(DataError::format(
+        path,
+        format!("{what} has {columns} target columns; at most {MAX_TARGET_COLUMNS} are taken"),
+    ))
+}
+
 /// Integer targets with at most this many distinct values are classes.
 const MAX_INTEGER_CLASSES: usize = 100;
 
@@ -83,12 +98,19 @@ pub(crate) fn resolve(
                 let values: Result<Vec<f32>, usize> = labels
                     .iter()
                     .enumerate()
-                    .map(|(i, l)| l.trim().parse::<f32>().map_err(|_| i))
+                    .map(|(i, l)| match l.trim().parse::<f32>() {
+                        Ok(v) if v.is_finite() => Ok(v),
+                        _ => Err(i),
+                    })
                     .collect();
                 let values = values.map_err(|i| {
                     DataError::format(
                         path,
-                        format!("row {}: target '{}' is not a number", i + 1, labels[i]),
+                        format!(
+                            "row {}: target '{}' is not a finite number",
+                            i + 1,
+                            labels[i]
+                        ),
                     )
                 })?;
                 let n = values.len() as i64;
@@ -103,6 +125,9 @@ pub(crate) fn resolve(
             }
         }
         RawTargets::Numeric { values, columns } => {
+            if columns.is_empty() {
+                return Err(DataError::format(path, "no target columns"));
+            }
             let (picked, all) = pick_columns(path, &columns, opts.target.as_deref())?;
             let n = values.size()[0];
             let data = Vec::<f64>::try_from(values.to_kind(Kind::Double).flatten(0, -1))

@@ -1,20 +1,28 @@
 //! Whitespace-separated text matrices, plain, `.gz` or zipped, one image per row (or all values
 //! in one stream, reshaped by the targets' row count), with targets in another file, as
 //! Mechanical-MNIST ships. Target columns are named by a header row if there is one, else
-//! "0", "1", ...
+//! "0", "1", ... Both files are read number by number: a compressed file stops at the unpacked
+//! bound, and the values at the value bound.
+use super::archive::{Bounded, DEFAULT_MAX_UNPACKED};
+use super::cells::{scan, Event, Separator};
 use super::csv::image_shape;
-use super::targets::RawTargets;
-use super::{DataError, ImportOptions, Raw};
+use super::limits::Tally;
+use super::targets::{self, RawTargets};
+use super::{DataError, ImportOptions, Origin, Raw};
 use flate2::read::GzDecoder;
-use std::io::Read;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use tch::Tensor;
 
-/// The text of a plain, `.gz` or single-entry `.zip` file.
-fn read_text(path: &Path) -> Result<String, DataError> {
+/// Calls `f` on the text of a plain, `.gz` or single-entry `.zip` file; compressed text stops
+/// with an error past `max_unpacked` bytes.
+fn with_text<T>(
+    path: &Path,
+    max_unpacked: u64,
+    f: impl FnOnce(&mut dyn BufRead) -> Result<T, DataError>,
+) -> Result<T, DataError> {
     let file = std::fs::File::open(path).map_err(|e| DataError::io(path, e))?;
     let name = path.to_string_lossy().to_ascii_lowercase();
-    let mut text = String::new();
     if name.ends_with(".zip") {
         let mut zip = zip::ZipArchive::new(file)
             .map_err(|e| DataError::format(path, format!("not a valid zip archive: {e}")))?;
@@ -30,69 +38,96 @@ fn read_text(path: &Path) -> Result<String, DataError> {
                 ),
             ));
         };
-        let mut entry = zip
+        let entry = zip
             .by_index(*only)
             .map_err(|e| DataError::format(path, e.to_string()))?;
-        entry
-            .read_to_string(&mut text)
-            .map_err(|e| DataError::io(path, e))?;
+        let entry_name = entry.name().to_string();
+        let mut reader = BufReader::new(Bounded::new(entry, max_unpacked, &entry_name));
+        f(&mut reader)
     } else if name.ends_with(".gz") {
-        GzDecoder::new(file)
-            .read_to_string(&mut text)
-            .map_err(|e| DataError::io(path, e))?;
+        let entry_name = path
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        f(&mut BufReader::new(Bounded::new(
+            GzDecoder::new(file),
+            max_unpacked,
+            &entry_name,
+        )))
     } else {
-        std::io::BufReader::new(file)
-            .read_to_string(&mut text)
-            .map_err(|e| DataError::io(path, e))?;
+        f(&mut BufReader::new(file))
     }
-    Ok(text)
 }
 
-fn parse_numbers(path: &Path, line_no: usize, line: &str) -> Result<Vec<f64>, DataError> {
-    line.split_whitespace()
-        .map(|t| {
-            t.parse::<f64>().map_err(|_| {
-                DataError::format(path, format!("row {line_no}: '{t}' is not a number"))
-            })
-        })
-        .collect()
+fn number(path: &Path, line: usize, text: &str) -> Result<f64, DataError> {
+    text.parse::<f64>()
+        .map_err(|_| DataError::format(path, format!("row {line}: '{text}' is not a number")))
 }
 
-/// Targets: rows of numbers, with an optional header row of names.
-fn read_targets(path: &Path) -> Result<(Vec<f64>, Vec<String>, usize), DataError> {
-    let text = read_text(path)?;
-    let mut lines = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .peekable();
+/// Counts one value against the bound (a cheap check per value; the message only on refusal).
+fn count(path: &Path, tally: &mut Tally, line: usize, held: usize) -> Result<(), DataError> {
+    if tally.fits(held as u64 + 1) {
+        return Ok(());
+    }
+    tally.add(path, Some(held as u64 + 1), || format!("row {line}"))
+}
+
+/// Targets: rows of numbers, with an optional header row of names; (values, names, rows).
+fn read_targets(
+    path: &Path,
+    opts: &ImportOptions,
+    tally: &mut Tally,
+) -> Result<(Vec<f64>, Vec<String>, usize), DataError> {
+    let max_unpacked = opts.max_unpacked.unwrap_or(DEFAULT_MAX_UNPACKED);
     let mut names: Option<Vec<String>> = None;
-    if let Some((_, first)) = lines.peek() {
-        if first.split_whitespace().any(|t| t.parse::<f64>().is_err()) {
-            names = Some(
-                first
-                    .split(|c: char| c.is_whitespace() || c == ',')
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_string)
-                    .collect(),
-            );
-            lines.next();
-        }
-    }
-    let (mut values, mut width, mut rows) = (Vec::new(), 0usize, 0usize);
-    for (i, line) in lines {
-        let row = parse_numbers(path, i + 1, &line.replace(',', " "))?;
-        if width == 0 {
-            width = row.len();
-        } else if row.len() != width {
-            return Err(DataError::format(
-                path,
-                format!("row {}: {} values, expected {width}", i + 1, row.len()),
-            ));
-        }
-        values.extend(row);
-        rows += 1;
-    }
+    // The first non-blank row, as text, until it is known to be a header or numbers.
+    let mut first: Option<Vec<String>> = Some(vec![]);
+    let (mut values, mut width, mut rows, mut in_row) = (Vec::new(), 0usize, 0usize, 0usize);
+    with_text(path, max_unpacked, |r| {
+        scan(path, r, Separator::WhitespaceOrComma, &mut |e| match e {
+            Event::Cell { line, text } => {
+                count(
+                    path,
+                    tally,
+                    line,
+                    values.len() + first.as_ref().map_or(0, Vec::len),
+                )?;
+                in_row += 1;
+                if in_row > targets::MAX_TARGET_COLUMNS {
+                    targets::check_columns(path, &format!("row {line}"), in_row)?;
+                }
+                match first.as_mut() {
+                    Some(cells) => cells.push(text.to_string()),
+                    None => values.push(number(path, line, text)?),
+                }
+                Ok(())
+            }
+            Event::LineEnd { line } => {
+                let cells = std::mem::take(&mut in_row);
+                if cells == 0 {
+                    return Ok(());
+                }
+                if let Some(row) = first.take() {
+                    if row.iter().any(|t| t.parse::<f64>().is_err()) {
+                        names = Some(row);
+                        return Ok(());
+                    }
+                    for t in &row {
+                        values.push(number(path, line, t)?);
+                    }
+                }
+                if width == 0 {
+                    width = cells;
+                } else if cells != width {
+                    return Err(DataError::format(
+                        path,
+                        format!("row {line}: {cells} values, expected {width}"),
+                    ));
+                }
+                rows += 1;
+                Ok(())
+            }
+        })
+    })?;
     let names = names.unwrap_or_else(|| (0..width).map(|j| j.to_string()).collect());
     if names.len() != width {
         return Err(DataError::format(
@@ -108,12 +143,30 @@ pub(crate) fn read(path: &Path, opts: &ImportOptions) -> Result<Raw, DataError> 
         .y_file
         .as_deref()
         .ok_or_else(|| DataError::format(path, "a text matrix needs its targets: --y-file FILE"))?;
-    let (targets, columns, n) = read_targets(y_file)?;
-    if n == 0 {
+    let mut tally = Tally::new(&opts.limits);
+    let (targets, columns, n) = read_targets(y_file, opts, &mut tally)?;
+    tally.add(y_file, Some(targets.len() as u64), || "the targets".into())?;
+    if n == 0 || columns.is_empty() {
         return Err(DataError::format(y_file, "no target rows"));
     }
-    let text = read_text(path)?;
-    let rows = text.lines().filter(|l| !l.trim().is_empty()).count();
+    let mut pixels: Vec<f32> = Vec::new();
+    // The line of each row that holds values.
+    let mut lines: Vec<usize> = Vec::new();
+    let max_unpacked = opts.max_unpacked.unwrap_or(DEFAULT_MAX_UNPACKED);
+    with_text(path, max_unpacked, |r| {
+        scan(path, r, Separator::Whitespace, &mut |e| match e {
+            Event::Cell { line, text } => {
+                count(path, &mut tally, line, pixels.len())?;
+                pixels.push(number(path, line, text)? as f32);
+                if lines.last() != Some(&line) {
+                    lines.push(line);
+                }
+                Ok(())
+            }
+            Event::LineEnd { .. } => Ok(()),
+        })
+    })?;
+    let rows = lines.len();
     if rows > 1 && rows != n {
         return Err(DataError::format(
             path,
@@ -123,15 +176,7 @@ pub(crate) fn read(path: &Path, opts: &ImportOptions) -> Result<Raw, DataError> 
             ),
         ));
     }
-    let mut pixels: Vec<f32> = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        pixels.extend(
-            parse_numbers(path, i + 1, line)?
-                .into_iter()
-                .map(|v| v as f32),
-        );
-    }
-    if pixels.len() % n != 0 {
+    if !pixels.len().is_multiple_of(n) {
         return Err(DataError::format(
             path,
             format!(
@@ -151,6 +196,11 @@ pub(crate) fn read(path: &Path, opts: &ImportOptions) -> Result<Raw, DataError> 
         parts: vec![],
         path: path.to_path_buf(),
         preprocessed: None,
+        origin: if rows > 1 {
+            Origin::Lines(lines)
+        } else {
+            Origin::Order
+        },
         warnings: vec![],
     })
 }

@@ -2,7 +2,8 @@
 //! from seconds on a CPU to the DARTS paper's CIFAR-10 evaluation (../shared/DARTS.md: 600
 //! epochs, C=36, 20 layers, batch 96, SGD 0.025 cosine, momentum 0.9, weight decay 3e-4,
 //! auxiliary weight 0.4, drop path 0.2, cutout 16, grad clip 5).
-use crate::config::Preset;
+use crate::bounds::{check_json, End, FloatRange, IntRange, MAX_SEED, SEED_WHY};
+use crate::config::{FieldError, Preset};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -94,8 +95,7 @@ impl TrainConfig {
     /// key and bad value is named.
     pub fn resolve(
         layer: &serde_json::Map<String, serde_json::Value>,
-    ) -> Result<TrainConfig, Vec<crate::config::FieldError>> {
-        use crate::config::FieldError;
+    ) -> Result<TrainConfig, Vec<FieldError>> {
         let field = |f: &str, m: String| FieldError {
             field: f.into(),
             message: m,
@@ -124,6 +124,11 @@ impl TrainConfig {
                 errors.push(field(key, "unknown key for training".into()));
                 continue;
             }
+            // Numbers outside an integer key's range, and floats such as 1e18, before serde.
+            if let Some(err) = check_json(&TRAIN_INTS, key, value) {
+                errors.push(err);
+                continue;
+            }
             // Each key alone on the preset, so every bad value is named.
             let mut probe = base.clone();
             probe.insert(key.clone(), value.clone());
@@ -144,42 +149,157 @@ impl TrainConfig {
         }
     }
 
-    /// Every bad value, by key.
-    pub fn validate(&self) -> Vec<crate::config::FieldError> {
-        let mut e = vec![];
-        let mut bad = |field: &str, message: &str| {
-            e.push(crate::config::FieldError {
-                field: field.into(),
-                message: message.into(),
-            })
+    /// Every bad value, by key (the ranges and their reasons are the constants below).
+    pub fn validate(&self) -> Vec<FieldError> {
+        let int = |r: &IntRange, v: usize| r.check(v as i128);
+        let lr_min = FloatRange {
+            // Against the schedule's start when that is a number (else it alone is reported).
+            max: End::Incl(if self.lr.is_finite() {
+                self.lr
+            } else {
+                f64::MAX
+            }),
+            ..LR_MIN
         };
-        if self.epochs == 0 {
-            bad("epochs", "must be at least 1");
-        }
-        if self.batch_size == 0 {
-            bad("batch_size", "must be at least 1");
-        }
-        if self.layers < 3 {
-            bad(
-                "layers",
-                "must be at least 3 (two reduction cells and one normal cell)",
-            );
-        }
-        if self.init_channels < 1 {
-            bad("init_channels", "must be at least 1");
-        }
-        if !(self.lr > 0.0 && self.lr.is_finite()) {
-            bad("lr", "must be a positive number");
-        }
-        if !(0.0..1.0).contains(&self.drop_path) {
-            bad("drop_path", "must be in [0, 1)");
-        }
-        if !(0.0..=1.0).contains(&self.cutout) {
-            bad("cutout", "must be in [0, 1]");
-        }
-        if self.auxiliary_weight < 0.0 {
-            bad("auxiliary_weight", "must not be negative");
-        }
-        e
+        [
+            int(&EPOCHS, self.epochs),
+            int(&BATCH_SIZE, self.batch_size),
+            self.max_steps_per_epoch
+                .and_then(|m| int(&MAX_STEPS_PER_EPOCH, m)),
+            int(&LAYERS, self.layers),
+            INIT_CHANNELS.check(i128::from(self.init_channels)),
+            SEED.check(i128::from(self.seed)),
+            LR.check(self.lr),
+            lr_min.check(self.lr_min),
+            MOMENTUM.check(self.momentum),
+            WEIGHT_DECAY.check(self.weight_decay),
+            GRAD_CLIP.check(self.grad_clip),
+            AUXILIARY_WEIGHT.check(self.auxiliary_weight),
+            DROP_PATH.check(self.drop_path),
+            CUTOUT.check(self.cutout),
+            self.crop_padding.and_then(|c| CROP_PADDING.check(c)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
     }
 }
+
+/// The training's integer keys, checked in JSON by `resolve` and on the struct by `validate`.
+pub const TRAIN_INTS: [IntRange; 6] = [
+    EPOCHS,
+    BATCH_SIZE,
+    MAX_STEPS_PER_EPOCH,
+    LAYERS,
+    INIT_CHANNELS,
+    SEED,
+];
+
+const EPOCHS: IntRange = IntRange {
+    key: "epochs",
+    min: 1,
+    max: 2000,
+    below: "",
+    above: "a longer training runs for months on one GPU; the DARTS paper trains for 600",
+};
+const BATCH_SIZE: IntRange = IntRange {
+    key: "batch_size",
+    min: 1,
+    max: 4096,
+    below: "",
+    above: "a larger batch does not fit in memory on any current GPU at the network sizes allowed; the DARTS paper trains with 96",
+};
+const MAX_STEPS_PER_EPOCH: IntRange = IntRange {
+    key: "max_steps_per_epoch",
+    min: 1,
+    max: 1_000_000,
+    below: "use null for every batch of the epoch",
+    above: "an epoch that long never ends; use null for every batch",
+};
+const LAYERS: IntRange = IntRange {
+    key: "layers",
+    min: 3,
+    max: 50,
+    below: "the network needs two reduction cells and one normal cell",
+    above: "deeper networks do not fit in memory on any current GPU; the DARTS paper trains 20 cells on CIFAR-10 and 14 on ImageNet",
+};
+const INIT_CHANNELS: IntRange = IntRange {
+    key: "init_channels",
+    min: 1,
+    max: 512,
+    below: "",
+    above: "wider networks do not fit in memory on any current GPU; the DARTS paper trains with 36 on CIFAR-10 and 48 on ImageNet",
+};
+const SEED: IntRange = IntRange {
+    key: "seed",
+    min: 0,
+    max: MAX_SEED,
+    below: "",
+    above: SEED_WHY,
+};
+const LR: FloatRange = FloatRange {
+    key: "lr",
+    min: End::Excl(0.0),
+    max: End::Incl(10.0),
+    below: "",
+    above: "no sensible schedule starts above 10 (it is a slip of the keyboard); the DARTS paper uses 0.025",
+};
+/// Its upper end is the config's `lr`.
+const LR_MIN: FloatRange = FloatRange {
+    key: "lr_min",
+    min: End::Incl(0.0),
+    max: End::Incl(10.0),
+    below: "",
+    above: "the cosine schedule anneals from lr down to lr_min, so it cannot exceed lr",
+};
+const MOMENTUM: FloatRange = FloatRange {
+    key: "momentum",
+    min: End::Incl(0.0),
+    max: End::Excl(1.0),
+    below: "",
+    above:
+        "a momentum of 1 or more never forgets a gradient and diverges; the DARTS paper uses 0.9",
+};
+const WEIGHT_DECAY: FloatRange = FloatRange {
+    key: "weight_decay",
+    min: End::Incl(0.0),
+    max: End::Incl(1.0),
+    below: "",
+    above: "a larger decay outweighs every gradient and drives the weights to zero; the DARTS paper uses 3e-4",
+};
+/// Any finite positive norm: a very large one just never clips.
+const GRAD_CLIP: FloatRange = FloatRange {
+    key: "grad_clip",
+    min: End::Excl(0.0),
+    max: End::Incl(f64::MAX),
+    below: "a norm of 0 would zero every step; the DARTS paper clips at 5",
+    above: "",
+};
+const AUXILIARY_WEIGHT: FloatRange = FloatRange {
+    key: "auxiliary_weight",
+    min: End::Incl(0.0),
+    max: End::Incl(1.0),
+    below: "",
+    above: "a larger weight makes the auxiliary head matter more than the network's own output; the DARTS paper uses 0.4",
+};
+const DROP_PATH: FloatRange = FloatRange {
+    key: "drop_path",
+    min: End::Incl(0.0),
+    max: End::Excl(1.0),
+    below: "",
+    above: "a probability of 1 drops every path; the DARTS paper ends at 0.2",
+};
+const CUTOUT: FloatRange = FloatRange {
+    key: "cutout",
+    min: End::Incl(0.0),
+    max: End::Incl(1.0),
+    below: "",
+    above: "it is a share of the image side; the DARTS paper cuts out 16/32 = 0.5",
+};
+const CROP_PADDING: FloatRange = FloatRange {
+    key: "crop_padding",
+    min: End::Incl(0.0),
+    max: End::Incl(1.0),
+    below: "",
+    above: "it is a share of the image side, and padding by more than the side crops mostly zeros; the DARTS paper pads by 4/32 = 0.125",
+};

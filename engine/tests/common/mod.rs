@@ -48,3 +48,13 @@ pub fn python(script: &str) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// An `.npy` file (format 1.0) of `data` with the given dtype and shape, as numpy writes it.
+pub fn npy(descr: &str, shape: &str, data: &[u8]) -> Vec<u8> {
+    let header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    out.extend_from_slice(header.as_bytes());
+    out.extend_from_slice(data);
+    out
+}

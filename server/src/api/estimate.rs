@@ -1,13 +1,14 @@
 //! `POST /api/estimate {"dataset_id", "config"}`: parameters, peak memory and seconds per epoch,
 //! measured by `dartboard estimate` in a child process and extrapolated, and whether the search
-//! fits in the device's free memory.
+//! fits in the device's free memory. A config whose memory lower bound (from the shapes alone)
+//! passes the free memory is answered `fits: false` at once, without building anything.
 use super::runs::validate;
 use super::system::{cuda_devices, free_memory};
 use super::{body, ApiError, ApiResult, Body, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::time::Duration;
 
 /// The longest an estimate may take; a config that needs longer is answered without a figure.
@@ -30,6 +31,30 @@ pub async fn estimate(state: State, request: Body<EstimateRequest>) -> ApiResult
         body.config,
     )
     .await?;
+    let free = match engine::device::parse(&cfg.device) {
+        Ok(tch::Device::Cuda(n)) => {
+            let devs = tokio::task::spawn_blocking(cuda_devices)
+                .await
+                .unwrap_or_default();
+            devs.get(n).and_then(|d| d["free_memory_bytes"].as_u64())
+        }
+        _ => free_memory(),
+    };
+    // What cannot fit is refused from the shapes alone, at once, without building anything.
+    let input = input_shape(&d.summary);
+    if let (Some(input), Some(free)) = (input, free) {
+        if let Err(too_large) = engine::estimate::check_fits(&cfg, &input, free) {
+            return Ok(Json(json!({
+                "weights": engine::estimate::supernet_weights(&cfg, &input),
+                "memory_bytes": too_large.needed,
+                "free_memory_bytes": free,
+                "fits": false,
+                "reason": too_large.to_string(),
+                "device": cfg.device,
+                "measured": false,
+            })));
+        }
+    }
     let config = serde_json::to_string(&cfg).map_err(ApiError::internal)?;
     let _turn = state.estimates.acquire().await.map_err(ApiError::internal)?;
     let exe = std::env::current_exe().map_err(ApiError::internal)?;
@@ -58,16 +83,8 @@ pub async fn estimate(state: State, request: Body<EstimateRequest>) -> ApiResult
     }
     let mut v: Value = serde_json::from_slice(&out.stdout).map_err(ApiError::internal)?;
     let need = v["memory_bytes"].as_u64().unwrap_or(0);
-    let free = match engine::device::parse(&cfg.device) {
-        Ok(tch::Device::Cuda(n)) => {
-            let devs = tokio::task::spawn_blocking(cuda_devices)
-                .await
-                .unwrap_or_default();
-            devs.get(n).and_then(|d| d["free_memory_bytes"].as_u64())
-        }
-        _ => free_memory(),
-    };
     v["free_memory_bytes"] = free.into();
+    v["measured"] = true.into();
     match free {
         Some(f) if need > f => {
             v["fits"] = false.into();
@@ -80,4 +97,18 @@ pub async fn estimate(state: State, request: Body<EstimateRequest>) -> ApiResult
         }
     }
     Ok(Json(v))
+}
+
+/// A dataset's input shape from its stored summary (no dataset is loaded).
+fn input_shape(summary: &Value) -> Option<engine::estimate::InputShape> {
+    let outputs = summary["classes"]
+        .as_array()
+        .or_else(|| summary["targets"].as_array())?
+        .len();
+    Some(engine::estimate::InputShape {
+        channels: summary["channels"].as_i64()?,
+        height: summary["height"].as_i64()?,
+        width: summary["width"].as_i64()?,
+        outputs: i64::try_from(outputs).ok()?,
+    })
 }
