@@ -21,6 +21,42 @@ pub enum Order {
     Second,
 }
 
+/// How the supernet is built and its edges weighted (`search::strategy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StrategyKind {
+    /// Every op on every edge, mixed by softmax(alpha).
+    #[default]
+    Darts,
+    /// Partial channels (1/pc_k through the ops), channel shuffle and edge normalisation.
+    PcDarts,
+    /// One op per edge and step, drawn by a hard Gumbel-softmax.
+    Gdas,
+}
+
+/// A penalty on the architecture weights added to the architecture loss
+/// (`search::regularizer`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlphaReg {
+    #[default]
+    None,
+    /// beta-DARTS: lambda(t) * mean over edges of logsumexp(alpha).
+    Beta,
+}
+
+/// How the final cell is read off the searched supernet (`search::selection`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SelectionKind {
+    /// The strongest op per edge and the two strongest edges per node (with the skip cap).
+    #[default]
+    Argmax,
+    /// DARTS-PT: keep what the validation metric misses most when it is removed, fine-tuning
+    /// the supernet between decisions.
+    Perturbation,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WOptimizer {
@@ -50,6 +86,20 @@ pub struct SearchConfig {
     pub init_channels: i64,
     pub nodes: usize,
     pub primitives: Vec<Primitive>,
+    /// `darts`, `pc-darts` or `gdas`. Configs written before strategies existed mean `darts`.
+    #[serde(default)]
+    pub strategy: StrategyKind,
+    /// PC-DARTS: each edge's ops see 1/pc_k of its channels (the paper's K = 4).
+    #[serde(default = "default_pc_k")]
+    pub pc_k: usize,
+    /// GDAS: the Gumbel-softmax temperature, annealed linearly from max to min over the epochs.
+    #[serde(default = "default_tau_max")]
+    pub gdas_tau_max: f64,
+    #[serde(default = "default_tau_min")]
+    pub gdas_tau_min: f64,
+    /// The first epochs train only the weights, the alphas frozen (PC-DARTS's warm-up).
+    #[serde(default)]
+    pub warmup_epochs: usize,
     pub order: Order,
     pub w_optimizer: WOptimizer,
     pub w_lr: f64,
@@ -58,16 +108,55 @@ pub struct SearchConfig {
     pub w_weight_decay: f64,
     pub alpha_lr: f64,
     pub alpha_weight_decay: f64,
+    /// `none` or `beta` (beta-DARTS).
+    #[serde(default)]
+    pub alpha_reg: AlphaReg,
+    /// beta-DARTS: lambda at the end of the search, rising linearly from 0.
+    #[serde(default = "default_beta_lambda")]
+    pub beta_lambda: f64,
     pub grad_clip: f64,
     /// Share of the train split the architecture weights learn on when the dataset has no
     /// validation split.
     pub arch_fraction: f64,
     /// P-DARTS cap on skip connections in the normal cell; null: no cap.
     pub max_skip_connects: Option<usize>,
+    /// `argmax` or `perturbation` (DARTS-PT).
+    #[serde(default)]
+    pub selection: SelectionKind,
+    /// Perturbation: weight steps (at w_lr / 10) that fine-tune the supernet after each decision.
+    #[serde(default = "default_pt_tune_steps")]
+    pub pt_tune_steps: usize,
+    /// Perturbation: samples of the architecture part each removal is scored on.
+    #[serde(default = "default_pt_eval_samples")]
+    pub pt_eval_samples: usize,
     pub loss: LossKind,
     pub seed: u64,
     /// `auto` (CUDA when present), `cpu`, `cuda` or `cuda:N`.
     pub device: String,
+}
+
+fn default_pc_k() -> usize {
+    4
+}
+
+fn default_tau_max() -> f64 {
+    10.0
+}
+
+fn default_tau_min() -> f64 {
+    0.1
+}
+
+fn default_pt_tune_steps() -> usize {
+    5
+}
+
+fn default_pt_eval_samples() -> usize {
+    256
+}
+
+fn default_beta_lambda() -> f64 {
+    50.0
 }
 
 /// A bad key and what is wrong with it.
@@ -197,10 +286,51 @@ impl SearchConfig {
             ALPHA_WEIGHT_DECAY.check(self.alpha_weight_decay),
             GRAD_CLIP.check(self.grad_clip),
             ARCH_FRACTION.check(self.arch_fraction),
+            int(&PC_K, self.pc_k),
+            int(&PT_TUNE_STEPS, self.pt_tune_steps),
+            int(&PT_EVAL_SAMPLES, self.pt_eval_samples),
+            int(&WARMUP_EPOCHS, self.warmup_epochs),
+            GDAS_TAU.check(self.gdas_tau_max),
+            FloatRange {
+                key: "gdas_tau_min",
+                ..GDAS_TAU
+            }
+            .check(self.gdas_tau_min),
+            BETA_LAMBDA.check(self.beta_lambda),
         ]
         .into_iter()
         .flatten()
         .collect();
+        if self.strategy == StrategyKind::PcDarts
+            && self.pc_k > 0
+            && self.init_channels % self.pc_k as i64 != 0
+        {
+            e.push(FieldError::new(
+                "pc_k",
+                format!(
+                    "{} does not divide init_channels ({}): every edge's channels must split into pc_k equal groups",
+                    self.pc_k, self.init_channels
+                ),
+            ));
+        }
+        if self.warmup_epochs >= self.epochs && self.warmup_epochs > 0 {
+            e.push(FieldError::new(
+                "warmup_epochs",
+                format!(
+                    "{} leaves no epoch of the {} for the architecture weights to learn in; use fewer",
+                    self.warmup_epochs, self.epochs
+                ),
+            ));
+        }
+        if self.gdas_tau_min > self.gdas_tau_max {
+            e.push(FieldError::new(
+                "gdas_tau_min",
+                format!(
+                    "{} is above gdas_tau_max ({}): the temperature anneals from max down to min",
+                    self.gdas_tau_min, self.gdas_tau_max
+                ),
+            ));
+        }
         let mut unique = self.primitives.clone();
         unique.sort();
         unique.dedup();
@@ -223,7 +353,11 @@ impl SearchConfig {
 /// The search's integer keys, checked in JSON by `resolve` and on the struct by `validate`.
 /// `max_skip_connects` is checked here against the most nodes any cell may have and in
 /// `validate` against the config's own `nodes`.
-pub const SEARCH_INTS: [IntRange; 8] = [
+pub const SEARCH_INTS: [IntRange; 12] = [
+    PT_TUNE_STEPS,
+    PT_EVAL_SAMPLES,
+    PC_K,
+    WARMUP_EPOCHS,
     EPOCHS,
     BATCH_SIZE,
     MAX_STEPS_PER_EPOCH,
@@ -292,6 +426,49 @@ const SEED: IntRange = IntRange {
     max: MAX_SEED,
     below: "",
     above: SEED_WHY,
+};
+const PT_TUNE_STEPS: IntRange = IntRange {
+    key: "pt_tune_steps",
+    min: 0,
+    max: 10_000,
+    below: "",
+    above: "each of the 2 x (edges + nodes) decisions would fine-tune for longer than most searches run",
+};
+const PT_EVAL_SAMPLES: IntRange = IntRange {
+    key: "pt_eval_samples",
+    min: 1,
+    max: 100_000,
+    below: "",
+    above: "every removal of every op is scored on them (hundreds of passes); a few hundred rank the ops",
+};
+const PC_K: IntRange = IntRange {
+    key: "pc_k",
+    min: 1,
+    max: 16,
+    below: "",
+    above: "the ops would see under a sixteenth of the channels (one of the 16 at the paper's width); the PC-DARTS paper uses 4",
+};
+const WARMUP_EPOCHS: IntRange = IntRange {
+    key: "warmup_epochs",
+    min: 0,
+    max: 1000,
+    below: "",
+    above: "it must stay below epochs, which stops at 1000; PC-DARTS warms up for 15 of 50",
+};
+/// Both GDAS temperatures (`gdas_tau_min` reuses it under its own key).
+const GDAS_TAU: FloatRange = FloatRange {
+    key: "gdas_tau_max",
+    min: End::Excl(0.0),
+    max: End::Incl(100.0),
+    below: "the softmax divides by the temperature",
+    above: "a hotter softmax is uniform to float precision; GDAS anneals from 10 to 0.1",
+};
+const BETA_LAMBDA: FloatRange = FloatRange {
+    key: "beta_lambda",
+    min: End::Incl(0.0),
+    max: End::Incl(1000.0),
+    below: "a negative weight would reward large alphas",
+    above: "the penalty would outweigh the validation loss entirely; beta-DARTS uses 50",
 };
 const W_LR: FloatRange = FloatRange {
     key: "w_lr",

@@ -8,8 +8,8 @@ use crate::data::Dataset;
 use crate::events::peak_rss_bytes;
 use crate::network::{NetShape, STEM_MULTIPLIER};
 use crate::ops::Primitive;
+use crate::search::searcher::{Loss, Searcher};
 use crate::search::{parts, SearchError};
-use crate::searcher::{Loss, Searcher};
 use serde::Serialize;
 use std::time::Instant;
 use tch::Device;
@@ -47,7 +47,7 @@ fn probe(
     for i in 0..3 {
         let t = Instant::now();
         let _ = s.weight_step(&xt, &yt);
-        s.alpha_step((&xt, &yt), (&xv, &yv), None);
+        s.alpha_step((&xt, &yt), (&xv, &yv), None, 0.5);
         if let Device::Cuda(n) = device {
             tch::Cuda::synchronize(n as i64);
         }
@@ -120,7 +120,7 @@ pub fn estimate(
     let eval_seconds = t.elapsed().as_secs_f64() / b2 as f64 * p.arch.len() as f64;
     Ok(Estimate {
         weights: crate::count_weights(&s.weights_vs),
-        alphas: s.alphas.normal.numel() as i64 + s.alphas.reduce.numel() as i64,
+        alphas: s.alphas.tensors().iter().map(|t| t.numel() as i64).sum(),
         batch_size: b,
         steps_per_epoch: steps,
         probe_batches: [b1, b2],

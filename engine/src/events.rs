@@ -59,6 +59,38 @@ pub enum Event {
         level: LogLevel,
         message: String,
     },
+    /// One decision of perturbation-based selection (DARTS-PT).
+    Selection(Decision),
+}
+
+/// One decision of perturbation-based selection: the supernet's validation metric with each
+/// candidate removed, and what was chosen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    /// `normal` or `reduce`.
+    pub cell: String,
+    /// `op`: which op an edge keeps; `input`: which input a node drops (repeated until two are
+    /// left).
+    pub kind: String,
+    /// The intermediate node (from 0).
+    pub node: usize,
+    /// The edge, numbered as the alpha table's rows (op decisions); the node's inputs' edges
+    /// for input decisions.
+    pub edge: Option<usize>,
+    /// The metric (accuracy, or the validation loss for regression) before any removal.
+    pub base: f64,
+    pub candidates: Vec<Removal>,
+    /// The op kept, or the input (`input J`) dropped.
+    pub chosen: String,
+}
+
+/// The metric with one op (or one input) removed, and how much worse that is than `base`
+/// (positive: the removal hurts).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Removal {
+    pub name: String,
+    pub metric: f64,
+    pub drop: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

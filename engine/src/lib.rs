@@ -1,7 +1,6 @@
 //! Dartboard's engine: the DARTS search space, search strategies, training, data and export on
 //! tch. No web code lives here.
 pub mod bounds;
-pub mod cell;
 pub mod genotype;
 pub mod model;
 pub mod network;
@@ -15,8 +14,6 @@ pub fn count_weights(vs: &tch::nn::VarStore) -> i64 {
         .map(|t| t.numel() as i64)
         .sum()
 }
-pub mod architect;
-pub mod checkpoint;
 pub mod config;
 pub mod data;
 pub mod device;
@@ -32,4 +29,3 @@ pub mod rng;
 pub mod runlog;
 pub mod scoring;
 pub mod search;
-pub mod searcher;

@@ -1,7 +1,7 @@
 //! The evaluation network built from a genotype (quark0/darts cnn/model.py NetworkCIFAR), with
 //! the auxiliary head and drop path, for any channel count and image size.
-use crate::cell::edge_stride;
 use crate::genotype::Genotype;
+use crate::network::edge_stride;
 use crate::network::{channels_last, pad_to_multiple, NetShape, Stem, STEM_MULTIPLIER};
 use crate::nn::{conv_kxk, BatchNorm, Mode};
 use crate::ops::{Op, Preprocess, Primitive};

@@ -1,7 +1,8 @@
 //! Optimisers written over plain tensors, because the unrolled architecture gradient needs the
 //! momentum buffers and checkpoints need every piece of optimiser state, which tch's `nn::Optimizer`
 //! does not expose. Updates follow PyTorch's `torch.optim.SGD` and `torch.optim.Adam` (L2 weight
-//! decay added to the gradient).
+//! decay added to the gradient). A parameter whose gradient is undefined (the loss did not reach
+//! it) is skipped, as PyTorch skips one whose `.grad` is None: no decay, no state update.
 use tch::Tensor;
 
 /// Named tensors of an optimiser's state, for checkpoints.
@@ -29,6 +30,9 @@ impl Sgd {
     pub fn step(&mut self, params: &[Tensor], grads: &[Tensor]) {
         tch::no_grad(|| {
             for ((p, g), buf) in params.iter().zip(grads).zip(self.buffers.iter_mut()) {
+                if !g.defined() {
+                    continue;
+                }
                 let d = g + p * self.weight_decay;
                 let b = match buf.take() {
                     Some(mut b) if self.momentum != 0.0 => {
@@ -52,6 +56,9 @@ impl Sgd {
                 .zip(grads)
                 .zip(&self.buffers)
                 .map(|((p, g), buf)| {
+                    if !g.defined() {
+                        return p.zeros_like();
+                    }
                     let d = g + p * self.weight_decay;
                     match buf {
                         Some(b) => d + b * self.momentum,
@@ -92,7 +99,9 @@ pub struct Adam {
     pub beta2: f64,
     pub eps: f64,
     pub weight_decay: f64,
-    step: i64,
+    /// Steps taken by each parameter (its bias correction), as PyTorch keeps `state['step']`
+    /// per parameter.
+    steps: Vec<i64>,
     m: Vec<Option<Tensor>>,
     v: Vec<Option<Tensor>>,
 }
@@ -105,18 +114,21 @@ impl Adam {
             beta2: betas.1,
             eps: 1e-8,
             weight_decay,
-            step: 0,
+            steps: vec![0; n_params],
             m: (0..n_params).map(|_| None).collect(),
             v: (0..n_params).map(|_| None).collect(),
         }
     }
 
     pub fn step(&mut self, params: &[Tensor], grads: &[Tensor]) {
-        self.step += 1;
-        let bc1 = 1.0 - self.beta1.powi(self.step as i32);
-        let bc2 = 1.0 - self.beta2.powi(self.step as i32);
         tch::no_grad(|| {
             for (i, (p, g)) in params.iter().zip(grads).enumerate() {
+                if !g.defined() {
+                    continue;
+                }
+                self.steps[i] += 1;
+                let bc1 = 1.0 - self.beta1.powi(self.steps[i] as i32);
+                let bc2 = 1.0 - self.beta2.powi(self.steps[i] as i32);
                 let g = g + p * self.weight_decay;
                 let m = match self.m[i].take() {
                     Some(m) => m * self.beta1 + &g * (1.0 - self.beta1),
@@ -140,26 +152,45 @@ impl Adam {
             params
                 .iter()
                 .zip(grads)
-                .map(|(p, g)| g + p * self.weight_decay)
+                .map(|(p, g)| {
+                    if g.defined() {
+                        g + p * self.weight_decay
+                    } else {
+                        p.zeros_like()
+                    }
+                })
                 .collect()
         })
     }
 
     pub fn state(&self) -> State {
-        let mut s = vec![("step".to_string(), Tensor::from(self.step))];
+        // "step" alone is what checkpoints held before steps were counted per parameter.
+        let most = self.steps.iter().copied().max().unwrap_or(0);
+        let mut s = vec![("step".to_string(), Tensor::from(most))];
         for (i, (m, v)) in self.m.iter().zip(&self.v).enumerate() {
             if let (Some(m), Some(v)) = (m, v) {
                 s.push((format!("exp_avg.{i}"), m.shallow_clone()));
                 s.push((format!("exp_avg_sq.{i}"), v.shallow_clone()));
+                s.push((format!("step.{i}"), Tensor::from(self.steps[i])));
             }
         }
         s
     }
 
     pub fn load_state(&mut self, state: &State) {
+        // An older checkpoint's one "step" holds for every parameter with state.
+        if let Some((_, t)) = state.iter().find(|(n, _)| n == "step") {
+            let step = t.int64_value(&[]);
+            self.steps.iter_mut().for_each(|s| *s = step);
+        }
         for (name, t) in state {
-            if name == "step" {
-                self.step = t.int64_value(&[]);
+            if let Some(i) = name
+                .strip_prefix("step.")
+                .and_then(|i| i.parse::<usize>().ok())
+            {
+                if let Some(slot) = self.steps.get_mut(i) {
+                    *slot = t.int64_value(&[]);
+                }
             } else if let Some(i) = name
                 .strip_prefix("exp_avg.")
                 .and_then(|i| i.parse::<usize>().ok())
@@ -174,6 +205,12 @@ impl Adam {
                 if let Some(slot) = self.v.get_mut(i) {
                     *slot = Some(t.shallow_clone());
                 }
+            }
+        }
+        // A parameter without state has taken no step.
+        for (s, m) in self.steps.iter_mut().zip(&self.m) {
+            if m.is_none() {
+                *s = 0;
             }
         }
     }
@@ -237,7 +274,7 @@ pub fn clip_grad_norm(grads: &mut [Tensor], max_norm: f64) -> f64 {
     let coef = max_norm / (total + 1e-6);
     if coef < 1.0 {
         tch::no_grad(|| {
-            for g in grads.iter_mut() {
+            for g in grads.iter_mut().filter(|g| g.defined()) {
                 let _ = g.g_mul_scalar_(coef);
             }
         });
@@ -248,6 +285,7 @@ pub fn clip_grad_norm(grads: &mut [Tensor], max_norm: f64) -> f64 {
 /// The L2 norm of a list of tensors taken as one vector.
 pub fn global_norm(ts: &[Tensor]) -> f64 {
     ts.iter()
+        .filter(|t| t.defined())
         .map(|t| t.square().sum(tch::Kind::Double).double_value(&[]))
         .sum::<f64>()
         .sqrt()
@@ -303,6 +341,36 @@ mod tests {
             "{}",
             p.double_value(&[0])
         );
+    }
+
+    // torch.optim skips a parameter whose .grad is None: no weight decay, no momentum, and its
+    // Adam step count (bias correction) starts at its own first gradient, so that first step
+    // moves it by exactly lr * sign(g), as in the test above.
+    #[test]
+    fn parameters_without_a_gradient_are_skipped() {
+        let (a, b) = (t(&[1.0]), t(&[1.0]));
+        let params = [a.shallow_clone(), b.shallow_clone()];
+        let mut adam = Adam::new(2, 0.1, (0.9, 0.999), 0.5);
+        adam.step(&params, &[t(&[2.0]), Tensor::new()]);
+        assert_eq!(b.double_value(&[0]), 1.0, "skipped: no decay");
+        // Saved and restored in between, as a checkpoint does.
+        let mut resumed = Adam::new(2, 0.1, (0.9, 0.999), 0.5);
+        resumed.load_state(&adam.state());
+        resumed.step(&params, &[t(&[1.0]), t(&[-3.0])]);
+        assert!(
+            (b.double_value(&[0]) - 1.1).abs() < 1e-7,
+            "{}",
+            b.double_value(&[0])
+        );
+        let mut sgd = Sgd::new(2, 0.1, 0.9, 0.1);
+        sgd.step(&params, &[t(&[0.5]), Tensor::new()]);
+        assert!(
+            (b.double_value(&[0]) - 1.1).abs() < 1e-7,
+            "SGD skipped it too"
+        );
+        let mut g = vec![t(&[3.0]), Tensor::new(), t(&[4.0])];
+        assert!((clip_grad_norm(&mut g, 1.0) - 5.0).abs() < 1e-12);
+        assert!(!g[1].defined());
     }
 
     #[test]

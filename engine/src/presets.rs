@@ -1,5 +1,7 @@
 //! The presets: the defaults a search starts from, from seconds on a CPU to the DARTS paper.
-use crate::config::{LossKind, Order, Preset, SearchConfig, WOptimizer};
+use crate::config::{
+    AlphaReg, LossKind, Order, Preset, SearchConfig, SelectionKind, StrategyKind, WOptimizer,
+};
 use crate::ops::Primitive;
 
 impl Preset {
@@ -21,6 +23,11 @@ impl Preset {
             init_channels: 16,
             nodes: 4,
             primitives: Primitive::DARTS.to_vec(),
+            strategy: StrategyKind::Darts,
+            pc_k: 4,
+            gdas_tau_max: 10.0,
+            gdas_tau_min: 0.1,
+            warmup_epochs: 0,
             order: Order::Second,
             w_optimizer: WOptimizer::Sgd,
             w_lr: 0.025,
@@ -29,9 +36,14 @@ impl Preset {
             w_weight_decay: 3e-4,
             alpha_lr: 3e-4,
             alpha_weight_decay: 1e-3,
+            alpha_reg: AlphaReg::None,
+            beta_lambda: 50.0,
             grad_clip: 5.0,
             arch_fraction: 0.5,
             max_skip_connects: None,
+            selection: SelectionKind::Argmax,
+            pt_tune_steps: 5,
+            pt_eval_samples: 256,
             loss: LossKind::Auto,
             seed: 2,
             device: "auto".to_string(),

@@ -1,7 +1,8 @@
 //! Scoring the supernet: every metric of the task, on batches and on whole index sets.
 use crate::data::{Dataset, Stats, Task};
 use crate::metrics;
-use crate::searcher::Searcher;
+use crate::search::searcher::Searcher;
+use crate::search::strategy::Mixing;
 use std::collections::BTreeMap;
 use tch::{Device, Kind, Tensor};
 
@@ -71,11 +72,29 @@ pub fn evaluate(
     device: Device,
     batch: usize,
 ) -> Score {
+    evaluate_with(s, None, data, indices, stats, device, batch)
+}
+
+/// `evaluate` with the edges weighed by `mix` instead of the strategy's own deterministic
+/// weights (the perturbations of selection).
+pub fn evaluate_with(
+    s: &Searcher,
+    mix: Option<&Mixing>,
+    data: &Dataset,
+    indices: &[i64],
+    stats: &Stats,
+    device: Device,
+    batch: usize,
+) -> Score {
     let mut outs = Vec::new();
     let mut ys = Vec::new();
     for chunk in indices.chunks(batch.max(1)) {
         let (x, y) = data.batch(chunk, stats, device);
-        outs.push(s.predict(&x).to_device(Device::Cpu));
+        let out = match mix {
+            Some(m) => s.predict_with(&x, m),
+            None => s.predict(&x),
+        };
+        outs.push(out.to_device(Device::Cpu));
         ys.push(y.to_device(Device::Cpu));
     }
     let (out, y) = (Tensor::cat(&outs, 0), Tensor::cat(&ys, 0));

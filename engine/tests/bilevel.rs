@@ -8,10 +8,12 @@
 //!    (the seed report; reproduced by a 20-line Python loop with the closed-form gradient).
 //! 2. The finite-difference Hessian-vector product against the exact one from double
 //!    backpropagation on a small supernet.
-use engine::architect;
-use engine::network::{Alphas, NetShape, SearchSpace, Supernet};
+use engine::network::NetShape;
 use engine::nn::Mode;
 use engine::ops::Primitive;
+use engine::search::architect;
+use engine::search::strategy::{Darts, Strategy};
+use engine::search::supernet::{Alphas, SearchSpace, Supernet};
 use tch::nn::VarStore;
 use tch::{Device, Kind, Tensor};
 
@@ -163,11 +165,11 @@ fn unrolled_step_restores_weights_and_reduces_to_first_order() {
     let weights = vs.trainable_variables();
     let alpha_list: Vec<Tensor> = alphas.tensors().iter().map(|a| a.shallow_clone()).collect();
     let train_loss = || {
-        net.forward(&x, &alphas, Mode::Probe)
+        net.forward(&x, &Darts.mixing(&alphas, None), Mode::Probe)
             .cross_entropy_for_logits(&y)
     };
     let mut val_loss = || {
-        net.forward(&xv, &alphas, Mode::Probe)
+        net.forward(&xv, &Darts.mixing(&alphas, None), Mode::Probe)
             .cross_entropy_for_logits(&y)
     };
     let before: Vec<Tensor> = weights.iter().map(|w| w.detach().copy()).collect();

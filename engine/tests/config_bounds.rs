@@ -34,7 +34,7 @@ fn refused_by<T: std::fmt::Debug>(r: &Result<T, Vec<FieldError>>, key: &str, wha
 }
 
 /// (key, minimum, maximum) of every integer key: the review's suggested bounds.
-const SEARCH_INTS: [(&str, u64, u64); 7] = [
+const SEARCH_INTS: [(&str, u64, u64); 8] = [
     ("epochs", 1, 1000),
     ("batch_size", 1, 4096),
     ("max_steps_per_epoch", 1, 1_000_000),
@@ -42,6 +42,7 @@ const SEARCH_INTS: [(&str, u64, u64); 7] = [
     ("init_channels", 1, 256),
     ("nodes", 1, 8),
     ("seed", 0, 1 << 53),
+    ("pc_k", 1, 16),
 ];
 
 const TRAIN_INTS: [(&str, u64, u64); 6] = [
@@ -104,7 +105,7 @@ fn every_training_integer_refuses_just_above_its_limit_and_accepts_it() {
 /// (key, accepted values, refused values) of every float key.
 type FloatCase = (&'static str, &'static [f64], &'static [f64]);
 
-const SEARCH_FLOATS: [FloatCase; 8] = [
+const SEARCH_FLOATS: [FloatCase; 11] = [
     ("w_lr", &[10.0, 1e-4], &[0.0, -0.1, 10.001]),
     ("w_lr_min", &[0.0, 1e-3], &[-1e-9, 1.1e-3]),
     ("w_momentum", &[0.0, 0.999], &[1.0, -0.1]),
@@ -113,6 +114,10 @@ const SEARCH_FLOATS: [FloatCase; 8] = [
     ("alpha_weight_decay", &[0.0, 1.0], &[1.5, -1.0]),
     ("grad_clip", &[1e-3, 1e300], &[0.0, -5.0]),
     ("arch_fraction", &[0.001, 0.999], &[0.0, 1.0]),
+    // The default preset's gdas_tau_max is 10, which gdas_tau_min may not pass.
+    ("gdas_tau_max", &[100.0, 0.1], &[0.0, 100.5]),
+    ("gdas_tau_min", &[1e-3, 10.0], &[0.0, -1.0, 10.5]),
+    ("beta_lambda", &[0.0, 1000.0], &[-1e-9, 1000.5]),
 ];
 
 const TRAIN_FLOATS: [FloatCase; 9] = [
@@ -165,6 +170,9 @@ fn nan_and_infinities_are_refused_by_name() {
                 "alpha_lr" => c.alpha_lr = bad,
                 "alpha_weight_decay" => c.alpha_weight_decay = bad,
                 "grad_clip" => c.grad_clip = bad,
+                "gdas_tau_max" => c.gdas_tau_max = bad,
+                "gdas_tau_min" => c.gdas_tau_min = bad,
+                "beta_lambda" => c.beta_lambda = bad,
                 _ => c.arch_fraction = bad,
             };
             f(&mut c);

@@ -349,7 +349,10 @@ fn npz_mismatch_and_nan_are_refused() {
     let x = common::npy("|u1", "(3, 2, 2)", &[7u8; 12]);
     let short = write(
         "short.npz",
-        &[("x", x.clone()), ("y", common::npy("<i8", "(2,)", &[0u8; 16]))],
+        &[
+            ("x", x.clone()),
+            ("y", common::npy("<i8", "(2,)", &[0u8; 16])),
+        ],
     );
     assert!(err(&short, &ImportOptions::default()).contains("3 images but 2 targets"));
     let nan: Vec<u8> = [1.0f64, f64::NAN, 2.0]

@@ -70,7 +70,6 @@ fn zip_of(path: &Path, entries: &[(&str, &[u8])]) {
     z.finish().unwrap();
 }
 
-
 fn dir(name: &str) -> PathBuf {
     let d = common::scratch(name);
     std::fs::create_dir_all(&d).unwrap();

@@ -312,7 +312,6 @@ impl Bench {
     }
 }
 
-
 fn zip_bytes(entries: &[(&str, Vec<u8>)], deflate: bool) -> Vec<u8> {
     let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let method = if deflate {

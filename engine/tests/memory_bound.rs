@@ -5,8 +5,9 @@ mod common;
 
 use engine::config::{Order, Preset, SearchConfig};
 use engine::estimate::{check_fits, lower_bound_bytes, supernet_weights, InputShape};
-use engine::network::{NetShape, SearchSpace, Supernet};
+use engine::network::NetShape;
 use engine::ops::Primitive;
+use engine::search::supernet::{SearchSpace, Supernet};
 use tch::nn::VarStore;
 use tch::Device;
 

@@ -5,9 +5,11 @@
 //! authors' logs) and 3,825,768 with it.
 use engine::genotype::Genotype;
 use engine::model::EvalNetwork;
-use engine::network::{Alphas, NetShape, SearchSpace, Supernet};
+use engine::network::NetShape;
 use engine::nn::Mode;
 use engine::ops::Primitive;
+use engine::search::strategy::{Darts, Strategy};
+use engine::search::supernet::{Alphas, SearchSpace, Supernet};
 use tch::nn::VarStore;
 use tch::{Device, Kind, Tensor};
 
@@ -100,7 +102,8 @@ fn supernet_and_eval_net_take_any_image_size() {
         let alphas = Alphas::new(&avs.root(), 2, 4);
         let x = Tensor::randn([2, c, h, w], (Kind::Float, Device::Cpu));
         assert_eq!(
-            net.forward(&x, &alphas, Mode::Train).size(),
+            net.forward(&x, &Darts.mixing(&alphas, None), Mode::Train)
+                .size(),
             [2, 7],
             "supernet {c}x{h}x{w}"
         );
@@ -121,7 +124,7 @@ fn supernet_and_eval_net_take_any_image_size() {
 #[test]
 fn edge_count_follows_nodes() {
     for (nodes, edges) in [(1, 2), (2, 5), (3, 9), (4, 14), (5, 20)] {
-        assert_eq!(engine::cell::edge_count(nodes), edges);
+        assert_eq!(engine::network::edge_count(nodes), edges);
         let avs = VarStore::new(Device::Cpu);
         let a = Alphas::new(&avs.root(), nodes, 5);
         assert_eq!(a.normal.size(), [edges as i64, 5]);

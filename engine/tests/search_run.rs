@@ -2,7 +2,7 @@
 //! regression targets, cancellation and resuming from a checkpoint.
 mod common;
 
-use engine::config::{Preset, SearchConfig};
+use engine::config::{AlphaReg, Preset, SearchConfig, StrategyKind};
 use engine::data::{load, Dataset, Splits, Task};
 use engine::events::{Event, RunStatus};
 use engine::search::{self, SearchError};
@@ -171,31 +171,29 @@ fn regression_search_reports_rmse_in_original_units() {
     );
 }
 
-#[test]
-fn cancelled_search_resumes_to_the_same_result() {
+/// A search cancelled after its first epoch and resumed ends as the uninterrupted one: the same
+/// architecture weights and genotype (every draw of an epoch derives from the seed and the
+/// epoch: batches, and GDAS's Gumbel noise).
+fn resumes_to_the_same_result(cfg: &SearchConfig, name: &str) {
     let data = load(&common::sample()).unwrap();
-    let cfg = SearchConfig {
-        epochs: 2,
-        ..tiny()
-    };
-    let straight = common::scratch("resume-straight");
+    let straight = common::scratch(&format!("resume-{name}-straight"));
     search::run(
         &data,
-        &cfg,
+        cfg,
         &straight,
         &AtomicBool::new(false),
         &mut |_, _| {},
     )
     .unwrap();
 
-    let resumed = common::scratch("resume-split");
+    let resumed = common::scratch(&format!("resume-{name}-split"));
     let cancel = AtomicBool::new(false);
     let stop_after_first = &mut |_: u64, e: &Event| {
         if matches!(e, Event::Epoch { epoch: 1, .. }) {
             cancel.store(true, Ordering::Relaxed);
         }
     };
-    let err = search::run(&data, &cfg, &resumed, &cancel, stop_after_first).unwrap_err();
+    let err = search::run(&data, cfg, &resumed, &cancel, stop_after_first).unwrap_err();
     assert!(matches!(err, SearchError::Cancelled));
     assert!(!resumed.join("result.json").exists());
     let events = read_events(&resumed);
@@ -203,7 +201,7 @@ fn cancelled_search_resumes_to_the_same_result() {
 
     search::run(
         &data,
-        &cfg,
+        cfg,
         &resumed,
         &AtomicBool::new(false),
         &mut |_, _| {},
@@ -236,6 +234,36 @@ fn cancelled_search_resumes_to_the_same_result() {
         .iter()
         .any(|e| e["type"] == "log" && e["message"].as_str().unwrap().contains("resumed")));
     let _ = RunStatus::Running;
+}
+
+#[test]
+fn cancelled_search_resumes_to_the_same_result() {
+    let cfg = SearchConfig {
+        epochs: 2,
+        ..tiny()
+    };
+    resumes_to_the_same_result(&cfg, "darts");
+}
+
+#[test]
+fn cancelled_pc_darts_and_gdas_searches_resume_to_the_same_result() {
+    // PC-DARTS with its warm-up (alphas frozen in epoch 1) and edge normalisation.
+    let pc = SearchConfig {
+        epochs: 2,
+        strategy: StrategyKind::PcDarts,
+        pc_k: 2,
+        warmup_epochs: 1,
+        ..tiny()
+    };
+    resumes_to_the_same_result(&pc, "pc-darts");
+    // GDAS with the beta regulariser: the noise and lambda(t) of epoch 2 are drawn afresh.
+    let gdas = SearchConfig {
+        epochs: 2,
+        strategy: StrategyKind::Gdas,
+        alpha_reg: AlphaReg::Beta,
+        ..tiny()
+    };
+    resumes_to_the_same_result(&gdas, "gdas");
 }
 
 #[test]

@@ -50,7 +50,15 @@ async fn main() -> Result<(), Error> {
     let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let dir = std::env::temp_dir().join(format!("dartboard-soak-{}", std::process::id()));
     let mut server = Command::new(root.join("target/release/dartboard"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--workers", "2", "--worker-threads", "1"])
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--workers",
+            "2",
+            "--worker-threads",
+            "1",
+        ])
         .args(["--max-queued", "1000", "--data-dir"])
         .arg(&dir)
         .arg("--sample")
@@ -72,7 +80,10 @@ async fn main() -> Result<(), Error> {
         .await?
         .json()
         .await?;
-    let data = sets[0]["id"].as_str().ok_or("no sample dataset")?.to_string();
+    let data = sets[0]["id"]
+        .as_str()
+        .ok_or("no sample dataset")?
+        .to_string();
     let config = json!({"preset": "tiny", "epochs": 1, "max_steps_per_epoch": 2, "device": "cpu"});
     let start = Instant::now();
     let mut samples = vec![];

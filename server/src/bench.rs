@@ -2,11 +2,12 @@
 //! ../shared/TOOLCHAIN.md were measured: a weight step (SGD lr 0.025, momentum 0.9, wd 3e-4,
 //! clip 5), a first-order and a second-order architecture step (Adam lr 3e-4, betas (0.5, 0.999),
 //! wd 1e-3); medians of `--steps` timed calls after two warm-up calls; peak process memory.
+//! `--strategy darts|pc-darts|gdas` (and `--pc-k`) times another search strategy's steps.
 use crate::args::Args;
 use anyhow::{anyhow, Result};
-use engine::config::{Order, Preset, SearchConfig};
+use engine::config::{Order, Preset, SearchConfig, StrategyKind};
 use engine::network::NetShape;
-use engine::searcher::{Loss, Searcher};
+use engine::search::searcher::{Loss, Searcher};
 use std::time::Instant;
 use tch::{Device, Kind, Tensor};
 
@@ -34,7 +35,18 @@ pub fn run(mut args: Args) -> Result<()> {
     let size: i64 = args.number("size", 28)?;
     let channels: i64 = args.number("channels", 1)?;
     let steps: usize = args.number("steps", 5)?;
+    let strategy = match args.take("strategy") {
+        Some(name) => {
+            serde_json::from_value::<StrategyKind>(serde_json::Value::String(name.clone()))
+                .map_err(|_| {
+                    anyhow!("--strategy: unknown strategy '{name}'; one of darts, pc-darts, gdas")
+                })?
+        }
+        None => StrategyKind::Darts,
+    };
     let cfg = SearchConfig {
+        strategy,
+        pc_k: args.number("pc-k", 4)?,
         init_channels: args.number("init-channels", 8)?,
         layers: args.number("layers", 5)?,
         batch_size: batch as usize,
@@ -67,11 +79,11 @@ pub fn run(mut args: Args) -> Result<()> {
         sync();
     });
     let alpha_first_s = time_steps(steps, || {
-        s.alpha_step((&xt, &yt), (&xv, &yv), Some(Order::First));
+        s.alpha_step((&xt, &yt), (&xv, &yv), Some(Order::First), 0.5);
         sync();
     });
     let alpha_second_s = time_steps(steps, || {
-        s.alpha_step((&xt, &yt), (&xv, &yv), Some(Order::Second));
+        s.alpha_step((&xt, &yt), (&xv, &yv), Some(Order::Second), 0.5);
         sync();
     });
     let out = serde_json::json!({
@@ -80,6 +92,7 @@ pub fn run(mut args: Args) -> Result<()> {
         "alpha_second_s": alpha_second_s,
         "peak_rss_bytes": engine::events::peak_rss_bytes(),
         "device": engine::device::describe(device),
+        "strategy": cfg.strategy,
         "threads": tch::get_num_threads(),
         "batch": batch, "size": size, "channels": channels,
         "init_channels": cfg.init_channels, "layers": cfg.layers, "steps": steps,

@@ -109,7 +109,11 @@ pub fn run(sub: &str, mut args: Args) -> Result<()> {
         "import" => {
             let (summary, new) = store::import(&data_dir, &dataset, &opts)?;
             let id = store::id_of(&summary);
-            if samples && !store::dataset_dir(&data_dir, &id).join("samples.png").exists() {
+            if samples
+                && !store::dataset_dir(&data_dir, &id)
+                    .join("samples.png")
+                    .exists()
+            {
                 write_samples(&data_dir, &id, &dataset)?;
             }
             let mut json = serde_json::to_value(&summary)?;

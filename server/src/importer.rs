@@ -59,7 +59,10 @@ impl Importer {
         }
         if let Some(t) = opts.task {
             let t = serde_json::to_value(t).ok();
-            put("task", t.as_ref().and_then(Value::as_str).unwrap_or("").into());
+            put(
+                "task",
+                t.as_ref().and_then(Value::as_str).unwrap_or("").into(),
+            );
         }
         if let Some(c) = opts.crop {
             put("crop", pair(c));
@@ -72,7 +75,10 @@ impl Importer {
         }
         let l = self.limits;
         put("max-image-pixels", l.max_image_pixels.to_string().into());
-        put("max-decoded-values", l.max_decoded_values.to_string().into());
+        put(
+            "max-decoded-values",
+            l.max_decoded_values.to_string().into(),
+        );
         put("max-dataset-bytes", l.max_dataset_bytes.to_string().into());
         a.push("--samples".into());
         a
@@ -135,7 +141,10 @@ impl Importer {
             Ok(())
         } else {
             let err = String::from_utf8_lossy(&out.stderr).trim().to_string();
-            Err(ImportError::Internal(format!("{}; {err}", crashed(&out.status))))
+            Err(ImportError::Internal(format!(
+                "{}; {err}",
+                crashed(&out.status)
+            )))
         }
     }
 }

@@ -3,8 +3,9 @@ use crate::args::Args;
 use crate::genotype_arg;
 use anyhow::{bail, Result};
 use engine::model::EvalNetwork;
-use engine::network::{Alphas, NetShape, SearchSpace, Supernet};
+use engine::network::NetShape;
 use engine::ops::Primitive;
+use engine::search::supernet::{Alphas, SearchSpace, Supernet};
 use tch::nn::VarStore;
 use tch::Device;
 

@@ -74,6 +74,23 @@ impl Progress {
                     ops(&genotype.reduce)
                 );
             }
+            Event::Selection(d) => {
+                let worst = d
+                    .candidates
+                    .iter()
+                    .map(|c| format!("{} {:+.3}", c.name, c.drop))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let what = match d.edge {
+                    Some(e) => format!("edge {e} keeps {}", d.chosen),
+                    None => format!("node {} drops {}", d.node, d.chosen),
+                };
+                let _ = writeln!(
+                    err,
+                    "  selection, {} cell: {what} (cost of removing: {worst})",
+                    d.cell
+                );
+            }
             Event::Log { level, message } => {
                 let _ = writeln!(err, "{}: {message}", format!("{level:?}").to_lowercase());
             }

@@ -195,7 +195,10 @@ impl Runner {
                 self.note_progress(id, &event).await;
                 if event["type"] == "status" {
                     let status = event["status"].as_str().unwrap_or_default().to_string();
-                    last_status = Some((status.clone(), event["message"].as_str().map(str::to_string)));
+                    last_status = Some((
+                        status.clone(),
+                        event["message"].as_str().map(str::to_string),
+                    ));
                     if Status::parse(&status).is_some_and(Status::is_final) {
                         held = Some(event);
                         continue;
@@ -223,11 +226,7 @@ impl Runner {
             }
             (_, Some((st, Some(msg)))) if st == "failed" => (Status::Failed, msg.clone(), held),
             (Ok(s), _) => (Status::Failed, exit_message(s, &tail), None),
-            (Err(e), _) => (
-                Status::Failed,
-                format!("waiting for the worker: {e}"),
-                None,
-            ),
+            (Err(e), _) => (Status::Failed, format!("waiting for the worker: {e}"), None),
         };
         self.finish(id, status, &message, event).await;
         if status == Status::Succeeded {

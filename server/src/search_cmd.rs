@@ -45,7 +45,7 @@ pub fn run(mut args: Args) -> Result<()> {
         let cfg_path = out.join("config.json");
         let cfg: SearchConfig = serde_json::from_value(Value::Object(read_json_object(&cfg_path)?))
             .with_context(|| format!("{}: not a Dartboard config", cfg_path.display()))?;
-        if engine::checkpoint::find(&out).is_none() {
+        if engine::search::checkpoint::find(&out).is_none() {
             bail!("{}: no checkpoint to resume from", out.display());
         }
         let rest = args.into_rest();

@@ -96,8 +96,8 @@ pub fn run(mut args: Args) -> Result<()> {
         queued_runs: args.number("max-queued", 100)?,
     };
     let import_limits = crate::data_cmd::import_limits(&mut args)?;
-    let hosts = api::Hosts::new(&args.take("allowed-host").unwrap_or_default())
-        .map_err(|m| anyhow!(m))?;
+    let hosts =
+        api::Hosts::new(&args.take("allowed-host").unwrap_or_default()).map_err(|m| anyhow!(m))?;
     let sample = args.take("sample").map(PathBuf::from);
     let site_root = args
         .take("site")
@@ -120,7 +120,10 @@ pub fn run(mut args: Args) -> Result<()> {
         .init();
     let runtime = tokio::runtime::Runtime::new()?;
     for path in clean_leftovers(&data_dir) {
-        tracing::info!("removed a leftover of an earlier server: {}", path.display());
+        tracing::info!(
+            "removed a leftover of an earlier server: {}",
+            path.display()
+        );
     }
     runtime.block_on(async move {
         let store = Store::open(&data_dir).await?;

@@ -31,7 +31,7 @@ fn read_json(path: &Path) -> Result<Value> {
 /// The search config of the run: its own `config.json` when resuming, else the job's config
 /// (resolved and checked by the server when the run was created).
 fn config(out: &Path, job: &Value) -> Result<SearchConfig> {
-    if engine::checkpoint::find(out).is_some() {
+    if engine::search::checkpoint::find(out).is_some() {
         let path = out.join("config.json");
         return serde_json::from_value(read_json(&path)?)
             .with_context(|| format!("{}: not a Dartboard config", path.display()));
@@ -90,7 +90,10 @@ pub fn for_clients(message: &str, data_dir: &std::path::Path) -> String {
     let dir = data_dir.display().to_string();
     let mut text = head.replace(&format!("{dir}/"), "").replace(&dir, "");
     if text.len() > 2000 {
-        let cut = (0..=2000).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+        let cut = (0..=2000)
+            .rev()
+            .find(|&i| text.is_char_boundary(i))
+            .unwrap_or(0);
         text.truncate(cut);
         text.push_str(" ...");
     }
@@ -173,7 +176,10 @@ mod tests {
     fn failures_lose_backtraces_and_server_paths() {
         let dir = std::path::Path::new("/srv/dartboard-data");
         let torch = "Torch(\"shape '[0, 16]' is invalid\nException raised from view at aten/src/ATen/native/TensorShape.cpp:3600 (most recent call first):\nframe #0: c10::Error::Error\")";
-        assert_eq!(for_clients(torch, dir), "Torch(\"shape '[0, 16]' is invalid");
+        assert_eq!(
+            for_clients(torch, dir),
+            "Torch(\"shape '[0, 16]' is invalid"
+        );
         let read = "/srv/dartboard-data/datasets/0123/summary.json: missing field `channel_mean`";
         assert_eq!(
             for_clients(read, dir),

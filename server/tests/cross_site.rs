@@ -39,7 +39,10 @@ async fn cross_site_writes_are_refused(s: &Server, data: &str, run: i64, extra: 
         r.send()
     };
     let cases: Vec<(String, String)> = vec![
-        (fn_path::<StartSearch>(), format!("dataset_id={data}&config=%7B%7D")),
+        (
+            fn_path::<StartSearch>(),
+            format!("dataset_id={data}&config=%7B%7D"),
+        ),
         (fn_path::<RunAction>(), format!("id={run}&action=delete")),
         (fn_path::<RunAction>(), format!("id={run}&action=share")),
         (fn_path::<DeleteDataset>(), format!("id={data}")),
@@ -52,7 +55,9 @@ async fn cross_site_writes_are_refused(s: &Server, data: &str, run: i64, extra: 
             (REFERER, format!("{EVIL}/cats.html")),
             (ORIGIN, "null".to_string()),
         ] {
-            let r = form(path, body, (header.0.clone(), &header.1)).await.unwrap();
+            let r = form(path, body, (header.0.clone(), &header.1))
+                .await
+                .unwrap();
             let status = r.status().as_u16();
             let text = r.text().await.unwrap_or_default();
             assert_eq!(status, 403, "{path} with {header:?}: {text}");
@@ -176,7 +181,10 @@ async fn loopback_server_refuses_other_sites_and_foreign_hosts() {
     let html = r.text().await.unwrap();
     assert_eq!(headers["x-frame-options"], "DENY");
     assert_eq!(headers["x-content-type-options"], "nosniff");
-    let csp = headers["content-security-policy"].to_str().unwrap().to_string();
+    let csp = headers["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(csp.contains("script-src 'self' 'nonce-"), "{csp}");
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
     let nonce = csp
@@ -247,7 +255,10 @@ async fn token_server_sessions_throttle_and_cross_site_with_cookie() {
     assert!(!cookie.contains("Secure"), "plain HTTP: {cookie}");
     let pair = cookie.split(';').next().unwrap().to_string();
     let with_cookie = |path: &str| s.http.get(s.url(path)).header(COOKIE, &pair).send();
-    assert_eq!(with_cookie("/api/runs").await.unwrap().status().as_u16(), 200);
+    assert_eq!(
+        with_cookie("/api/runs").await.unwrap().status().as_u16(),
+        200
+    );
     // The token as a cookie is no credential.
     let r = s
         .http
@@ -298,7 +309,10 @@ async fn token_server_sessions_throttle_and_cross_site_with_cookie() {
         .await
         .unwrap();
     assert_eq!(out.status().as_u16(), 200);
-    assert_eq!(with_cookie("/api/runs").await.unwrap().status().as_u16(), 401);
+    assert_eq!(
+        with_cookie("/api/runs").await.unwrap().status().as_u16(),
+        401
+    );
 
     // Guessing: five wrong tokens, then this client is refused for a while, right token or not.
     let mut statuses = vec![];
@@ -316,7 +330,11 @@ async fn token_server_sessions_throttle_and_cross_site_with_cookie() {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 429);
-    let wait: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let wait: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=60).contains(&wait), "{wait}");
     let bearer = s
         .http

@@ -16,7 +16,11 @@ fn crc32(bytes: &[u8]) -> u32 {
     for &b in bytes {
         crc ^= b as u32;
         for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -27,7 +31,10 @@ fn crc32(bytes: &[u8]) -> u32 {
 fn huge_png(side: u32) -> Vec<u8> {
     let mut small = vec![];
     image::GrayImage::new(8, 8)
-        .write_to(&mut std::io::Cursor::new(&mut small), image::ImageFormat::Png)
+        .write_to(
+            &mut std::io::Cursor::new(&mut small),
+            image::ImageFormat::Png,
+        )
         .unwrap();
     // Signature (8 bytes), then the IHDR chunk: length, "IHDR", width, height, ..., CRC.
     small[16..20].copy_from_slice(&side.to_be_bytes());
@@ -62,13 +69,20 @@ fn npy(shape: &str) -> Vec<u8> {
 }
 
 fn message(body: &Value) -> String {
-    body["error"].as_str().map_or_else(|| body.to_string(), str::to_string)
+    body["error"]
+        .as_str()
+        .map_or_else(|| body.to_string(), str::to_string)
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn uploads_that_decode_to_gigabytes_are_refused_and_the_server_goes_on() {
     let dir = http::scratch("hostile-uploads");
-    let s = Server::start_in(&dir, "127.0.0.1:0", &["--max-dataset-bytes", "100000000"], &[]);
+    let s = Server::start_in(
+        &dir,
+        "127.0.0.1:0",
+        &["--max-dataset-bytes", "100000000"],
+        &[],
+    );
     let server_path = std::fs::canonicalize(&dir).unwrap().display().to_string();
     let pngs: Vec<(String, Vec<u8>)> = (0..4)
         .map(|i| (format!("blank/{i}.png"), huge_png(20000)))
@@ -79,8 +93,14 @@ async fn uploads_that_decode_to_gigabytes_are_refused_and_the_server_goes_on() {
     let (status, body) = s.upload(&[("file", &bomb)], &[]).await;
     let m = message(&body);
     assert_eq!(status, 422, "{body}");
-    assert!(m.contains("20000") && m.contains("--max-image-pixels"), "{m}");
-    assert!(start.elapsed() < Duration::from_secs(30), "refused before decoding");
+    assert!(
+        m.contains("20000") && m.contains("--max-image-pixels"),
+        "{m}"
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(30),
+        "refused before decoding"
+    );
 
     // A tiny CSV resized far past the dataset bound.
     let csv = dir.join("tiny.csv");
@@ -98,7 +118,11 @@ async fn uploads_that_decode_to_gigabytes_are_refused_and_the_server_goes_on() {
     }
 
     // Impossible array shapes: 422 naming the file, not 500.
-    for shape in ["(4611686018427387904, 4611686018427387904, 28)", "(4294967296, 4294967296, 1, 1)", "(-2, -2, 1)"] {
+    for shape in [
+        "(4611686018427387904, 4611686018427387904, 28)",
+        "(4294967296, 4294967296, 1, 1)",
+        "(-2, -2, 1)",
+    ] {
         let npz = zip_of(
             &dir.join("shapes.npz"),
             &[("x.npy", npy(shape)), ("y.npy", npy("(2,)"))],
@@ -131,7 +155,10 @@ async fn uploads_that_decode_to_gigabytes_are_refused_and_the_server_goes_on() {
         .collect();
     assert_eq!(names, vec![data.clone()], "only the digits are stored");
     assert!(
-        dir.join("datasets").join(&data).join("samples.png").is_file(),
+        dir.join("datasets")
+            .join(&data)
+            .join("samples.png")
+            .is_file(),
         "the import's child drew the sample grid"
     );
 }
@@ -158,7 +185,10 @@ async fn configs_and_genotypes_out_of_range_are_refused_by_name() {
         .await;
     assert_eq!(status, 422, "{body}");
     let named = http::fields(&body);
-    assert!(named.contains(&"layers".to_string()) && named.contains(&"init_channels".to_string()), "{body}");
+    assert!(
+        named.contains(&"layers".to_string()) && named.contains(&"init_channels".to_string()),
+        "{body}"
+    );
 
     let none_cell = json!({"normal": [["none", 0], ["none", 1], ["none", 0], ["none", 1]],
                            "normal_concat": [2, 3],
@@ -174,7 +204,10 @@ async fn configs_and_genotypes_out_of_range_are_refused_by_name() {
             )
             .await;
         assert_eq!(status, 422, "{body}");
-        assert!(http::fields(&body).contains(&"genotype".to_string()), "{body}");
+        assert!(
+            http::fields(&body).contains(&"genotype".to_string()),
+            "{body}"
+        );
     }
 
     // The estimate answers within seconds for a config in range that cannot fit anywhere.
@@ -185,14 +218,26 @@ async fn configs_and_genotypes_out_of_range_are_refused_by_name() {
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["fits"], false, "{body}");
-    assert!(body["reason"].as_str().is_some_and(|r| r.contains("GB")), "{body}");
-    assert!(start.elapsed() < Duration::from_secs(20), "{:?}", start.elapsed());
+    assert!(
+        body["reason"].as_str().is_some_and(|r| r.contains("GB")),
+        "{body}"
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_import_killed_like_by_the_oom_killer_ends_the_import_not_the_server() {
     let dir = http::scratch("hostile-killed-import");
-    let s = Server::start_in(&dir, "127.0.0.1:0", &[], &[("DARTBOARD_IMPORT_FAULT", "kill")]);
+    let s = Server::start_in(
+        &dir,
+        "127.0.0.1:0",
+        &[],
+        &[("DARTBOARD_IMPORT_FAULT", "kill")],
+    );
     let (status, body) = s.upload(&[("file", &http::sample())], &[]).await;
     assert_eq!(status, 422, "{body}");
     assert!(message(&body).contains("killed"), "{body}");

@@ -90,7 +90,11 @@ async fn parallel_uploads_of_one_file_make_one_dataset() {
         "{statuses:?} {:?}",
         answers.iter().find(|a| a.0 >= 400)
     );
-    assert_eq!(statuses.iter().filter(|&&c| c == 201).count(), 1, "{statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|&&c| c == 201).count(),
+        1,
+        "{statuses:?}"
+    );
     let ids: std::collections::BTreeSet<&str> =
         answers.iter().filter_map(|a| a.1["id"].as_str()).collect();
     assert_eq!(ids.len(), 1, "{ids:?}");
@@ -113,8 +117,7 @@ async fn the_queue_limit_holds_under_parallel_requests() {
     let s = Server::start_in(&dir, "127.0.0.1:0", &["--max-queued", "5"], &[]);
     let data = s.digits().await;
     let body = json!({"dataset_id": data, "config": {"preset": "tiny", "epochs": 50}});
-    let answers =
-        futures_util::future::join_all((0..20).map(|_| s.post("/api/runs", &body))).await;
+    let answers = futures_util::future::join_all((0..20).map(|_| s.post("/api/runs", &body))).await;
     let accepted = answers.iter().filter(|a| a.0 == 201).count();
     let refused = answers.iter().filter(|a| a.0 == 429).count();
     assert_eq!(accepted + refused, 20, "{answers:?}");
@@ -124,7 +127,10 @@ async fn the_queue_limit_holds_under_parallel_requests() {
     let started = runs.len() - queued;
     assert!(queued <= 5, "{queued} queued");
     // The worker may have taken one from the queue meanwhile, making room for one more.
-    assert!(accepted <= 5 + started, "{accepted} accepted, {started} started");
+    assert!(
+        accepted <= 5 + started,
+        "{accepted} accepted, {started} started"
+    );
     for r in runs {
         let id = r["id"].as_i64().unwrap();
         s.post(&format!("/api/runs/{id}/cancel"), &json!({})).await;
@@ -140,7 +146,10 @@ async fn deleting_a_dataset_while_runs_are_created_never_fails_inside() {
         assert_eq!(status, 201, "{up}");
         let data = up["id"].as_str().unwrap().to_string();
         let body = json!({"dataset_id": data, "config": {"preset": "tiny", "epochs": 50}});
-        let delete = s.http.delete(s.url(&format!("/api/datasets/{data}"))).send();
+        let delete = s
+            .http
+            .delete(s.url(&format!("/api/datasets/{data}")))
+            .send();
         let (created, deleted) = tokio::join!(s.post("/api/runs", &body), delete);
         let deleted = deleted.unwrap();
         let (d_status, d_text) = (deleted.status().as_u16(), deleted.text().await.unwrap());
@@ -148,7 +157,11 @@ async fn deleting_a_dataset_while_runs_are_created_never_fails_inside() {
         assert!(matches!(d_status, 204 | 409), "{d_status} {d_text}");
         assert!(!d_text.contains("used by 0"), "{d_text}");
         // Exactly one of them won.
-        assert_eq!(created.0 == 201, d_status == 409, "{created:?} {d_status} {d_text}");
+        assert_eq!(
+            created.0 == 201,
+            d_status == 409,
+            "{created:?} {d_status} {d_text}"
+        );
         if created.0 == 201 {
             let id = created.1["id"].as_i64().unwrap();
             s.post(&format!("/api/runs/{id}/cancel"), &json!({})).await;
@@ -187,14 +200,29 @@ async fn loose_request_shapes_are_refused_by_name() {
     let data = s.digits().await;
     let cases = [
         (json!({"dataset_id": data, "study": "yes"}), "study"),
-        (json!({"dataset_id": data, "study": {"preset": "quick", "colour": "red"}}), "study"),
+        (
+            json!({"dataset_id": data, "study": {"preset": "quick", "colour": "red"}}),
+            "study",
+        ),
         (json!({"dataset_id": data, "study": {"preset": 3}}), "study"),
         (json!({"dataset_id": data, "colour": "red"}), "colour"),
         (json!({"dataset_id": data, "source_run": 1}), "source_run"),
-        (json!({"dataset_id": data, "genotype": "darts-v2"}), "genotype"),
-        (json!({"dataset_id": data, "kind": "search", "baseline": "resnet18"}), "baseline"),
-        (json!({"dataset_id": data, "kind": "train", "genotype": "darts-v2", "baseline": "resnet18"}), "baseline"),
-        (json!({"dataset_id": data, "kind": "baseline", "baseline": "resnet18", "genotype": "darts-v2"}), "genotype"),
+        (
+            json!({"dataset_id": data, "genotype": "darts-v2"}),
+            "genotype",
+        ),
+        (
+            json!({"dataset_id": data, "kind": "search", "baseline": "resnet18"}),
+            "baseline",
+        ),
+        (
+            json!({"dataset_id": data, "kind": "train", "genotype": "darts-v2", "baseline": "resnet18"}),
+            "baseline",
+        ),
+        (
+            json!({"dataset_id": data, "kind": "baseline", "baseline": "resnet18", "genotype": "darts-v2"}),
+            "genotype",
+        ),
         (json!(["dataset_id"]), "body"),
     ];
     for (body, field) in cases {
@@ -206,5 +234,9 @@ async fn loose_request_shapes_are_refused_by_name() {
         );
     }
     let (_, runs) = s.get("/api/runs").await;
-    assert_eq!(runs.as_array().map(Vec::len), Some(0), "nothing was started");
+    assert_eq!(
+        runs.as_array().map(Vec::len),
+        Some(0),
+        "nothing was started"
+    );
 }

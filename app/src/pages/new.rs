@@ -20,7 +20,30 @@ enum Kind {
 }
 
 /// Every config key but `preset` and `primitives`, in the order the form shows them.
-const FIELDS: [(&str, &str, Kind); 20] = [
+const FIELDS: [(&str, &str, Kind); 27] = [
+    (
+        "strategy",
+        "Search strategy",
+        Kind::Choice(&["darts", "pc-darts", "gdas"]),
+    ),
+    ("pc_k", "PC-DARTS channel share 1/K", Kind::Number),
+    (
+        "gdas_tau_max",
+        "GDAS temperature at the start",
+        Kind::Number,
+    ),
+    ("gdas_tau_min", "GDAS temperature at the end", Kind::Number),
+    (
+        "warmup_epochs",
+        "Warm-up epochs (alphas frozen)",
+        Kind::Number,
+    ),
+    (
+        "alpha_reg",
+        "Architecture regulariser",
+        Kind::Choice(&["none", "beta"]),
+    ),
+    ("beta_lambda", "beta-DARTS weight at the end", Kind::Number),
     ("epochs", "Epochs", Kind::Number),
     (
         "max_steps_per_epoch",
@@ -73,6 +96,17 @@ const FIELDS: [(&str, &str, Kind); 20] = [
     ("loss", "Loss", Kind::Choice(&["auto", "ce", "mse", "mae"])),
     ("seed", "Seed", Kind::Number),
     ("device", "Device", Kind::Device),
+];
+
+/// What the less familiar keys do, shown under their fields.
+const HELP: [(&str, &str); 7] = [
+    ("strategy", "darts runs every op on every edge; pc-darts sends 1/K of the channels through the ops and weighs each edge (less memory, larger batches); gdas samples one op per edge each step (much faster steps)."),
+    ("pc_k", "pc-darts only: the ops see 1/K of each edge's channels; K must divide the initial channels."),
+    ("gdas_tau_max", "gdas only: the Gumbel-softmax temperature, annealed linearly down to the end value."),
+    ("gdas_tau_min", "gdas only: the temperature of the last epoch."),
+    ("warmup_epochs", "The first epochs train only the network weights, so the architecture is judged by trained ops (PC-DARTS warms up 15 of 50)."),
+    ("alpha_reg", "beta adds the beta-DARTS penalty on the alphas' logsumexp, against collapse into skip connections and a gap between supernet and final network."),
+    ("beta_lambda", "beta only: the penalty's weight rises linearly from 0 to this (the paper's 50)."),
 ];
 
 /// A preset's values as the form's text.
@@ -246,6 +280,7 @@ fn Form(form: SearchForm) -> impl IntoView {
             <div class="field">
                 <label for=key>{label}<code>{key}</code></label>
                 {input}
+                {HELP.iter().find(|(k, _)| *k == key).map(|(_, h)| view! { <small class="help">{*h}</small> })}
                 <span class="field-error" id=format!("{key}-error")>{move || error_of(key)}</span>
             </div>
         }

@@ -41,7 +41,11 @@ fn session_cookie(headers: &HeaderMap) -> Option<String> {
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
-        .find_map(|part| part.trim().strip_prefix(&format!("{COOKIE}=")).map(str::to_string))
+        .find_map(|part| {
+            part.trim()
+                .strip_prefix(&format!("{COOKIE}="))
+                .map(str::to_string)
+        })
 }
 
 /// The client's address (the proxy's, behind one).
@@ -202,7 +206,11 @@ pub async fn login(state: State, req: Request) -> Response {
         Ok(id) => id,
         Err(e) => return e.into_response(),
     };
-    if let Err(e) = state.store.insert_session(&id, SESSION_SECONDS.into()).await {
+    if let Err(e) = state
+        .store
+        .insert_session(&id, SESSION_SECONDS.into())
+        .await
+    {
         return ApiError::from(e).into_response();
     }
     let secure = if tls { "; Secure" } else { "" };
@@ -228,7 +236,11 @@ pub async fn logout(state: State, headers: HeaderMap) -> Response {
         }
     }
     let clear = format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
-    ([(header::SET_COOKIE, clear)], Json(serde_json::json!({"ok": true}))).into_response()
+    (
+        [(header::SET_COOKIE, clear)],
+        Json(serde_json::json!({"ok": true})),
+    )
+        .into_response()
 }
 
 /// The run a read asks for, when it may see it: any run for the admin, else only runs in the

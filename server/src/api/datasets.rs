@@ -1,10 +1,10 @@
 //! `GET/DELETE /api/datasets[/{id}]` and the sample grid.
 use super::{ApiError, ApiResult, State};
+use crate::importer::ImportError;
 use axum::extract::Path;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use crate::importer::ImportError;
 use engine::data::store;
 use serde_json::Value;
 
@@ -42,7 +42,10 @@ pub async fn delete(state: State, Path(id): Path<String>) -> ApiResult<StatusCod
         if d.runs > 0 {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
-                format!("dataset {id} is used by {} run(s); delete them first", d.runs),
+                format!(
+                    "dataset {id} is used by {} run(s); delete them first",
+                    d.runs
+                ),
             ));
         }
     }

@@ -56,7 +56,11 @@ pub async fn estimate(state: State, request: Body<EstimateRequest>) -> ApiResult
         }
     }
     let config = serde_json::to_string(&cfg).map_err(ApiError::internal)?;
-    let _turn = state.estimates.acquire().await.map_err(ApiError::internal)?;
+    let _turn = state
+        .estimates
+        .acquire()
+        .await
+        .map_err(ApiError::internal)?;
     let exe = std::env::current_exe().map_err(ApiError::internal)?;
     let child = tokio::process::Command::new(exe)
         .args([

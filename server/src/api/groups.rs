@@ -167,7 +167,12 @@ pub fn study(v: &Value) -> ApiResult<Value> {
     let mut errors: Vec<_> = map
         .iter()
         .filter(|(k, _)| !["preset", "device"].contains(&k.as_str()))
-        .map(|(k, _)| field("study", format!("unknown key '{k}'; a study takes preset and device")))
+        .map(|(k, _)| {
+            field(
+                "study",
+                format!("unknown key '{k}'; a study takes preset and device"),
+            )
+        })
         .collect();
     for (k, x) in map {
         if !x.is_string() {

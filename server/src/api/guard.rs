@@ -138,9 +138,13 @@ fn form_body_where_json_is_meant(req: &Request) -> bool {
     let kind = text(req.headers(), header::CONTENT_TYPE)
         .unwrap_or("")
         .to_ascii_lowercase();
-    let formish = ["application/x-www-form-urlencoded", "multipart/form-data", "text/plain"]
-        .iter()
-        .any(|k| kind.starts_with(k));
+    let formish = [
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+        "text/plain",
+    ]
+    .iter()
+    .any(|k| kind.starts_with(k));
     formish && !takes_forms(req.uri().path())
 }
 

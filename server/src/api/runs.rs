@@ -131,7 +131,7 @@ pub async fn validate(
         }
         let task = serde_json::from_value::<engine::data::Task>(d.summary["task"].clone());
         if let Ok(task) = task {
-            if let Err(m) = engine::searcher::Loss::resolve(cfg.loss, task) {
+            if let Err(m) = engine::search::searcher::Loss::resolve(cfg.loss, task) {
                 errors.push(field("loss", m));
             }
         }
@@ -241,10 +241,7 @@ pub fn parse_create(v: Value) -> ApiResult<CreateRun> {
     serde_json::from_value(v).map_err(|e| unprocessable(vec![field("body", e.to_string())]))
 }
 
-pub async fn create(
-    state: State,
-    request: Body<Value>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+pub async fn create(state: State, request: Body<Value>) -> ApiResult<(StatusCode, Json<Value>)> {
     let body = parse_create(body(request)?)?;
     let seeds = super::groups::seeds(body.seeds)?;
     let new = prepare(&state.store, body).await?;

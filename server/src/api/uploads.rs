@@ -2,10 +2,10 @@
 //! import options as text fields), streamed to disk under a size limit, imported by the engine in
 //! a child process (`importer`), registered. Nothing is kept when the import fails.
 use super::{ApiError, ApiResult, State};
+use crate::importer::ImportError;
 use axum::extract::Multipart;
 use axum::http::StatusCode;
 use axum::Json;
-use crate::importer::ImportError;
 use engine::data::{parse_shape, parse_size, parse_task, ImportOptions};
 use serde_json::Value;
 use std::collections::HashMap;

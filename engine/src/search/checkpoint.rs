@@ -4,7 +4,7 @@
 //! every random draw of an epoch derive from (seed, epoch), so no RNG state needs saving.
 use crate::events::Event;
 use crate::optim::State;
-use crate::searcher::Searcher;
+use crate::search::searcher::Searcher;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use tch::{Device, Tensor};
@@ -24,6 +24,13 @@ pub struct Progress {
     /// Every metric on the validation part at the last finished epoch.
     #[serde(default)]
     pub val_metrics: std::collections::BTreeMap<String, f64>,
+    /// The supernet's test metrics, scored once when the epochs were done.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supernet_test_metrics: Option<std::collections::BTreeMap<String, f64>>,
+    /// Where selection stands once the epochs are done (perturbation selection saves a
+    /// checkpoint after each decision).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selection: Option<super::selection::SelectionState>,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -1,121 +1,24 @@
-//! A whole DARTS search: data parts, the epoch loop, events, checkpoints and result files.
-//!
-//! Files in the run folder: `config.json` (the resolved config), `source.json` (the data path),
-//! `events.jsonl` (one event per line with `seq`), `checkpoint/`, and at the end
-//! `genotype.json`, `alphas.json` and `result.json`.
-use crate::checkpoint::{self, CheckpointError, Progress};
+//! The epoch loop of a search: weight and architecture steps, events, checkpoints, and the
+//! result files at the end.
+use super::checkpoint::{self, Progress};
+use super::searcher::{Loss, Searcher};
+use super::selection;
+use super::{config_device, parts, write_json, EventLog, SearchError, SearchResult};
 use crate::config::SearchConfig;
-use crate::data::{Dataset, Stats, Task};
+use crate::data::{Dataset, Task};
 use crate::events::{peak_rss_bytes, Event, LogLevel, ParamFree, RunStatus};
 use crate::genotype::Genotype;
 use crate::network::NetShape;
 use crate::optim::cosine_lr;
 use crate::rng::Rng;
-pub use crate::runlog::{write_json, EventLog};
 use crate::scoring::{evaluate, metric_name, metric_of};
-use crate::searcher::{Loss, Searcher};
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 use tch::Device;
 
-#[derive(Debug, thiserror::Error)]
-pub enum SearchError {
-    #[error("invalid config: {}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
-    Config(Vec<crate::config::FieldError>),
-    #[error("{0}")]
-    Data(String),
-    #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error(transparent)]
-    Checkpoint(#[from] CheckpointError),
-    #[error("training diverged at epoch {epoch}, step {step} (loss {loss}); lower w_lr, or use the default preset (Adam)")]
-    Diverged {
-        epoch: usize,
-        step: usize,
-        loss: f64,
-    },
-    #[error("cancelled")]
-    Cancelled,
-}
-
 static SEEDED_INIT: Mutex<()> = Mutex::new(());
-
-/// What `result.json` holds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SearchResult {
-    pub genotype: Genotype,
-    /// The metric's name: `accuracy` (classification) or `rmse` (regression, original units).
-    pub metric: String,
-    pub higher_is_better: bool,
-    /// The supernet's best metric on the validation part over all epochs.
-    pub best_val_metric: f64,
-    /// The supernet's metric on the validation part at the last epoch.
-    pub final_val_metric: f64,
-    /// Every metric of the task on the validation part at the last epoch.
-    pub val_metrics: BTreeMap<String, f64>,
-    pub epochs: usize,
-    pub seconds: f64,
-    pub weights: i64,
-    pub device: String,
-    /// The supernet's metric on the test split, scored once after the search (it chooses
-    /// nothing): beside the retrained network's, the discretisation gap.
-    #[serde(default)]
-    pub supernet_test_metric: Option<f64>,
-    /// Multiply-adds of the supernet's forward pass on one image (every op on every edge).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub macs: Option<i64>,
-    #[serde(default)]
-    pub supernet_test_metrics: BTreeMap<String, f64>,
-    /// What ran it, for reproducibility.
-    #[serde(default)]
-    pub dartboard_version: String,
-    #[serde(default)]
-    pub pytorch_version: String,
-}
-
-/// Which samples train the weights, which the architecture; normalisation statistics.
-#[derive(Debug, Clone)]
-pub struct Parts {
-    pub weights: Vec<i64>,
-    pub arch: Vec<i64>,
-    pub stats: Stats,
-}
-
-/// The dataset's own validation split when it has one, else `arch_fraction` of train (shuffled
-/// with the run's seed). The test split is never used.
-pub fn parts(data: &Dataset, cfg: &SearchConfig) -> Result<Parts, SearchError> {
-    let (weights, arch) = if data.splits.val.is_empty() {
-        let mut train = data.splits.train.clone();
-        Rng::derive(cfg.seed, 0, 0).shuffle(&mut train);
-        let n_arch = ((train.len() as f64 * cfg.arch_fraction).round() as usize)
-            .clamp(1, train.len().saturating_sub(1));
-        let arch = train.split_off(train.len() - n_arch);
-        (train, arch)
-    } else {
-        (data.splits.train.clone(), data.splits.val.clone())
-    };
-    if weights.is_empty() || arch.is_empty() {
-        return Err(SearchError::Data(format!(
-            "{}: too few training samples to search ({})",
-            data.name,
-            data.splits.train.len()
-        )));
-    }
-    let all: Vec<i64> = weights.iter().chain(&arch).copied().collect();
-    let stats = data.stats(&all);
-    Ok(Parts {
-        weights,
-        arch,
-        stats,
-    })
-}
 
 /// The DARTS rule with the config's skip cap.
 fn discretise(normal: &[Vec<f32>], reduce: &[Vec<f32>], cfg: &SearchConfig) -> Genotype {
@@ -133,16 +36,6 @@ fn better(task: Task, a: f64, b: f64) -> bool {
         Task::Classification => a > b,
         Task::Regression => a < b,
     }
-}
-
-/// The config's `device` key as a device, or the config error naming it.
-pub(crate) fn config_device(text: &str) -> Result<Device, SearchError> {
-    crate::device::parse(text).map_err(|m| {
-        SearchError::Config(vec![crate::config::FieldError {
-            field: "device".into(),
-            message: m,
-        }])
-    })
 }
 
 /// Runs (or resumes, when `out` holds a checkpoint) a search and writes its files into `out`.
@@ -223,6 +116,9 @@ pub fn run(
         .map_or(steps_all, |m| m.min(steps_all));
     for epoch in progress.epoch + 1..=cfg.epochs {
         let epoch_start = Instant::now();
+        searcher.begin_epoch(epoch, cfg.epochs);
+        // PC-DARTS's warm-up: the first epochs train the weights alone.
+        let alphas_learn = epoch > cfg.warmup_epochs;
         searcher
             .w_opt
             .set_lr(cosine_lr(cfg.w_lr, cfg.w_lr_min, epoch - 1, cfg.epochs));
@@ -243,7 +139,10 @@ pub fn run(
             let ab = &a_order[step * b..((step + 1) * b).min(a_order.len())];
             let (xt, yt) = data.batch(wb, &parts.stats, device);
             let (xv, yv) = data.batch(ab, &parts.stats, device);
-            searcher.alpha_step((&xt, &yt), (&xv, &yv), None);
+            if alphas_learn {
+                let done = ((epoch - 1) * steps + step) as f64 / (cfg.epochs * steps) as f64;
+                searcher.alpha_step((&xt, &yt), (&xv, &yv), None, done);
+            }
             let (l, out) = searcher.weight_step(&xt, &yt);
             if !l.is_finite() {
                 return Err(SearchError::Diverged {
@@ -277,7 +176,7 @@ pub fn run(
             .get(metric_name(data.task))
             .copied()
             .unwrap_or(f64::NAN);
-        let (normal, reduce) = searcher.alphas.softmaxed();
+        let (normal, reduce) = searcher.op_weights();
         let genotype = discretise(&normal, &reduce, cfg);
         let uncapped = Genotype::from_weights(&normal, &reduce, &cfg.primitives, cfg.nodes, None);
         let (pf_normal, pf_reduce) = genotype.param_free();
@@ -328,22 +227,29 @@ pub fn run(
         log.emit(epoch_event)?;
     }
 
-    let (normal, reduce) = searcher.alphas.softmaxed();
-    let genotype = discretise(&normal, &reduce, cfg);
+    let (normal, reduce) = searcher.op_weights();
     let final_val = match progress.history.last() {
         Some(Event::Epoch { val_metric, .. }) => *val_metric,
         _ => f64::NAN,
     };
-    let test = (!data.splits.test.is_empty()).then(|| {
-        evaluate(
-            &searcher,
-            data,
-            &data.splits.test,
-            &parts.stats,
-            device,
-            b.max(64),
-        )
-    });
+    // The supernet as searched, scored once on the test split before selection may fine-tune
+    // it (a resumed selection reuses the figures of the first session).
+    let test_metrics = match &progress.supernet_test_metrics {
+        Some(m) => m.clone(),
+        None if data.splits.test.is_empty() => Default::default(),
+        None => {
+            evaluate(
+                &searcher,
+                data,
+                &data.splits.test,
+                &parts.stats,
+                device,
+                b.max(64),
+            )
+            .metrics
+        }
+    };
+    progress.supernet_test_metrics = Some(test_metrics.clone());
     // Multiply-adds of the supernet on one image: every op of every edge runs.
     let macs = crate::nn::count_macs(|| {
         let _ = searcher.predict(&tch::Tensor::zeros(
@@ -351,12 +257,21 @@ pub fn run(
             (tch::Kind::Float, device),
         ));
     });
+    let genotype = selection::for_config(cfg).select(&mut selection::Context {
+        searcher: &mut searcher,
+        data,
+        parts: &parts,
+        cfg,
+        out,
+        log: &mut log,
+        cancel,
+        progress: &mut progress,
+        device,
+    })?;
     let result = SearchResult {
         macs: Some(macs),
-        supernet_test_metric: test
-            .as_ref()
-            .and_then(|t| t.metrics.get(metric_name(data.task)).copied()),
-        supernet_test_metrics: test.map(|t| t.metrics).unwrap_or_default(),
+        supernet_test_metric: test_metrics.get(metric_name(data.task)).copied(),
+        supernet_test_metrics: test_metrics,
         genotype: genotype.clone(),
         metric: metric_name(data.task).into(),
         val_metrics: progress.val_metrics.clone(),
@@ -373,10 +288,14 @@ pub fn run(
             .into(),
     };
     write_json(&out.join("genotype.json"), &genotype)?;
-    write_json(
-        &out.join("alphas.json"),
-        &serde_json::json!({"primitives": cfg.primitives, "normal": normal, "reduce": reduce}),
-    )?;
+    // The op weights discretisation read (PC-DARTS's already multiplied by their edge's), and
+    // PC-DARTS's edge weights on their own.
+    let mut alphas =
+        serde_json::json!({"primitives": cfg.primitives, "normal": normal, "reduce": reduce});
+    if let Some((n, r)) = searcher.alphas.edge_weights(cfg.nodes) {
+        alphas["edges"] = serde_json::json!({"normal": n, "reduce": r});
+    }
+    write_json(&out.join("alphas.json"), &alphas)?;
     crate::runlog::succeed(&mut log, out, &result)?;
     Ok(result)
 }

@@ -11,8 +11,19 @@
 use crate::optim::global_norm;
 use tch::Tensor;
 
-/// Gradients of `loss` with respect to `inputs`, no graph kept.
+/// Gradients of `loss` with respect to `inputs`, no graph kept; zeros for an input the loss
+/// does not reach (an op GDAS did not sample).
 pub fn grads(loss: &Tensor, inputs: &[Tensor]) -> Vec<Tensor> {
+    reached(loss, inputs)
+        .into_iter()
+        .zip(inputs)
+        .map(|(g, x)| if g.defined() { g } else { x.zeros_like() })
+        .collect()
+}
+
+/// Gradients of `loss` with respect to `inputs`, undefined for an input the loss does not
+/// reach: the optimisers skip those, as PyTorch's skip a parameter whose `.grad` is None.
+pub fn reached(loss: &Tensor, inputs: &[Tensor]) -> Vec<Tensor> {
     Tensor::run_backward(&[loss], inputs, false, false)
 }
 

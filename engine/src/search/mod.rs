@@ -1,0 +1,131 @@
+//! Architecture search: the supernet and its cells, the strategies that weigh their edges, the
+//! regularisers of the architecture step, the bilevel steps, checkpoints and the epoch loop.
+//!
+//! Files in the run folder: `config.json` (the resolved config), `source.json` (the data path),
+//! `events.jsonl` (one event per line with `seq`), `checkpoint/`, and at the end
+//! `genotype.json`, `alphas.json` and `result.json`.
+pub mod architect;
+pub mod cell;
+pub mod checkpoint;
+pub mod regularizer;
+mod run;
+pub mod searcher;
+pub mod selection;
+pub mod strategy;
+pub mod supernet;
+
+pub use crate::runlog::{write_json, EventLog};
+pub use run::run;
+
+use crate::config::SearchConfig;
+use crate::data::{Dataset, Stats};
+use crate::genotype::Genotype;
+use crate::rng::Rng;
+use checkpoint::CheckpointError;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use tch::Device;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("invalid config: {}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
+    Config(Vec<crate::config::FieldError>),
+    #[error("{0}")]
+    Data(String),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Checkpoint(#[from] CheckpointError),
+    #[error("training diverged at epoch {epoch}, step {step} (loss {loss}); lower w_lr, or use the default preset (Adam)")]
+    Diverged {
+        epoch: usize,
+        step: usize,
+        loss: f64,
+    },
+    #[error("cancelled")]
+    Cancelled,
+}
+
+/// What `result.json` holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchResult {
+    pub genotype: Genotype,
+    /// The metric's name: `accuracy` (classification) or `rmse` (regression, original units).
+    pub metric: String,
+    pub higher_is_better: bool,
+    /// The supernet's best metric on the validation part over all epochs.
+    pub best_val_metric: f64,
+    /// The supernet's metric on the validation part at the last epoch.
+    pub final_val_metric: f64,
+    /// Every metric of the task on the validation part at the last epoch.
+    pub val_metrics: BTreeMap<String, f64>,
+    pub epochs: usize,
+    pub seconds: f64,
+    pub weights: i64,
+    pub device: String,
+    /// The supernet's metric on the test split, scored once after the search (it chooses
+    /// nothing): beside the retrained network's, the discretisation gap.
+    #[serde(default)]
+    pub supernet_test_metric: Option<f64>,
+    /// Multiply-adds of the supernet's forward pass on one image (every op on every edge).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub macs: Option<i64>,
+    #[serde(default)]
+    pub supernet_test_metrics: BTreeMap<String, f64>,
+    /// What ran it, for reproducibility.
+    #[serde(default)]
+    pub dartboard_version: String,
+    #[serde(default)]
+    pub pytorch_version: String,
+}
+
+/// Which samples train the weights, which the architecture; normalisation statistics.
+#[derive(Debug, Clone)]
+pub struct Parts {
+    pub weights: Vec<i64>,
+    pub arch: Vec<i64>,
+    pub stats: Stats,
+}
+
+/// The dataset's own validation split when it has one, else `arch_fraction` of train (shuffled
+/// with the run's seed). The test split is never used.
+pub fn parts(data: &Dataset, cfg: &SearchConfig) -> Result<Parts, SearchError> {
+    let (weights, arch) = if data.splits.val.is_empty() {
+        let mut train = data.splits.train.clone();
+        Rng::derive(cfg.seed, 0, 0).shuffle(&mut train);
+        let n_arch = ((train.len() as f64 * cfg.arch_fraction).round() as usize)
+            .clamp(1, train.len().saturating_sub(1));
+        let arch = train.split_off(train.len() - n_arch);
+        (train, arch)
+    } else {
+        (data.splits.train.clone(), data.splits.val.clone())
+    };
+    if weights.is_empty() || arch.is_empty() {
+        return Err(SearchError::Data(format!(
+            "{}: too few training samples to search ({})",
+            data.name,
+            data.splits.train.len()
+        )));
+    }
+    let all: Vec<i64> = weights.iter().chain(&arch).copied().collect();
+    let stats = data.stats(&all);
+    Ok(Parts {
+        weights,
+        arch,
+        stats,
+    })
+}
+
+/// The config's `device` key as a device, or the config error naming it.
+pub(crate) fn config_device(text: &str) -> Result<Device, SearchError> {
+    crate::device::parse(text).map_err(|m| {
+        SearchError::Config(vec![crate::config::FieldError {
+            field: "device".into(),
+            message: m,
+        }])
+    })
+}
