@@ -2,7 +2,7 @@
 //! bound": a search with epochs 1e18, batch_size 1e8, layers 64 and init_channels 512 was
 //! accepted, and a training with layers and init_channels of 100000). Genotypes:
 //! tests/genotype_rules.rs; the memory pre-check: tests/memory_bound.rs.
-use engine::config::{FieldError, Preset, SearchConfig};
+use engine::config::{FieldError, Preset, SearchConfig, StrategyKind};
 use engine::retrain::config::TrainConfig;
 use serde_json::{json, Map, Value};
 
@@ -324,4 +324,65 @@ fn every_preset_validates() {
         (t.epochs, t.layers, t.init_channels, t.batch_size),
         (600, 20, 36, 96)
     );
+}
+
+/// The strategy keys are validated by name, and configs written before they existed keep
+/// meaning plain DARTS.
+#[test]
+fn strategy_keys_are_validated_by_name() {
+    let resolve = |v: serde_json::Value| {
+        let serde_json::Value::Object(m) = v else {
+            unreachable!()
+        };
+        SearchConfig::resolve(&[m])
+    };
+    let fields = |v: serde_json::Value| -> Vec<String> {
+        resolve(v)
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.to_string())
+            .collect()
+    };
+    let e = fields(json!({"preset": "quick", "strategy": "pc-darts", "pc_k": 3}));
+    assert!(
+        e.iter()
+            .any(|m| m.starts_with("pc_k: 3 does not divide init_channels (8)")),
+        "{e:?}"
+    );
+    let e = fields(json!({"preset": "quick", "warmup_epochs": 5}));
+    assert!(
+        e.iter()
+            .any(|m| m.starts_with("warmup_epochs: 5 leaves no epoch of the 5")),
+        "{e:?}"
+    );
+    let e = fields(json!({"gdas_tau_max": 1.0, "gdas_tau_min": 2.0}));
+    assert!(
+        e.iter()
+            .any(|m| m.starts_with("gdas_tau_min: 2 is above gdas_tau_max")),
+        "{e:?}"
+    );
+    let e = fields(json!({"strategy": "enas", "alpha_reg": "l1", "beta_lambda": -1}));
+    for key in ["strategy", "alpha_reg", "beta_lambda"] {
+        assert!(
+            e.iter().any(|m| m.starts_with(&format!("{key}:"))),
+            "{key}: {e:?}"
+        );
+    }
+    let ok = resolve(json!({"strategy": "gdas", "alpha_reg": "beta", "beta_lambda": 20})).unwrap();
+    assert_eq!((ok.strategy, ok.beta_lambda), (StrategyKind::Gdas, 20.0));
+    // A config.json from before the strategies: every new key takes the meaning it had.
+    let mut old = serde_json::to_value(Preset::Quick.config()).unwrap();
+    for key in [
+        "strategy",
+        "pc_k",
+        "gdas_tau_max",
+        "gdas_tau_min",
+        "warmup_epochs",
+        "alpha_reg",
+        "beta_lambda",
+    ] {
+        old.as_object_mut().unwrap().remove(key);
+    }
+    let old: SearchConfig = serde_json::from_value(old).unwrap();
+    assert_eq!(old, Preset::Quick.config());
 }

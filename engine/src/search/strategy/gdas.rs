@@ -3,9 +3,7 @@
 //! straight-through gradient, at a temperature annealed linearly from `tau_max` to `tau_min`
 //! over the epochs. Deterministic passes run each edge's strongest op.
 use super::{softmax_mix, CellMix, Mixing, Sampler, Strategy};
-use crate::network::NetShape;
-use crate::search::supernet::{Alphas, SearchSpace, Supernet};
-use tch::nn::Path;
+use crate::search::supernet::Alphas;
 use tch::{Kind, Tensor};
 
 #[derive(Debug, Clone, Copy)]
@@ -72,19 +70,6 @@ impl Gdas {
 }
 
 impl Strategy for Gdas {
-    fn build(
-        &self,
-        weights: &Path,
-        arch: &Path,
-        shape: &NetShape,
-        space: &SearchSpace,
-    ) -> (Supernet, Alphas) {
-        (
-            Supernet::new(weights, shape, space),
-            Alphas::new(arch, space.nodes, space.primitives.len()),
-        )
-    }
-
     /// The softmax mixture of every op (its ops were trained one at a time; selection scores
     /// them together, as DARTS-PT does a DARTS supernet).
     fn mixture(&self, alphas: &Alphas) -> Mixing {

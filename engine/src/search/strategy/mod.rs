@@ -89,14 +89,20 @@ impl Sampler {
 
 /// How a search builds its supernet and weighs its edges.
 pub trait Strategy: Send + std::fmt::Debug {
-    /// The supernet (weights under `weights`) and its architecture parameters (under `arch`).
+    /// The supernet (weights under `weights`) and its architecture parameters (under `arch`):
+    /// by default the DARTS supernet with one alpha table per cell type.
     fn build(
         &self,
         weights: &Path,
         arch: &Path,
         shape: &NetShape,
         space: &SearchSpace,
-    ) -> (Supernet, Alphas);
+    ) -> (Supernet, Alphas) {
+        (
+            Supernet::new(weights, shape, space),
+            Alphas::new(arch, space.nodes, space.primitives.len()),
+        )
+    }
 
     /// The edges' weights of one forward pass. `sample`: the draws of a search step, or None
     /// for a deterministic pass (scoring, export, the checks of selection).
