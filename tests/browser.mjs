@@ -2,7 +2,7 @@
 // Playwright as a user would. Screenshots of each page go to tests/artifacts/.
 // Run by `make test` (after the release build); `node tests/browser.mjs` from the repo root.
 import { chromium } from 'playwright-core';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { gunzipSync } from 'node:zlib';
@@ -146,6 +146,11 @@ test('a new user uploads data, searches, watches it live, shares and downloads t
     await page.waitForURL(/\/new\?dataset=/);
     await page.locator('body[data-hydrated]').waitFor();
     await page.getByLabel('Preset').selectOption('tiny');
+    // Every search key the CLI lists has its field on the form (preset above; the op list below).
+    const keys = JSON.parse(execFileSync('target/release/dartboard', ['config-keys']).toString());
+    for (const key of keys.filter((k) => !['preset', 'primitives'].includes(k))) {
+      assert.equal(await page.locator(`#${key}`).count(), 1, `a field for ${key}`);
+    }
     assert.equal(await page.locator('#epochs').inputValue(), '1', 'the tiny preset filled the form');
     // A bad value: the server's message appears next to its field, and nothing starts.
     await page.locator('#batch_size').fill('lots');
@@ -155,6 +160,11 @@ test('a new user uploads data, searches, watches it live, shares and downloads t
     await page.locator('#batch_size').fill('16');
     await page.locator('#epochs').fill('12');
     await page.locator('#max_steps_per_epoch').fill('6');
+    // A robust search: PC-DARTS with perturbation-based selection (DARTS.md, closing the gap).
+    await page.locator('#strategy').selectOption('pc-darts');
+    await page.locator('#selection').selectOption('perturbation');
+    await page.locator('#pt_tune_steps').fill('1');
+    await page.locator('#pt_eval_samples').fill('64');
     await page.getByRole('button', { name: 'Estimate' }).click();
     await page.locator('[data-testid=estimate]').getByText(/weights; about .* per epoch/).waitFor({ timeout: 60000 });
     await page.screenshot({ path: `${shots}/new.png`, fullPage: true });
@@ -183,6 +193,12 @@ test('a new user uploads data, searches, watches it live, shares and downloads t
     // The slider shows an earlier epoch's cells.
     await page.locator('[data-testid=epoch-slider]').fill('1');
     assert.match(await page.locator('[data-testid=shown-epoch]').innerText(), /^epoch 1$/);
+    // Perturbation-based selection's importance beside the alphas: every one of the 14 edges of
+    // each cell decided, the kept op outlined on each.
+    const importance = page.getByTestId('importance');
+    assert.equal(await importance.locator('svg').count(), 2, 'normal and reduction importance');
+    assert.equal(await importance.locator('rect.kept').count(), 28);
+    assert.match(await importance.innerHTML(), /metric lost when removed; outlined: kept/);
     await page.screenshot({ path: `${shots}/result.png`, fullPage: true });
 
     // Against the baselines: ResNet-18/10, random search and the retrained cell fill the
@@ -191,10 +207,11 @@ test('a new user uploads data, searches, watches it live, shares and downloads t
     await page.getByRole('button', { name: 'Run baselines' }).click();
     await page.getByRole('button', { name: 'Retrain' }).click();
     const table = page.getByTestId('comparison');
-    for (const method of ['DARTS supernet (during search)', 'DARTS cell, retrained', 'ResNet-18', 'ResNet-10']) {
+    for (const method of ['DARTS supernet (during search)', 'DARTS cell, retrained', 'DARTS network, pruned and fine-tuned', 'ResNet-18', 'ResNet-10']) {
       await table.getByRole('cell', { name: method, exact: true }).waitFor({ timeout: 300000 });
     }
     await table.getByRole('cell', { name: /^Random search \(best of \d+ sampled\)$/ }).waitFor({ timeout: 300000 });
+    assert.match(await page.getByTestId('searched-with').innerText(), /strategy pc-darts, regulariser none, selection perturbation/);
     // Multiply-adds of ResNet-18 on one 1x8x8 image, by hand from the layer shapes.
     assert.match(await table.innerText(), /ResNet-18\s+11172810\s+34\.6 M/);
     assert.match(await table.innerText(), /ResNet-18\s+11172810\b/, 'kuangliu ResNet-18 (11,173,962 for 3 channels) less the stem weights of 2 channels');

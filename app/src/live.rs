@@ -65,6 +65,39 @@ pub struct GenoSnap {
     pub param_free_reduce: usize,
 }
 
+/// One op decision of perturbation-based selection: on `edge` (a row of the alpha table) of the
+/// `normal` or `reduce` cell, the metric lost when each op is removed, and the op kept.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OpDecision {
+    pub cell: String,
+    pub edge: usize,
+    pub drops: Vec<(String, f64)>,
+    pub chosen: String,
+}
+
+impl OpDecision {
+    /// The decisions of one cell type as an edges x ops table of drops (NaN: not measured),
+    /// and the (edge, op) each decision kept.
+    pub fn table(
+        list: &[OpDecision],
+        cell: &str,
+        edges: usize,
+        primitives: &[String],
+    ) -> (Vec<Vec<f32>>, Vec<(usize, String)>) {
+        let mut rows = vec![vec![f32::NAN; primitives.len()]; edges];
+        let mut kept = vec![];
+        for d in list.iter().filter(|d| d.cell == cell && d.edge < edges) {
+            for (name, drop) in &d.drops {
+                if let Some(c) = primitives.iter().position(|p| p == name) {
+                    rows[d.edge][c] = *drop as f32;
+                }
+            }
+            kept.push((d.edge, d.chosen.clone()));
+        }
+        (rows, kept)
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LogLine {
     pub level: String,
@@ -84,6 +117,9 @@ pub struct RunState {
     pub epochs: Vec<EpochPoint>,
     pub alphas: Vec<AlphaSnap>,
     pub genotypes: Vec<GenoSnap>,
+    /// Perturbation-based selection's op decisions, in order.
+    #[serde(default)]
+    pub decisions: Vec<OpDecision>,
     pub log: Vec<LogLine>,
 }
 
@@ -98,6 +134,7 @@ impl Default for RunState {
             epochs: vec![],
             alphas: vec![],
             genotypes: vec![],
+            decisions: vec![],
             log: vec![],
         }
     }
@@ -214,6 +251,31 @@ impl RunState {
                 drop_from(&mut self.genotypes, snap.epoch, |g| g.epoch);
                 self.genotypes.push(snap);
             }
+            "selection" if ev["kind"] == "op" => {
+                let d = OpDecision {
+                    cell: ev["cell"].as_str().unwrap_or("").to_string(),
+                    edge: usize_of(&ev["edge"]),
+                    drops: ev["candidates"]
+                        .as_array()
+                        .map(|list| {
+                            list.iter()
+                                .map(|c| {
+                                    (
+                                        c["name"].as_str().unwrap_or("?").to_string(),
+                                        f64_of(&c["drop"]),
+                                    )
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    chosen: ev["chosen"].as_str().unwrap_or("").to_string(),
+                };
+                // A resumed selection repeats no decision, but a replayed one replaces its own.
+                self.decisions
+                    .retain(|x| (&x.cell, x.edge) != (&d.cell, d.edge));
+                self.decisions.push(d);
+            }
+            "selection" => {}
             "log" => self.log.push(LogLine {
                 level: ev["level"].as_str().unwrap_or("info").to_string(),
                 message: ev["message"].as_str().unwrap_or("").to_string(),

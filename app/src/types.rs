@@ -141,6 +141,10 @@ pub struct Comparison {
     pub searches: Vec<i64>,
     pub metric: String,
     pub higher_is_better: bool,
+    /// How the DARTS rows were searched: "strategy pc-darts, regulariser beta, selection
+    /// perturbation".
+    #[serde(default)]
+    pub searched_with: String,
     pub rows: Vec<ComparisonRow>,
 }
 

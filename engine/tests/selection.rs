@@ -182,6 +182,15 @@ fn a_perturbation_search_records_every_decision() {
         .filter(|e| e["type"] == "selection")
         .collect();
     assert_eq!(ev.len(), decisions.len());
+    // The last cell the run reports is the one selection kept (the pages draw it).
+    let last_genotype = events(&out)
+        .into_iter()
+        .rfind(|e| e["type"] == "genotype")
+        .unwrap();
+    assert_eq!(
+        last_genotype["genotype"],
+        serde_json::to_value(&result.genotype).unwrap()
+    );
     assert_eq!(selection["metric"], "accuracy");
     assert!(result.genotype.validate().is_ok());
     // Each edge's kept op is what the genotype holds.

@@ -1,7 +1,11 @@
-//! `dartboard baseline --kind resnet18|resnet10|random --data PATH [--preset NAME]
-//! [--budget-seconds N | --candidates N] [--device D] --out DIR`: what a scientist would do
-//! without DARTS, trained with the same recipe as a retrained cell (the same presets and keys as
-//! `dartboard train`) and scored once on the test split; result.json on stdout.
+//! `dartboard baseline --kind resnet18|resnet10|random|pruned --data PATH [--preset NAME]
+//! [--budget-seconds N | --candidates N] [--search DIR] [--device D] --out DIR`: what a scientist
+//! would do without DARTS, trained with the same recipe as a retrained cell (the same presets and
+//! keys as `dartboard train`) and scored once on the test split; result.json on stdout.
+//!
+//! `pruned` is the other way to finish a search: its supernet (in `--search DIR`, a finished
+//! search's folder) pruned to the selected cell and fine-tuned from its trained weights with the
+//! recipe, at the search's width and depth.
 //!
 //! Random search samples genotypes from the preset's search space (its ops and nodes). With
 //! `--budget-seconds N` the sampling and the final retraining together take about N seconds
@@ -13,6 +17,7 @@ use engine::config::Preset;
 use engine::resnet::Depth;
 use engine::retrain::net::Architecture;
 use engine::retrain::random::{Budget, Space};
+use engine::search::pruned::PrunedSource;
 use std::path::PathBuf;
 
 const CANDIDATES: usize = 8;
@@ -21,7 +26,9 @@ pub fn depth(kind: &str) -> Result<Depth> {
     match kind {
         "resnet18" => Ok(Depth::ResNet18),
         "resnet10" => Ok(Depth::ResNet10),
-        other => bail!("--kind: unknown baseline '{other}'; one of resnet18, resnet10, random"),
+        other => {
+            bail!("--kind: unknown baseline '{other}'; one of resnet18, resnet10, random, pruned")
+        }
     }
 }
 
@@ -52,9 +59,17 @@ pub fn run(mut args: Args) -> Result<()> {
     );
     let kind = args
         .take("kind")
-        .ok_or_else(|| anyhow!("--kind resnet18|resnet10|random is required"))?;
+        .ok_or_else(|| anyhow!("--kind resnet18|resnet10|random|pruned is required"))?;
     let what = match kind.as_str() {
         "random" => random(&mut args)?,
+        "pruned" => {
+            let dir = args.take("search").ok_or_else(|| {
+                anyhow!("--search DIR (a finished search's folder) is required for --kind pruned")
+            })?;
+            let source = PrunedSource::open(std::path::Path::new(&dir))
+                .map_err(|e| anyhow!("--search {dir}: {e}"))?;
+            Trainee::Network(Architecture::Pruned(Box::new(source)))
+        }
         other => Trainee::Network(Architecture::ResNet(depth(other)?)),
     };
     let data_arg = args

@@ -1,8 +1,10 @@
-//! `dartboard pipeline --data PATH [--preset NAME] [--seeds N] [--device D] --out DIR`: the whole
-//! study in one command. For each seed: a DARTS search (its supernet scored on the test split),
-//! the discovered cell retrained, ResNet-18 and ResNet-10 trained with the same recipe, and a
-//! random search with the search's seconds whose best candidate is retrained the same way. Then
-//! `comparison.json` (mean and sd over the seeds) and `comparison.svg`.
+//! `dartboard pipeline --data PATH [--preset NAME] [--seeds N] [--device D] [--KEY VALUE ...]
+//! [--train-KEY VALUE ...] --out DIR`: the whole study in one command. For each seed: a search
+//! (its supernet scored on the test split), the discovered cell retrained, the supernet pruned to
+//! that cell and fine-tuned, ResNet-18 and ResNet-10 trained with the same recipe, and a random
+//! search with the search's seconds whose best candidate is retrained the same way. Then
+//! `comparison.json` (mean and sd over the seeds) and `comparison.svg`. `--KEY VALUE` sets a
+//! search key over the preset (`--strategy pc-darts`), `--train-KEY VALUE` a training key.
 use crate::args::Args;
 use crate::progress::run_job;
 use crate::train_cmd::{preset_arg, refuse_non_empty, train, Trainee};
@@ -12,6 +14,7 @@ use engine::resnet::Depth;
 use engine::retrain::config::TrainConfig;
 use engine::retrain::net::Architecture;
 use engine::retrain::random::{Budget, Space};
+use engine::search::pruned::PrunedSource;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
@@ -73,7 +76,7 @@ pub fn run(mut args: Args) -> Result<()> {
         .take("data")
         .ok_or_else(|| anyhow!("--data PATH is required"))?;
     let preset_name = args.take("preset").unwrap_or_else(|| "quick".into());
-    let preset = preset_arg(&preset_name)?;
+    preset_arg(&preset_name)?;
     let seeds: u64 = args
         .take("seeds")
         .map(|s| {
@@ -89,10 +92,26 @@ pub fn run(mut args: Args) -> Result<()> {
             .unwrap_or_else(|| crate::data_cmd::DEFAULT_DATA_DIR.into()),
     );
     let import = crate::data_cmd::import_options(&mut args)?;
-    args.reject_rest()?;
+    let (mut search_layer, mut train_flags) = (serde_json::Map::new(), vec![]);
+    search_layer.insert("preset".into(), json!(preset_name));
+    for (key, text) in args.into_rest() {
+        match key
+            .strip_prefix("train_")
+            .or_else(|| key.strip_prefix("train-"))
+        {
+            Some(k) => train_flags.push((k.to_string(), text)),
+            None => {
+                search_layer.insert(key.clone(), engine::config::flag_value(&key, &text));
+            }
+        }
+    }
+    let searched =
+        SearchConfig::resolve(&[search_layer]).map_err(|e| crate::search_cmd::config_errors(&e))?;
+    let recipe = crate::train_cmd::resolve(Some(&preset_name), &train_flags)?;
     refuse_non_empty(&out)?;
     let data = crate::data_cmd::open(&data_arg, &data_dir, &import)?;
     let (mut supernet, mut cell, mut r18, mut r10) = (vec![], vec![], vec![], vec![]);
+    let mut pruned = vec![];
     let (mut random, mut candidates) = (vec![], vec![]);
     let (mut metric, mut higher) = (String::new(), true);
     for s in 0..seeds {
@@ -100,7 +119,7 @@ pub fn run(mut args: Args) -> Result<()> {
         let scfg = SearchConfig {
             seed: s,
             device: device.clone(),
-            ..preset.config()
+            ..searched.clone()
         };
         let found = search(&data, &scfg, &dir.join("search"))?;
         metric = found.metric.clone();
@@ -115,7 +134,7 @@ pub fn run(mut args: Args) -> Result<()> {
         let tcfg = TrainConfig {
             seed: s,
             device: device.clone(),
-            ..TrainConfig::preset(preset)
+            ..recipe.clone()
         };
         let t = train(
             &data,
@@ -124,6 +143,14 @@ pub fn run(mut args: Args) -> Result<()> {
             &dir.join("train"),
         )?;
         cell.push(Measure::trained(&t, Some(found.seconds)));
+        let source = PrunedSource::open(&dir.join("search")).map_err(|e| anyhow!("{e}"))?;
+        let p = train(
+            &data,
+            &Trainee::Network(Architecture::Pruned(Box::new(source))),
+            &tcfg,
+            &dir.join("pruned"),
+        )?;
+        pruned.push(Measure::trained(&p, Some(found.seconds)));
         for (depth, list) in [(Depth::ResNet18, &mut r18), (Depth::ResNet10, &mut r10)] {
             let r = train(
                 &data,
@@ -152,6 +179,7 @@ pub fn run(mut args: Args) -> Result<()> {
     let rows = vec![
         row("DARTS supernet (during search)", &supernet),
         row("DARTS cell, retrained", &cell),
+        row(crate::api::comparison::PRUNED_METHOD, &pruned),
         row("ResNet-18", &r18),
         row("ResNet-10", &r10),
         row(&crate::api::comparison::random_method(&candidates), &random),
@@ -167,6 +195,10 @@ pub fn run(mut args: Args) -> Result<()> {
     let comparison = json!({
         "data": data.name,
         "preset": preset_name,
+        // What searched: the method's strategy, regulariser and selection.
+        "strategy": searched.strategy,
+        "alpha_reg": searched.alpha_reg,
+        "selection": searched.selection,
         "seeds": seeds,
         "metric": metric,
         "higher_is_better": higher,

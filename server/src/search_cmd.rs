@@ -19,7 +19,7 @@ fn read_json_object(path: &Path) -> Result<Map<String, Value>> {
     }
 }
 
-fn config_errors(errors: &[engine::config::FieldError]) -> anyhow::Error {
+pub fn config_errors(errors: &[engine::config::FieldError]) -> anyhow::Error {
     let lines: Vec<String> = errors
         .iter()
         .map(|e| format!("  {}: {}", e.field, e.message))

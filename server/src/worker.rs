@@ -10,6 +10,7 @@ use engine::resnet::Depth;
 use engine::retrain::config::TrainConfig;
 use engine::retrain::net::Architecture;
 use engine::retrain::random::{self, Budget, Space};
+use engine::search::pruned::PrunedSource;
 use engine::search::{self, EventLog, SearchError};
 use serde_json::Value;
 use std::io::Write;
@@ -51,8 +52,9 @@ enum Training {
     Random(Space, Budget),
 }
 
-/// A training job's config and what it trains (checked by the server when the run was created).
-fn training(job: &Value) -> Result<(TrainConfig, Training)> {
+/// A training job's config and what it trains (checked by the server when the run was created);
+/// a pruned network's search is run `source_run` under `data_dir`.
+fn training(job: &Value, data_dir: &Path) -> Result<(TrainConfig, Training)> {
     let cfg: TrainConfig =
         serde_json::from_value(job["config"].clone()).context("job.json: not a training config")?;
     let what = match (job.get("genotype"), job["baseline"].as_str()) {
@@ -61,6 +63,14 @@ fn training(job: &Value) -> Result<(TrainConfig, Training)> {
         )),
         (None, Some("resnet18")) => Training::Network(Architecture::ResNet(Depth::ResNet18)),
         (None, Some("resnet10")) => Training::Network(Architecture::ResNet(Depth::ResNet10)),
+        (None, Some("pruned")) => {
+            let source = job["source_run"]
+                .as_i64()
+                .context("job.json: a pruned network needs its source_run")?;
+            let dir = crate::runner::run_dir(data_dir, source);
+            let pruned = PrunedSource::open(&dir).map_err(|e| anyhow!("search {source}: {e}"))?;
+            Training::Network(Architecture::Pruned(Box::new(pruned)))
+        }
         (None, Some("random")) => Training::Random(
             serde_json::from_value(job["space"].clone()).context("job.json: no search space")?,
             serde_json::from_value(job["budget"].clone()).context("job.json: no budget")?,
@@ -137,7 +147,7 @@ pub fn run(mut args: Args) -> Result<()> {
             let cfg = config(&out, &job)?;
             return Ok(search::run(&data, &cfg, &out, &cancel, &mut listener).map(|_| ()));
         }
-        let (cfg, what) = training(&job)?;
+        let (cfg, what) = training(&job, &data_dir)?;
         Ok(match what {
             Training::Network(arch) => {
                 engine::retrain::run(&data, &arch, &cfg, &out, &cancel, &mut listener)

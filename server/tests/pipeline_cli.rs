@@ -5,7 +5,7 @@
 mod common;
 
 use common::{dartboard, json_line, sample, scratch};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 fn read(path: &std::path::Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
@@ -123,26 +123,36 @@ fn pipeline_runs_the_study_over_seeds_and_writes_the_comparison() {
         "2",
         "--device",
         "cpu",
+        // A search key over the preset, and a training key.
+        "--alpha_reg",
+        "beta",
+        "--train-epochs",
+        "2",
         "--out",
         &o,
     ]));
     assert_eq!(read(&out.join("comparison.json")), c);
+    assert_eq!(
+        (&c["strategy"], &c["alpha_reg"], &c["selection"]),
+        (&json!("darts"), &json!("beta"), &json!("argmax"))
+    );
     let rows = c["rows"].as_array().unwrap();
     let methods: Vec<&str> = rows.iter().map(|r| r["method"].as_str().unwrap()).collect();
     assert_eq!(
-        methods[..4],
+        methods[..5],
         [
             "DARTS supernet (during search)",
             "DARTS cell, retrained",
+            "DARTS network, pruned and fine-tuned",
             "ResNet-18",
             "ResNet-10"
         ]
     );
     assert!(
-        methods[4].starts_with("Random search (best of "),
+        methods[5].starts_with("Random search (best of "),
         "{methods:?}"
     );
-    assert_eq!(methods.len(), 5);
+    assert_eq!(methods.len(), 6);
     // The retrained row's mean and sample sd are those of the two seeds' own result files.
     let t: Vec<f64> = (0..2)
         .map(|s| {
@@ -172,14 +182,65 @@ fn pipeline_runs_the_study_over_seeds_and_writes_the_comparison() {
     let s0 = read(&out.join("seed-0/search/result.json"));
     assert_eq!(rows[0]["test_metrics"][0], s0["supernet_test_metric"]);
     assert_eq!(
-        rows[2]["params"],
+        rows[3]["params"],
         11_173_962 - 2 * 64 * 9,
         "kuangliu ResNet-18 on 1 channel"
     );
+    // The pruned network from the command line, from seed 0's search: the same cell, and the
+    // search's width (tiny: C=4) whatever the training preset says.
+    let again = scratch("pipeline-cli-pruned");
+    let a = again.display().to_string();
+    let search_dir = out.join("seed-0/search").display().to_string();
+    let p = json_line(&dartboard(&[
+        "baseline",
+        "--kind",
+        "pruned",
+        "--search",
+        &search_dir,
+        "--data",
+        &sample(),
+        "--preset",
+        "quick",
+        "--epochs",
+        "1",
+        "--max_steps_per_epoch",
+        "2",
+        "--device",
+        "cpu",
+        "--out",
+        &a,
+    ]));
+    assert_eq!(p["architecture"], "darts-pruned");
+    assert_eq!(p["genotype"], s0["genotype"]);
+    let pruned0 = read(&out.join("seed-0/pruned/result.json"));
+    assert_eq!(
+        p["params"], pruned0["params"],
+        "the search's width, not quick's"
+    );
+    let missing = dartboard(&[
+        "baseline",
+        "--kind",
+        "pruned",
+        "--data",
+        &sample(),
+        "--out",
+        &a,
+    ]);
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("--search DIR"));
     let svg = std::fs::read_to_string(out.join("comparison.svg")).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("ResNet-10"));
     for s in 0..2 {
-        for run in ["search", "train", "resnet18", "resnet10", "random"] {
+        let search = read(&out.join(format!("seed-{s}/search/config.json")));
+        assert_eq!(search["alpha_reg"], "beta");
+        let train = read(&out.join(format!("seed-{s}/train/config.json")));
+        assert_eq!(train["epochs"], 2);
+        let pruned = read(&out.join(format!("seed-{s}/pruned/result.json")));
+        assert_eq!(pruned["architecture"], "darts-pruned");
+        assert_eq!(pruned["epochs"], 2);
+        for run in [
+            "search", "train", "pruned", "resnet18", "resnet10", "random",
+        ] {
             assert!(
                 out.join(format!("seed-{s}/{run}/result.json")).is_file(),
                 "seed {s} {run}"

@@ -55,7 +55,8 @@ async fn a_search_repeated_with_two_seeds_runs_its_study_and_reports_mean_and_sd
     // The preset's seed, then the next one.
     let seed = searches[0]["config"]["seed"].as_u64().unwrap();
     assert_eq!(searches[1]["config"]["seed"], seed + 1);
-    // Each search's study: its cell retrained, ResNet-18, ResNet-10 and a random search.
+    // Each search's study: its cell retrained, its supernet pruned and fine-tuned, ResNet-18,
+    // ResNet-10 and a random search.
     let start = Instant::now();
     let cmp = loop {
         let (code, cmp) = s.get(&format!("/api/runs/{}/comparison", ids[1])).await;
@@ -71,7 +72,7 @@ async fn a_search_repeated_with_two_seeds_runs_its_study_and_reports_mean_and_sd
             derived.iter().all(|r| r["status"] != "failed"),
             "{derived:?}"
         );
-        if derived.len() == 8 && derived.iter().all(|r| r["status"] == "succeeded") {
+        if derived.len() == 10 && derived.iter().all(|r| r["status"] == "succeeded") {
             break cmp;
         }
         assert!(
@@ -96,6 +97,7 @@ async fn a_search_repeated_with_two_seeds_runs_its_study_and_reports_mean_and_sd
 
     for prefix in [
         "DARTS cell, retrained",
+        "DARTS network, pruned and fine-tuned",
         "ResNet-18",
         "ResNet-10",
         "Random search",
@@ -109,6 +111,23 @@ async fn a_search_repeated_with_two_seeds_runs_its_study_and_reports_mean_and_sd
         assert!(r["test_metric_sd"].is_f64(), "{prefix}: sd over 2 runs");
         assert!(r["macs"].as_i64().unwrap() > 0, "{prefix}: {r}");
     }
+    // The pruned network keeps the search's width and depth: fewer weights than the supernet,
+    // trained from its weights, with the search's genotype.
+    let pruned = row(&cmp, "DARTS network, pruned").unwrap();
+    assert!(pruned["params"].as_i64().unwrap() < sup["params"].as_i64().unwrap());
+    for id in pruned["runs"].as_array().unwrap() {
+        let run = s.get(&format!("/api/runs/{id}")).await.1;
+        let source = searches
+            .iter()
+            .find(|r| r["id"] == run["source_run"])
+            .unwrap();
+        assert_eq!(run["result"]["architecture"], "darts-pruned");
+        assert_eq!(run["result"]["genotype"], source["result"]["genotype"]);
+    }
+    assert_eq!(
+        cmp["searched_with"],
+        "strategy darts, regulariser none, selection argmax"
+    );
     // DARTS picks its cell from the search with the best validation metric: best of 2.
     let best_search = if searches[0]["result"]["best_val_metric"].as_f64()
         >= searches[1]["result"]["best_val_metric"].as_f64()

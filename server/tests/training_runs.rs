@@ -200,6 +200,28 @@ async fn bad_training_requests_name_every_bad_field() {
         (422, vec!["baseline".to_string()]),
         "{body}"
     );
+    assert!(
+        body.to_string()
+            .contains("one of resnet18, resnet10, random, pruned"),
+        "{body}"
+    );
+    // A pruned network needs the search whose supernet it fine-tunes.
+    let (code, body) = s
+        .post(
+            "/api/runs",
+            &json!({"kind": "baseline", "baseline": "pruned", "dataset_id": data}),
+        )
+        .await;
+    assert_eq!(
+        (code, fields(&body)),
+        (422, vec!["source_run".to_string()]),
+        "{body}"
+    );
+    assert!(
+        body.to_string()
+            .contains("the search whose supernet it fine-tunes"),
+        "{body}"
+    );
     // Nothing was stored.
     assert_eq!(s.get("/api/runs").await.1.as_array().unwrap().len(), 0);
 }

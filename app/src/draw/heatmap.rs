@@ -1,5 +1,6 @@
 //! A cell's softmaxed architecture weights as a heatmap: a row per edge, a column per op, a
-//! colour scale, and the (edge, op) pairs discretisation keeps outlined.
+//! colour scale, and the (edge, op) pairs discretisation keeps outlined. Perturbation-based
+//! selection's importance (the metric lost when an op is removed) is drawn the same way.
 use super::{edge_index, escape, input_name};
 use crate::live::Cell;
 
@@ -22,11 +23,60 @@ fn colour(t: f32) -> String {
 
 /// The SVG; `weights` is edges x ops, `kept` the discretised cell (may be empty).
 pub fn heatmap(title: &str, primitives: &[String], weights: &[Vec<f32>], kept: &Cell) -> String {
+    let outlined: Vec<(usize, usize)> = kept
+        .edges
+        .iter()
+        .enumerate()
+        .filter_map(|(e, (op, j))| {
+            let col = primitives.iter().position(|p| p == op)?;
+            Some((edge_index(e / 2, *j), col))
+        })
+        .collect();
+    grid(
+        title,
+        primitives,
+        weights,
+        &outlined,
+        "softmax weight; outlined: kept",
+    )
+}
+
+/// Perturbation-based selection's table: per edge (row) the metric lost when each op is
+/// removed (NaN where no decision measured it), the op each decision kept outlined.
+pub fn importance(
+    title: &str,
+    primitives: &[String],
+    drops: &[Vec<f32>],
+    kept: &[(usize, String)],
+) -> String {
+    let outlined: Vec<(usize, usize)> = kept
+        .iter()
+        .filter_map(|(row, op)| Some((*row, primitives.iter().position(|p| p == op)?)))
+        .collect();
+    grid(
+        title,
+        primitives,
+        drops,
+        &outlined,
+        "metric lost when removed; outlined: kept",
+    )
+}
+
+/// The heatmap of `values` (edges x ops) with the (row, column) cells of `outlined` outlined.
+fn grid(
+    title: &str,
+    primitives: &[String],
+    values: &[Vec<f32>],
+    outlined: &[(usize, usize)],
+    legend: &str,
+) -> String {
+    let weights = values;
     let ops = primitives.len();
     let rows = weights.len();
     let (lo, hi) = weights
         .iter()
         .flatten()
+        .filter(|v| v.is_finite())
         .fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &v| {
             (a.min(v), b.max(v))
         });
@@ -65,11 +115,14 @@ pub fn heatmap(title: &str, primitives: &[String], weights: &[Vec<f32>], kept: &
             node
         );
         for (c, v) in row.iter().enumerate() {
-            let t = (v - lo) / (hi - lo);
+            let (fill, shown) = if v.is_finite() {
+                (colour((v - lo) / (hi - lo)), format!("{v:.3}"))
+            } else {
+                ("#eeeeee".to_string(), "not measured".to_string())
+            };
             s += &format!(
-                r##"<rect x="{}" y="{y}" width="{CELL_W}" height="{CELL_H}" fill="{}" stroke="#fff"><title>{} → {}, {}: {v:.3}</title></rect>"##,
+                r##"<rect x="{}" y="{y}" width="{CELL_W}" height="{CELL_H}" fill="{fill}" stroke="#fff"><title>{} → {}, {}: {shown}</title></rect>"##,
                 LEFT + c * CELL_W,
-                colour(t),
                 escape(&input_name(input)),
                 node,
                 escape(primitives.get(c).map(String::as_str).unwrap_or("?")),
@@ -81,12 +134,8 @@ pub fn heatmap(title: &str, primitives: &[String], weights: &[Vec<f32>], kept: &
             input = 0;
         }
     }
-    for (e, (op, j)) in kept.edges.iter().enumerate() {
-        let (row, col) = (
-            edge_index(e / 2, *j),
-            primitives.iter().position(|p| p == op),
-        );
-        if let (true, Some(col)) = (row < rows, col) {
+    for &(row, col) in outlined {
+        if row < rows && col < ops {
             s += &format!(
                 r##"<rect class="kept" x="{}" y="{}" width="{}" height="{}" fill="none" stroke="#e8590c" stroke-width="2.5"/>"##,
                 LEFT + col * CELL_W + 1,
@@ -100,12 +149,13 @@ pub fn heatmap(title: &str, primitives: &[String], weights: &[Vec<f32>], kept: &
     let y = TOP + rows * CELL_H + 16;
     s += r##"<defs><linearGradient id="scale"><stop offset="0" stop-color="#ffffff"/><stop offset="1" stop-color="#1c3fa0"/></linearGradient></defs>"##;
     s += &format!(
-        r##"<rect x="{LEFT}" y="{y}" width="160" height="10" fill="url(#scale)" stroke="#ccc"/><text x="{LEFT}" y="{}" font-size="10">{lo:.3}</text><text x="{}" y="{}" font-size="10" text-anchor="end">{hi:.3}</text><text x="{}" y="{}" font-size="10">softmax weight; outlined: kept</text>"##,
+        r##"<rect x="{LEFT}" y="{y}" width="160" height="10" fill="url(#scale)" stroke="#ccc"/><text x="{LEFT}" y="{}" font-size="10">{lo:.3}</text><text x="{}" y="{}" font-size="10" text-anchor="end">{hi:.3}</text><text x="{}" y="{}" font-size="10">{}</text>"##,
         y + 24,
         LEFT + 160,
         y + 24,
         LEFT + 172,
-        y + 9
+        y + 9,
+        escape(legend)
     );
     s + "</svg>"
 }
@@ -147,6 +197,36 @@ mod tests {
             svg.contains("0.200") && svg.contains("0.500"),
             "the scale's ends"
         );
+    }
+
+    #[test]
+    fn importance_map_greys_the_unmeasured_and_outlines_the_kept() {
+        let prims: Vec<String> = ["max_pool_3x3", "sep_conv_3x3"].map(String::from).to_vec();
+        // Edge 0 measured (removing the conv costs 0.25), edge 1 not yet.
+        let drops = vec![vec![-0.05, 0.25], vec![f32::NAN, f32::NAN]];
+        let svg = importance(
+            "normal cell: metric lost",
+            &prims,
+            &drops,
+            &[(0, "sep_conv_3x3".into())],
+        );
+        assert_eq!(svg.matches("not measured").count(), 2);
+        assert_eq!(svg.matches(r##"fill="#eeeeee""##).count(), 2);
+        assert_eq!(svg.matches(r##"class="kept""##).count(), 1);
+        // The outline sits on row 0, column 1.
+        assert!(
+            svg.contains(&format!(
+                r##"class="kept" x="{}" y="{}""##,
+                LEFT + CELL_W + 1,
+                TOP + 1
+            )),
+            "{svg}"
+        );
+        assert!(
+            svg.contains("-0.050") && svg.contains("0.250"),
+            "the scale's ends"
+        );
+        assert!(svg.contains("metric lost when removed; outlined: kept"));
     }
 
     #[test]

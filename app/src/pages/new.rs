@@ -20,7 +20,7 @@ enum Kind {
 }
 
 /// Every config key but `preset` and `primitives`, in the order the form shows them.
-const FIELDS: [(&str, &str, Kind); 27] = [
+const FIELDS: [(&str, &str, Kind); 30] = [
     (
         "strategy",
         "Search strategy",
@@ -44,6 +44,21 @@ const FIELDS: [(&str, &str, Kind); 27] = [
         Kind::Choice(&["none", "beta"]),
     ),
     ("beta_lambda", "beta-DARTS weight at the end", Kind::Number),
+    (
+        "selection",
+        "How the cell is chosen",
+        Kind::Choice(&["argmax", "perturbation"]),
+    ),
+    (
+        "pt_tune_steps",
+        "Fine-tuning steps between decisions",
+        Kind::Number,
+    ),
+    (
+        "pt_eval_samples",
+        "Validation samples per decision",
+        Kind::Number,
+    ),
     ("epochs", "Epochs", Kind::Number),
     (
         "max_steps_per_epoch",
@@ -99,7 +114,7 @@ const FIELDS: [(&str, &str, Kind); 27] = [
 ];
 
 /// What the less familiar keys do, shown under their fields.
-const HELP: [(&str, &str); 7] = [
+const HELP: [(&str, &str); 10] = [
     ("strategy", "darts runs every op on every edge; pc-darts sends 1/K of the channels through the ops and weighs each edge (less memory, larger batches); gdas samples one op per edge each step (much faster steps)."),
     ("pc_k", "pc-darts only: the ops see 1/K of each edge's channels; K must divide the initial channels."),
     ("gdas_tau_max", "gdas only: the Gumbel-softmax temperature, annealed linearly down to the end value."),
@@ -107,6 +122,9 @@ const HELP: [(&str, &str); 7] = [
     ("warmup_epochs", "The first epochs train only the network weights, so the architecture is judged by trained ops (PC-DARTS warms up 15 of 50)."),
     ("alpha_reg", "beta adds the beta-DARTS penalty on the alphas' logsumexp, against collapse into skip connections and a gap between supernet and final network."),
     ("beta_lambda", "beta only: the penalty's weight rises linearly from 0 to this (the paper's 50)."),
+    ("selection", "argmax keeps the ops of largest alpha; perturbation (DARTS-PT) removes each op in turn and keeps the one whose removal costs the validation metric most, then the two inputs per node the same way."),
+    ("pt_tune_steps", "perturbation only: weight steps that fine-tune the supernet after each decision."),
+    ("pt_eval_samples", "perturbation only: how many validation samples score each removal (fewer: faster, noisier)."),
 ];
 
 /// A preset's values as the form's text.

@@ -3,8 +3,8 @@
 //! the skip-connection warning.
 use crate::charts::lines;
 use crate::draw::diagram::diagram;
-use crate::draw::heatmap::heatmap;
-use crate::live::{AlphaSnap, Cell, GenoSnap, RunState};
+use crate::draw::heatmap::{heatmap, importance};
+use crate::live::{AlphaSnap, Cell, GenoSnap, OpDecision, RunState};
 use leptos::prelude::*;
 
 /// More skip connections than this in the normal cell is the collapse users hit
@@ -52,6 +52,20 @@ pub fn Architecture(state: RwSignal<RunState>) -> impl IntoView {
         let kept = cells.get().unwrap_or_default();
         heatmap("normal cell", &a.primitives, &a.normal, &kept.normal)
             + &heatmap("reduction cell", &a.primitives, &a.reduce, &kept.reduce)
+    };
+    // Perturbation-based selection: beside the alphas, what removing each op cost.
+    let decisions = Memo::new(move |_| state.with(|s| s.decisions.clone()));
+    let importance_maps = move || {
+        let list = decisions.get();
+        let a = alphas.get()?;
+        (!list.is_empty()).then(|| {
+            let map = |cell: &str, title: &str, edges: usize| {
+                let (drops, kept) = OpDecision::table(&list, cell, edges, &a.primitives);
+                importance(title, &a.primitives, &drops, &kept)
+            };
+            map("normal", "normal cell: metric lost", a.normal.len())
+                + &map("reduce", "reduction cell: metric lost", a.reduce.len())
+        })
     };
     let diagrams = move || {
         cells
@@ -105,6 +119,11 @@ pub fn Architecture(state: RwSignal<RunState>) -> impl IntoView {
             }}</span>
         </div>
         <div class="heatmaps" data-testid="heatmaps" inner_html=maps></div>
+        {move || importance_maps().map(|m| view! {
+            <h3>"Perturbation-based selection"</h3>
+            <p class="muted">"Per edge, how much the supernet's validation metric drops when each op is removed (loss rises for regression); selection keeps the op whose removal hurts most (outlined). Where this disagrees with the alpha heatmap, alpha magnitude did not measure importance."</p>
+            <div class="heatmaps" data-testid="importance" inner_html=m></div>
+        })}
         <div class="cells" data-testid="cells" inner_html=diagrams></div>
         {move || warning().map(|w| view! { <p class="warning-box" role="alert">{w}</p> })}
         <h3>"Parameter-free ops in the kept cells, per epoch"</h3>

@@ -73,6 +73,7 @@ fn table(c: &Comparison) -> impl IntoView {
         "lower is better"
     };
     view! {
+        <p class="muted" data-testid="searched-with">{format!("DARTS rows searched with {}.", c.searched_with)}</p>
         <table class="comparison" data-testid="comparison">
             <thead><tr>
                 <th>"Method"</th><th>"Parameters"</th><th>"Multiply-adds"</th><th>"Search cost"</th>

@@ -83,7 +83,8 @@ pub fn steps_per_epoch(cfg: &TrainConfig, samples: usize) -> usize {
     cfg.max_steps_per_epoch.map_or(all, |m| m.min(all))
 }
 
-/// Trains `arch` on the samples `train` for the config's epochs.
+/// Trains `arch` on the samples `train` for the config's epochs (a pruned network from its
+/// supernet's weights, a new one from its seeded initialisation).
 pub fn fit(
     data: &Dataset,
     arch: &Architecture,
@@ -97,6 +98,9 @@ pub fn fit(
     let stats = data.stats(train);
     let (_, h, _) = data.image_shape();
     let (vs, net, params) = build(data, arch, cfg, device);
+    if let Architecture::Pruned(source) = arch {
+        source.load(&vs)?;
+    }
     let weights = vs.trainable_variables();
     let mut opt = Sgd::new(weights.len(), cfg.lr, cfg.momentum, cfg.weight_decay);
     let aug = augmentation(cfg, data.task, h);

@@ -1,9 +1,11 @@
-//! What a training run trains: a discovered cell's evaluation network or a ResNet baseline.
+//! What a training run trains: a discovered cell's evaluation network, a ResNet baseline, or
+//! the network a search pruned its supernet to, fine-tuned from the supernet's weights.
 use crate::genotype::Genotype;
 use crate::model::EvalNetwork;
 use crate::network::NetShape;
 use crate::nn::Mode;
 use crate::resnet::{Depth, ResNet};
+use crate::search::pruned::{PrunedNetwork, PrunedSource};
 use tch::nn::Path;
 use tch::Tensor;
 
@@ -12,6 +14,8 @@ pub enum Architecture {
     /// The evaluation network of a genotype (DARTS.md, evaluation).
     Cell(Genotype),
     ResNet(Depth),
+    /// The search's supernet pruned to its genotype, starting from its trained weights.
+    Pruned(Box<PrunedSource>),
 }
 
 impl Architecture {
@@ -20,6 +24,7 @@ impl Architecture {
         match self {
             Architecture::Cell(_) => "darts".into(),
             Architecture::ResNet(d) => d.name().into(),
+            Architecture::Pruned(_) => PRUNED.into(),
         }
     }
 
@@ -27,32 +32,40 @@ impl Architecture {
         match self {
             Architecture::Cell(g) => Some(g),
             Architecture::ResNet(_) => None,
+            Architecture::Pruned(s) => Some(&s.genotype),
         }
     }
 }
 
+/// The architecture name of a pruned and fine-tuned network in `result.json`.
+pub const PRUNED: &str = "darts-pruned";
+
 pub enum Net {
     Cell(EvalNetwork),
     ResNet(ResNet),
+    Pruned(PrunedNetwork),
 }
 
 impl Net {
     /// The cell network takes layers, initial channels and the auxiliary head from `shape` and
-    /// `auxiliary`; a ResNet has its own fixed widths.
+    /// `auxiliary`; a ResNet has its own fixed widths, the pruned network its search's.
     pub fn new(p: &Path, arch: &Architecture, shape: &NetShape, size: i64, auxiliary: bool) -> Net {
         match arch {
             Architecture::Cell(g) => Net::Cell(EvalNetwork::new(p, shape, g, auxiliary)),
             Architecture::ResNet(d) => {
                 Net::ResNet(ResNet::new(p, *d, shape.in_channels, shape.outputs, size))
             }
+            Architecture::Pruned(s) => Net::Pruned(PrunedNetwork::new(p, shape, s)),
         }
     }
 
     /// The outputs and, for a cell network training with its auxiliary head, the auxiliary ones.
+    /// Drop path applies to the cell network only: the supernet was searched without it.
     pub fn forward(&self, x: &Tensor, mode: Mode, drop_prob: f64) -> (Tensor, Option<Tensor>) {
         match self {
             Net::Cell(n) => n.forward(x, mode, drop_prob),
             Net::ResNet(n) => (n.forward(x, mode), None),
+            Net::Pruned(n) => (n.forward(x, mode), None),
         }
     }
 }

@@ -22,12 +22,20 @@ pub struct MixedOp {
 }
 
 impl MixedOp {
-    /// An edge on `c` channels; its ops are built on `c / partial` of them.
-    pub fn new(p: &Path, primitives: &[Primitive], c: i64, stride: i64, partial: i64) -> Self {
+    /// An edge on `c` channels; its ops are built on `c / partial` of them. `only`: build
+    /// that column's op alone (the pruned network), else every op.
+    pub fn new(
+        p: &Path,
+        primitives: &[Primitive],
+        c: i64,
+        stride: i64,
+        partial: i64,
+        only: Option<usize>,
+    ) -> Self {
         let ops: Vec<(i64, Op)> = primitives
             .iter()
             .enumerate()
-            .filter(|(_, prim)| **prim != Primitive::None)
+            .filter(|(k, prim)| **prim != Primitive::None && only.is_none_or(|o| o == *k))
             .map(|(k, prim)| {
                 (
                     k as i64,
@@ -107,11 +115,12 @@ impl MixedOp {
 /// swapped, so each group of the next edge mixes processed and bypassing channels. The result
 /// is laid out channels-last again, as every op of a cell expects.
 pub fn channel_shuffle(x: &Tensor, groups: i64) -> Tensor {
-    let (n, c, h, w) = x.size4().unwrap_or((0, 0, 0, 0));
+    let (_, c, h, w) = x.size4().unwrap_or((0, 0, 0, 0));
+    // -1 for the batch, so a traced `model.pt` takes any batch size.
     let shuffled = x
-        .reshape([n, groups, c / groups, h, w])
+        .reshape([-1, groups, c / groups, h, w])
         .transpose(1, 2)
-        .reshape([n, c, h, w]);
+        .reshape([-1, c, h, w]);
     channels_last(&shuffled)
 }
 
@@ -122,7 +131,8 @@ pub struct SearchCell {
     pub reduction: bool,
     preprocess0: Preprocess,
     preprocess1: Preprocess,
-    edges: Vec<MixedOp>,
+    /// None: an edge the pruned network dropped (it contributes nothing, bypass included).
+    edges: Vec<Option<MixedOp>>,
     nodes: usize,
 }
 
@@ -134,6 +144,15 @@ pub struct CellShape {
     pub reduction_prev: bool,
 }
 
+/// Which ops a cell's edges hold.
+#[derive(Debug, Clone, Copy)]
+pub enum EdgeOps<'a> {
+    /// Every candidate op on every edge: the supernet.
+    All,
+    /// Per edge, the one column kept, or None for a dropped edge: the pruned network.
+    Kept(&'a [Option<usize>]),
+}
+
 impl SearchCell {
     pub fn new(
         p: &Path,
@@ -141,6 +160,7 @@ impl SearchCell {
         nodes: usize,
         primitives: &[Primitive],
         partial: i64,
+        which: EdgeOps,
     ) -> Self {
         let preprocess0 = Preprocess::new(
             &(p / "preprocess0"),
@@ -155,13 +175,20 @@ impl SearchCell {
         for i in 0..nodes {
             for j in 0..2 + i {
                 let stride = edge_stride(shape.reduction, j);
-                edges.push(MixedOp::new(
-                    &(p / "_ops" / edges.len()),
-                    primitives,
-                    shape.c,
-                    stride,
-                    partial,
-                ));
+                let only = match which {
+                    EdgeOps::All => Some(None),
+                    EdgeOps::Kept(kept) => kept[edges.len()].map(Some),
+                };
+                edges.push(only.map(|only| {
+                    MixedOp::new(
+                        &(p / "_ops" / edges.len()),
+                        primitives,
+                        shape.c,
+                        stride,
+                        partial,
+                        only,
+                    )
+                }));
             }
         }
         SearchCell {
@@ -185,14 +212,15 @@ impl SearchCell {
             let node = states
                 .iter()
                 .enumerate()
-                .map(|(j, h)| {
+                .filter_map(|(j, h)| {
                     let e = offset + j;
+                    let edge = self.edges[e].as_ref()?;
                     let only = mix.only.as_ref().map(|o| o[e]);
-                    let out = self.edges[e].forward(h, &mix.ops.get(e as i64), only, mode);
-                    match &mix.edges {
+                    let out = edge.forward(h, &mix.ops.get(e as i64), only, mode);
+                    Some(match &mix.edges {
                         Some(w) => out * w.get(e as i64),
                         None => out,
-                    }
+                    })
                 })
                 .reduce(|a, b| a + b)
                 .unwrap_or_else(|| s1.zeros_like());

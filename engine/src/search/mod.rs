@@ -7,6 +7,7 @@
 pub mod architect;
 pub mod cell;
 pub mod checkpoint;
+pub mod pruned;
 pub mod regularizer;
 mod run;
 pub mod searcher;

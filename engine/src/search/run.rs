@@ -287,6 +287,19 @@ pub fn run(
             .unwrap_or("unknown")
             .into(),
     };
+    // A rule other than argmax may keep another cell than the last epoch's: the pages show the
+    // cell the run kept.
+    if genotype != discretise(&normal, &reduce, cfg) {
+        let (pf_normal, pf_reduce) = genotype.param_free();
+        log.emit(Event::Genotype {
+            epoch: cfg.epochs,
+            genotype: genotype.clone(),
+            param_free: ParamFree {
+                normal: pf_normal,
+                reduce: pf_reduce,
+            },
+        })?;
+    }
     write_json(&out.join("genotype.json"), &genotype)?;
     // The op weights discretisation read (PC-DARTS's already multiplied by their edge's), and
     // PC-DARTS's edge weights on their own.

@@ -1,6 +1,6 @@
 //! The search supernet (quark0/darts cnn/model_search.py Network) and its architecture
 //! parameters, for any channel count, any image size, K classes or R regression outputs.
-use super::cell::{CellShape, SearchCell};
+use super::cell::{CellShape, EdgeOps, SearchCell};
 use super::strategy::Mixing;
 use crate::network::{channels_last, edge_count, pad_to_multiple, NetShape, Stem, STEM_MULTIPLIER};
 use crate::nn::Mode;
@@ -136,6 +136,35 @@ impl Supernet {
     /// The supernet whose ops see 1/`k` of each edge's channels (PC-DARTS; `k` divides
     /// `init_channels`).
     pub fn partial(p: &Path, shape: &NetShape, space: &SearchSpace, k: i64) -> Self {
+        Supernet::with_edges(p, shape, space, k, [EdgeOps::All; 2])
+    }
+
+    /// The supernet with only the ops `kept` names (per cell type, normal then reduce): the
+    /// discrete network selection leaves, under the supernet's own variable names.
+    pub fn pruned(
+        p: &Path,
+        shape: &NetShape,
+        space: &SearchSpace,
+        k: i64,
+        kept: &[Vec<Option<usize>>; 2],
+    ) -> Self {
+        Supernet::with_edges(
+            p,
+            shape,
+            space,
+            k,
+            [EdgeOps::Kept(&kept[0]), EdgeOps::Kept(&kept[1])],
+        )
+    }
+
+    /// `which`: the ops of the normal and of the reduction cells' edges.
+    fn with_edges(
+        p: &Path,
+        shape: &NetShape,
+        space: &SearchSpace,
+        k: i64,
+        which: [EdgeOps; 2],
+    ) -> Self {
         let c_stem = STEM_MULTIPLIER * shape.init_channels;
         let stem = Stem::new(&(p / "stem"), shape.in_channels, c_stem);
         let (mut c_pp, mut c_p, mut c) = (c_stem, c_stem, shape.init_channels);
@@ -159,6 +188,7 @@ impl Supernet {
                 space.nodes,
                 &space.primitives,
                 k,
+                which[reduction as usize],
             ));
             reduction_prev = reduction;
             (c_pp, c_p) = (c_p, space.nodes as i64 * c);

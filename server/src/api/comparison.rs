@@ -13,6 +13,9 @@ use axum::extract::{Path, Query};
 use axum::{Extension, Json};
 use serde_json::Value;
 
+/// The comparison row of the search's supernet pruned to its cell and fine-tuned.
+pub const PRUNED_METHOD: &str = "DARTS network, pruned and fine-tuned";
+
 /// Mean and sample standard deviation (None for fewer than two values).
 pub fn mean_sd(values: &[f64]) -> (Option<f64>, Option<f64>) {
     if values.is_empty() {
@@ -126,6 +129,10 @@ pub fn build(search: &RunRow, all: &[RunRow]) -> Option<Comparison> {
     if !retrained.is_empty() {
         rows.push(trained("DARTS cell, retrained", &retrained, search_seconds));
     }
+    let pruned = made("baseline", engine::retrain::net::PRUNED);
+    if !pruned.is_empty() {
+        rows.push(trained(PRUNED_METHOD, &pruned, search_seconds));
+    }
     if let Some(best) = best_search_retrained(&searches, &retrained) {
         let name = format!(
             "DARTS cell, retrained (best of {} searches on validation)",
@@ -153,7 +160,18 @@ pub fn build(search: &RunRow, all: &[RunRow]) -> Option<Comparison> {
         .as_ref()
         .and_then(|r| r["higher_is_better"].as_bool())
         .unwrap_or(true);
+    let key = |k: &str, default: &str| {
+        search.config[k]
+            .as_str()
+            .map_or(default.to_string(), str::to_string)
+    };
     Some(Comparison {
+        searched_with: format!(
+            "strategy {}, regulariser {}, selection {}",
+            key("strategy", "darts"),
+            key("alpha_reg", "none"),
+            key("selection", "argmax")
+        ),
         run: search.id,
         searches: ids,
         metric: search

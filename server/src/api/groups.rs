@@ -14,8 +14,9 @@ use serde_json::{json, Value};
 /// At most this many seeds in one request.
 pub const MAX_SEEDS: u64 = 20;
 
-/// The baselines a study runs next to the retrained cell.
-pub const BASELINES: [&str; 3] = ["resnet18", "resnet10", "random"];
+/// What a study runs next to the retrained cell: the baselines, and the search's own supernet
+/// pruned to its cell and fine-tuned.
+pub const BASELINES: [&str; 4] = ["resnet18", "resnet10", "random", "pruned"];
 
 /// `seeds` checked: 1 when absent.
 pub fn seeds(requested: Option<u64>) -> ApiResult<u64> {

@@ -114,6 +114,18 @@ pub async fn validate(store: &Store, kind: &str, body: CreateRun) -> ApiResult<T
             Some(b @ ("resnet18" | "resnet10")) => {
                 job.insert("baseline".into(), b.into());
             }
+            Some("pruned") => match &source {
+                Some(s) => {
+                    if searched(s, &mut errors).is_some() {
+                        job.insert("baseline".into(), "pruned".into());
+                    }
+                }
+                None if body.source_run.is_some() => {}
+                None => errors.push(field(
+                    "source_run",
+                    "required for a pruned network: the search whose supernet it fine-tunes",
+                )),
+            },
             Some("random") => match &source {
                 Some(s) => {
                     if let Some((space, budget)) = random_space(s, &mut errors) {
@@ -130,9 +142,12 @@ pub async fn validate(store: &Store, kind: &str, body: CreateRun) -> ApiResult<T
             },
             Some(other) => errors.push(field(
                 "baseline",
-                format!("unknown baseline '{other}'; one of resnet18, resnet10, random"),
+                format!("unknown baseline '{other}'; one of resnet18, resnet10, random, pruned"),
             )),
-            None => errors.push(field("baseline", "required: resnet18, resnet10 or random")),
+            None => errors.push(field(
+                "baseline",
+                "required: resnet18, resnet10, random or pruned",
+            )),
         },
     }
     let dataset_id = body

@@ -2,7 +2,7 @@
 //! `Selection`; the epoch loop only calls `select`.
 mod argmax;
 mod perturbation;
-mod projection;
+pub mod projection;
 
 pub use argmax::Argmax;
 pub use perturbation::{Perturbation, SelectionState};
