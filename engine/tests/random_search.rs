@@ -8,6 +8,7 @@ use engine::data::load;
 use engine::genotype::Genotype;
 use engine::ops::Primitive;
 use engine::retrain::config::TrainConfig;
+use engine::retrain::halving;
 use engine::retrain::random::{self, budget_spent, Budget, Candidate, Space};
 use engine::rng::Rng;
 use std::collections::HashMap;
@@ -92,6 +93,8 @@ fn done(seconds: &[f64]) -> Vec<Candidate> {
             genotype: Genotype::darts_v2(),
             val_metric: Some(0.5),
             seconds: s,
+            rung: 0,
+            scores: vec![Some(0.5)],
         })
         .collect()
 }
@@ -165,7 +168,12 @@ fn a_random_search_retrains_its_best_candidate_and_scores_it_on_the_test_split()
     assert_eq!(r.architecture, "random");
     let s = r.random_search.as_ref().unwrap();
     assert_eq!(s.candidates.len(), 3);
-    assert_eq!(s.candidate_epochs, 1);
+    // Three candidates make one rung: the best of 3 is the choice, at a ninth of the steps.
+    assert_eq!(s.candidate_epochs, cfg.epochs);
+    assert_eq!(s.rungs.len(), 1);
+    // tiny: 3 steps per epoch, a ninth of which is rounded up to one step.
+    assert_eq!(s.rungs[0].steps_per_epoch, halving::rung_steps(3, 0));
+    assert_eq!(halving::rung_steps(3, 0), 1);
     assert_eq!(Some(s.best), random::best_index(&s.candidates, true));
     let best = s.candidates[s.best].val_metric.unwrap();
     assert!(s.candidates.iter().all(|c| c.val_metric.unwrap() <= best));
@@ -222,4 +230,55 @@ fn a_search_budget_of_zero_still_trains_one_candidate() {
     )
     .unwrap();
     assert_eq!(r.random_search.unwrap().candidates.len(), 1);
+}
+
+/// Successive halving: ten candidates make rungs of 10, 4 and 2; each rung trains the best of
+/// the one before (by the earlier score) three times longer, and the retrained network is the
+/// best of the last rung.
+#[test]
+fn successive_halving_promotes_the_best_third_and_picks_from_the_last_rung() {
+    let data = load(&common::sample()).unwrap();
+    let cfg = TrainConfig {
+        device: "cpu".into(),
+        max_steps_per_epoch: Some(9),
+        ..TrainConfig::preset(Preset::Tiny)
+    };
+    let r = random::run(
+        &data,
+        &darts_space(),
+        Budget::Candidates { count: 10 },
+        &cfg,
+        &common::scratch("random-halving"),
+        &AtomicBool::new(false),
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let s = r.random_search.unwrap();
+    assert_eq!(s.candidates.len(), 10);
+    let sizes: Vec<usize> = s.rungs.iter().map(|r| r.candidates).collect();
+    assert_eq!(sizes, [10, 4, 2]);
+    let steps: Vec<usize> = s.rungs.iter().map(|r| r.steps_per_epoch).collect();
+    assert_eq!(steps, [1, 3, 9], "a ninth, a third, the recipe's 9");
+    for rung in 1..3 {
+        let before: Vec<&Candidate> = s.candidates.iter().filter(|c| c.rung >= rung - 1).collect();
+        let promoted: Vec<&Candidate> = s.candidates.iter().filter(|c| c.rung >= rung).collect();
+        assert_eq!(promoted.len(), sizes[rung]);
+        // Every promoted candidate scored at least as well as every one left behind.
+        let worst_promoted = promoted
+            .iter()
+            .map(|c| c.scores[rung - 1].unwrap_or(f64::NEG_INFINITY))
+            .fold(f64::INFINITY, f64::min);
+        for c in before.iter().filter(|c| c.rung == rung - 1) {
+            assert!(c.scores[rung - 1].unwrap_or(f64::NEG_INFINITY) <= worst_promoted);
+        }
+    }
+    for c in &s.candidates {
+        assert_eq!(c.scores.len(), c.rung + 1);
+        assert_eq!(c.val_metric, c.scores[c.rung]);
+    }
+    let last: Vec<usize> = (0..10).filter(|&k| s.candidates[k].rung == 2).collect();
+    let best = s.candidates[s.best].scores[2].unwrap();
+    assert!(last.contains(&s.best));
+    assert!(last.iter().all(|&k| s.candidates[k].scores[2].unwrap() <= best));
+    assert_eq!(r.genotype.as_ref(), Some(&s.candidates[s.best].genotype));
 }

@@ -8,6 +8,7 @@
 pub mod augment;
 pub mod config;
 pub mod fit;
+pub mod halving;
 pub mod net;
 pub mod random;
 

@@ -1,10 +1,13 @@
 //! The random-search baseline (../shared/DARTS.md: "random search at equal compute is
 //! competitive: always report it next to DARTS"; CIFAR-10 3.29 +/- 0.15 % against DARTS's
-//! 2.76). Genotypes are sampled uniformly from a search space, each candidate is trained briefly
-//! on the train split and scored on the validation split, and the best is retrained with the
-//! full recipe on train + validation and scored once on the test split, like a retrained cell.
+//! 2.76). Genotypes are sampled uniformly from a search space and ranked by successive halving
+//! (`halving`): each is trained briefly on the weight part and scored on the held-out part, the
+//! best third trained again three times longer, up to the full recipe. The best of the last
+//! rung is retrained with the full recipe on train + validation and scored once on the test
+//! split, like a retrained cell.
 use super::config::TrainConfig;
 use super::fit::{self, Report};
+use super::halving;
 use super::net::Architecture;
 use super::{open_run, train_and_test, TrainResult};
 use crate::config::{Preset, SearchConfig};
@@ -64,8 +67,24 @@ pub enum Budget {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Candidate {
     pub genotype: Genotype,
-    /// None when its training diverged.
+    /// Its score at the last rung it reached; None when that training diverged.
     pub val_metric: Option<f64>,
+    /// Seconds over all its rungs.
+    pub seconds: f64,
+    /// The last rung it reached (from 0).
+    #[serde(default)]
+    pub rung: usize,
+    /// Its score at each rung it reached.
+    #[serde(default)]
+    pub scores: Vec<Option<f64>>,
+}
+
+/// One rung of successive halving.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rung {
+    /// Training steps per epoch of its candidates (the recipe's epochs each).
+    pub steps_per_epoch: usize,
+    pub candidates: usize,
     pub seconds: f64,
 }
 
@@ -74,12 +93,15 @@ pub struct Candidate {
 pub struct Sampled {
     pub space: Space,
     pub budget: Budget,
-    /// Epochs each candidate trains for (a tenth of the recipe's, at least 1, at most 20).
+    /// Epochs each candidate trains for: the recipe's (its rung sets the steps per epoch).
     pub candidate_epochs: usize,
+    /// The rungs of successive halving, in order.
+    #[serde(default)]
+    pub rungs: Vec<Rung>,
     /// Wall-clock seconds spent training and scoring the candidates.
     pub sampling_seconds: f64,
     pub candidates: Vec<Candidate>,
-    /// The index of the candidate retrained: the best of `candidates.len()` on validation.
+    /// The index of the candidate retrained: the best of the last rung on validation.
     pub best: usize,
 }
 
@@ -114,11 +136,45 @@ pub fn sample(space: &Space, rng: &mut Rng) -> Genotype {
     }
 }
 
-/// The candidates' recipe: the full one for a tenth of the epochs (at least 1, at most 20).
-pub fn candidate_config(cfg: &TrainConfig) -> TrainConfig {
+/// A candidate's recipe at a rung: the full one with `steps` steps per epoch.
+pub fn candidate_config(cfg: &TrainConfig, steps: usize) -> TrainConfig {
     TrainConfig {
-        epochs: cfg.epochs.div_ceil(10).clamp(1, 20),
+        max_steps_per_epoch: Some(steps),
         ..cfg.clone()
+    }
+}
+
+/// Trains `genotype` with `cfg` on the weight part and scores it on the held-out part; None
+/// when the training diverged.
+fn score(
+    data: &Dataset,
+    genotype: &Genotype,
+    cfg: &TrainConfig,
+    parts: &crate::search::Parts,
+    device: tch::Device,
+    report: &mut Report,
+) -> Result<Option<f64>, SearchError> {
+    let arch = Architecture::Cell(genotype.clone());
+    match fit::fit(data, &arch, cfg, &parts.weights, device, report) {
+        Ok(f) => {
+            let (out_t, y_t) = fit::predict(
+                &f.net,
+                data,
+                &parts.arch,
+                &f.stats,
+                device,
+                cfg.batch_size.max(64),
+            );
+            Ok(Some(metric_of(
+                data.task,
+                &out_t,
+                &y_t,
+                &f.stats,
+                data.names.len(),
+            )))
+        }
+        Err(SearchError::Diverged { .. }) => Ok(None),
+        Err(e) => Err(e),
     }
 }
 
@@ -150,21 +206,24 @@ pub fn run(
         },
     )?;
     let (mut log, device) = open_run(data, None, cfg, out, listener)?;
-    let cand_cfg = candidate_config(cfg);
     let higher = data.task == Task::Classification;
     let metric = metric_name(data.task);
-    // Steps of the final retraining per step of a candidate, to estimate the retraining's time.
+    let full = fit::steps_per_epoch(cfg, parts.weights.len());
+    let steps: Vec<usize> = (0..halving::RUNGS)
+        .map(|r| halving::rung_steps(full, r))
+        .collect();
+    // Steps of the final retraining per step of a rung-0 candidate, to estimate its time.
     let final_steps =
         cfg.epochs * fit::steps_per_epoch(cfg, data.splits.train.len() + data.splits.val.len());
-    let cand_steps = cand_cfg.epochs * fit::steps_per_epoch(&cand_cfg, parts.weights.len());
-    let retrain_ratio = final_steps as f64 / cand_steps.max(1) as f64;
+    let retrain_ratio = final_steps as f64 / (cfg.epochs * steps[0]).max(1) as f64;
     log.emit(Event::log(
         LogLevel::Info,
         format!(
-            "random search: sampling from {} ops on {} nodes within {budget:?}; each candidate trains {} epochs on {} samples and is scored on {} held-out samples",
+            "random search: sampling from {} ops on {} nodes within {budget:?}, ranked by successive halving: {} epochs of {:?} steps per rung, the best third going on; trained on {} samples, scored on {} held-out samples",
             space.primitives.len(),
             space.nodes,
-            cand_cfg.epochs,
+            cfg.epochs,
+            steps,
             parts.weights.len(),
             parts.arch.len()
         ),
@@ -172,56 +231,124 @@ pub fn run(
     let started = Instant::now();
     let mut rng = Rng::derive(cfg.seed, 21, 0);
     let mut candidates: Vec<Candidate> = vec![];
-    loop {
+    let mut rungs: Vec<Rung> = vec![];
+    // Rung 0: as many candidates as the bracket the first one's time allows.
+    let mut size = match budget {
+        Budget::Candidates { count } => count.max(1),
+        _ => usize::MAX,
+    };
+    let rung_start = Instant::now();
+    while candidates.len() < size {
         let spent = started.elapsed().as_secs_f64();
         if budget_spent(budget, spent, &candidates, retrain_ratio) {
             break;
         }
         let genotype = sample(space, &mut rng);
         let begun = Instant::now();
-        let arch = Architecture::Cell(genotype.clone());
         let mut report = Report {
             log: &mut log,
             quiet: true,
             cancel,
         };
-        let val_metric = match fit::fit(data, &arch, &cand_cfg, &parts.weights, device, &mut report)
-        {
-            Ok(f) => {
-                let (out_t, y_t) = fit::predict(
-                    &f.net,
-                    data,
-                    &parts.arch,
-                    &f.stats,
-                    device,
-                    cfg.batch_size.max(64),
-                );
-                Some(metric_of(
-                    data.task,
-                    &out_t,
-                    &y_t,
-                    &f.stats,
-                    data.names.len(),
-                ))
-            }
-            Err(SearchError::Diverged { .. }) => None,
-            Err(e) => return Err(e),
-        };
+        let s = score(
+            data,
+            &genotype,
+            &candidate_config(cfg, steps[0]),
+            &parts,
+            device,
+            &mut report,
+        )?;
         let seconds = begun.elapsed().as_secs_f64();
         let k = candidates.len() + 1;
-        let text = val_metric.map_or("diverged".into(), |m| format!("validation {metric} {m:.4}"));
         log.emit(Event::log(
             LogLevel::Info,
-            format!("candidate {k} ({seconds:.1} s): {text}"),
+            format!("candidate {k}, rung 0 ({seconds:.1} s): {}", text(s, metric)),
         ))?;
+        if candidates.is_empty() {
+            size = size.min(match budget {
+                Budget::Search { seconds: b } => halving::bracket_size(b, seconds, &steps),
+                Budget::Total { seconds: b } => {
+                    halving::bracket_size(b - seconds * retrain_ratio, seconds, &steps)
+                }
+                Budget::Candidates { count } => count.max(1),
+            });
+        }
         candidates.push(Candidate {
             genotype,
-            val_metric,
+            val_metric: s,
             seconds,
+            rung: 0,
+            scores: vec![s],
+        });
+    }
+    rungs.push(Rung {
+        steps_per_epoch: steps[0],
+        candidates: candidates.len(),
+        seconds: rung_start.elapsed().as_secs_f64(),
+    });
+    // Later rungs: the best third of the last, trained longer, while it fits the budget.
+    let planned = halving::rung_sizes(candidates.len());
+    for (r, &n) in planned.iter().enumerate().skip(1) {
+        let mut order: Vec<usize> = (0..candidates.len())
+            .filter(|&k| candidates[k].rung == r - 1)
+            .collect();
+        order.sort_by(|&a, &b| rank(&candidates[a], &candidates[b], higher));
+        order.truncate(n);
+        // A rung-0 candidate's mean seconds, scaled by the steps.
+        let mean0 = rungs[0].seconds / rungs[0].candidates.max(1) as f64;
+        let estimate = n as f64 * mean0 * steps[r] as f64 / steps[0] as f64;
+        let limit = match budget {
+            Budget::Search { seconds } => Some(seconds),
+            Budget::Total { seconds } => Some(seconds - mean0 * retrain_ratio),
+            Budget::Candidates { .. } => None,
+        };
+        if limit.is_some_and(|l| started.elapsed().as_secs_f64() + estimate > l + estimate / 2.0) {
+            break;
+        }
+        log.emit(Event::log(
+            LogLevel::Info,
+            format!(
+                "rung {r}: the best {n} of {} train {} steps per epoch",
+                rungs[r - 1].candidates,
+                steps[r]
+            ),
+        ))?;
+        let rung_start = Instant::now();
+        for k in order {
+            let begun = Instant::now();
+            let mut report = Report {
+                log: &mut log,
+                quiet: true,
+                cancel,
+            };
+            let s = score(
+                data,
+                &candidates[k].genotype,
+                &candidate_config(cfg, steps[r]),
+                &parts,
+                device,
+                &mut report,
+            )?;
+            let seconds = begun.elapsed().as_secs_f64();
+            log.emit(Event::log(
+                LogLevel::Info,
+                format!("candidate {}, rung {r} ({seconds:.1} s): {}", k + 1, text(s, metric)),
+            ))?;
+            let c = &mut candidates[k];
+            c.val_metric = s;
+            c.seconds += seconds;
+            c.rung = r;
+            c.scores.push(s);
+        }
+        rungs.push(Rung {
+            steps_per_epoch: steps[r],
+            candidates: n,
+            seconds: rung_start.elapsed().as_secs_f64(),
         });
     }
     let sampling_seconds = started.elapsed().as_secs_f64();
-    let best = best_index(&candidates, higher).ok_or_else(|| {
+    let top = rungs.len() - 1;
+    let best = best_index_at(&candidates, top, higher).ok_or_else(|| {
         SearchError::Data(format!(
             "random search: all {} candidates diverged; lower the learning rate",
             candidates.len()
@@ -232,8 +359,9 @@ pub fn run(
     log.emit(Event::log(
         LogLevel::Info,
         format!(
-            "random search: {} candidates in {sampling_seconds:.1} s; retraining candidate {} (best of {} on validation)",
+            "random search: {} candidates in {sampling_seconds:.1} s over {} rungs; retraining candidate {} (best of {} on validation)",
             candidates.len(),
+            rungs.len(),
             best + 1,
             candidates.len()
         ),
@@ -255,7 +383,8 @@ pub fn run(
     result.random_search = Some(Sampled {
         space: space.clone(),
         budget,
-        candidate_epochs: cand_cfg.epochs,
+        candidate_epochs: cfg.epochs,
+        rungs,
         sampling_seconds,
         candidates,
         best,
@@ -283,6 +412,32 @@ pub fn budget_spent(
         Budget::Total { seconds } => spent + mean / 2.0 + mean * retrain_ratio > seconds,
         Budget::Candidates { count } => candidates.len() >= count,
     }
+}
+
+/// A score as the log shows it.
+fn text(score: Option<f64>, metric: &str) -> String {
+    score.map_or("diverged".into(), |m| format!("validation {metric} {m:.4}"))
+}
+
+/// Better candidates first (diverged ones last; equals keep their order).
+fn rank(a: &Candidate, b: &Candidate, higher_is_better: bool) -> std::cmp::Ordering {
+    let key = |c: &Candidate| c.val_metric.filter(|m| m.is_finite());
+    match (key(a), key(b)) {
+        (Some(x), Some(y)) if higher_is_better => y.total_cmp(&x),
+        (Some(x), Some(y)) => x.total_cmp(&y),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    }
+}
+
+/// The best candidate of rung `rung` on validation; None when all of them diverged.
+pub fn best_index_at(candidates: &[Candidate], rung: usize, higher_is_better: bool) -> Option<usize> {
+    let at: Vec<usize> = (0..candidates.len())
+        .filter(|&k| candidates[k].rung == rung)
+        .collect();
+    let subset: Vec<Candidate> = at.iter().map(|&k| candidates[k].clone()).collect();
+    best_index(&subset, higher_is_better).map(|i| at[i])
 }
 
 /// The best candidate on validation (the first of equals); None when all diverged.
