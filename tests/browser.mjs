@@ -210,7 +210,7 @@ test('a new user uploads data, searches, watches it live, shares and downloads t
     for (const method of ['DARTS supernet (during search)', 'DARTS cell, retrained', 'DARTS network, pruned and fine-tuned', 'ResNet-18', 'ResNet-10']) {
       await table.getByRole('cell', { name: method, exact: true }).waitFor({ timeout: 300000 });
     }
-    await table.getByRole('cell', { name: /^Random search \(best of \d+ sampled\)$/ }).waitFor({ timeout: 300000 });
+    await table.getByRole('cell', { name: /^Random search \(best of \d+ sampled, successive halving\)$/ }).waitFor({ timeout: 300000 });
     assert.match(await page.getByTestId('searched-with').innerText(), /strategy pc-darts, regulariser none, selection perturbation/);
     // Multiply-adds of ResNet-18 on one 1x8x8 image, by hand from the layer shapes.
     assert.match(await table.innerText(), /ResNet-18\s+11172810\s+34\.6 M/);

@@ -38,11 +38,11 @@ fn mean_of(results: &[&Value], key: &str) -> Option<f64> {
     .0
 }
 
-/// The random-search row's name: how many candidates its best was picked from.
+/// The random-search row's name: how many candidates its best was picked from, and how.
 pub fn random_method(candidates: &[usize]) -> String {
     let mut counts: Vec<String> = candidates.iter().map(usize::to_string).collect();
     counts.dedup();
-    format!("Random search (best of {} sampled)", counts.join(", "))
+    format!("Random search (best of {} sampled, successive halving)", counts.join(", "))
 }
 
 /// A row of trained networks: `seconds` is their training; random search adds its sampling.
