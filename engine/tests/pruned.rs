@@ -5,18 +5,20 @@
 //! it exports a `model.pt` that PyTorch runs to the Rust network's outputs.
 mod common;
 
+use common::exported::{max_diff, python_forward, rust_forward};
+
 use engine::config::{Preset, SearchConfig, SelectionKind, StrategyKind};
 use engine::data::{load, Dataset};
 use engine::model::EvalNetwork;
 use engine::network::NetShape;
 use engine::nn::Mode;
 use engine::retrain::config::TrainConfig;
-use engine::retrain::net::{Architecture, Net, PRUNED};
+use engine::retrain::net::{Architecture, PRUNED};
 use engine::search::checkpoint::{self, Progress};
 use engine::search::pruned::{kept, PrunedNetwork, PrunedSource};
 use engine::search::searcher::{Loss, Searcher};
 use engine::search::selection::projection::Mask;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use tch::nn::VarStore;
 use tch::{CModule, Device, Kind, Tensor};
@@ -38,10 +40,6 @@ fn tiny(strategy: StrategyKind, selection: SelectionKind) -> SearchConfig {
         max_steps_per_epoch: Some(6),
         ..Preset::Tiny.config()
     }
-}
-
-fn max_diff(a: &Tensor, b: &Tensor) -> f64 {
-    (a - b).abs().max().double_value(&[])
 }
 
 /// The pruned network of the search in `dir` with the checkpoint's weights.
@@ -107,17 +105,6 @@ fn pruned_network_computes_what_the_projected_supernet_computes() {
     assert_eq!(pruned_macs, eval_macs);
 }
 
-/// The network rebuilt from `weights.safetensors`, as the exported model must compute it.
-fn rust_forward(data: &Dataset, arch: &Architecture, out: &Path, x: &Tensor) -> Tensor {
-    let cfg = TrainConfig::preset(Preset::Tiny);
-    let (mut vs, net, _) = engine::retrain::fit::build(data, arch, &cfg, Device::Cpu);
-    assert!(matches!(net, Net::Pruned(_)));
-    vs.load(out.join("weights.safetensors")).unwrap();
-    let r: engine::retrain::TrainResult =
-        serde_json::from_str(&std::fs::read_to_string(out.join("result.json")).unwrap()).unwrap();
-    engine::export::predict(&net, &r.normalisation, data.task, x)
-}
-
 /// PC-DARTS keeps its partial channels, channel shuffle and edge weights in the pruned network;
 /// fine-tuned and exported, `model.pt` runs in PyTorch at another batch size than traced.
 #[test]
@@ -154,19 +141,8 @@ fn pc_darts_pruned_network_fine_tunes_and_exports() {
     assert!(result.test_metric > 0.0 && result.test_metric <= 1.0);
     let idx = Tensor::from_slice(&data.splits.test[..5]);
     let x = data.images.index_select(0, &idx).to_kind(Kind::Float);
-    let expected = rust_forward(&data, &arch, &out, &x);
-    let py_in = out.join("input.npy");
-    let py_out = out.join("python-output.npy");
-    x.write_npy(&py_in).unwrap();
-    common::python(&format!(
-        "import numpy as np, torch\n\
-         m = torch.jit.load('{}')\n\
-         np.save('{}', m(torch.from_numpy(np.load('{}'))).detach().numpy())",
-        out.join("model.pt").display(),
-        py_out.display(),
-        py_in.display()
-    ));
-    let py = Tensor::read_npy(&py_out).unwrap();
+    let expected = rust_forward(&data, &arch, &TrainConfig::preset(Preset::Tiny), &out, &x);
+    let py = python_forward(&out, &x);
     assert!(
         max_diff(&py, &expected) < 1e-5,
         "{}",

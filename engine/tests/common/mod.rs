@@ -2,6 +2,8 @@
 #![allow(dead_code)]
 use std::path::PathBuf;
 
+pub mod exported;
+
 /// The shared datasets folder, from `DARTBOARD_DATASETS` (the Makefile sets it to the absolute
 /// path of ../shared/datasets). A test that needs it fails with this message rather than skipping.
 pub fn datasets() -> PathBuf {

@@ -1,0 +1,119 @@
+//! The form's fields: every search config key /new shows, its label, kind and help text.
+
+#[derive(Clone, Copy)]
+pub enum Kind {
+    /// A number.
+    Number,
+    /// A number or empty (null).
+    Optional,
+    Choice(&'static [&'static str]),
+    Device,
+}
+
+/// Every config key but `preset` and `primitives`, in the order the form shows them.
+pub const FIELDS: [(&str, &str, Kind); 30] = [
+    (
+        "strategy",
+        "Search strategy",
+        Kind::Choice(&["darts", "pc-darts", "gdas"]),
+    ),
+    ("pc_k", "PC-DARTS channel share 1/K", Kind::Number),
+    (
+        "gdas_tau_max",
+        "GDAS temperature at the start",
+        Kind::Number,
+    ),
+    ("gdas_tau_min", "GDAS temperature at the end", Kind::Number),
+    (
+        "warmup_epochs",
+        "Warm-up epochs (alphas frozen)",
+        Kind::Number,
+    ),
+    (
+        "alpha_reg",
+        "Architecture regulariser",
+        Kind::Choice(&["none", "beta"]),
+    ),
+    ("beta_lambda", "beta-DARTS weight at the end", Kind::Number),
+    (
+        "selection",
+        "How the cell is chosen",
+        Kind::Choice(&["argmax", "perturbation"]),
+    ),
+    (
+        "pt_tune_steps",
+        "Fine-tuning steps between decisions",
+        Kind::Number,
+    ),
+    (
+        "pt_eval_samples",
+        "Validation samples per decision",
+        Kind::Number,
+    ),
+    ("epochs", "Epochs", Kind::Number),
+    (
+        "max_steps_per_epoch",
+        "Step cap per epoch (empty: every batch)",
+        Kind::Optional,
+    ),
+    ("batch_size", "Batch size", Kind::Number),
+    ("nodes", "Nodes per cell", Kind::Number),
+    ("layers", "Layers (cells)", Kind::Number),
+    ("init_channels", "Initial channels", Kind::Number),
+    (
+        "order",
+        "Architecture gradient",
+        Kind::Choice(&["first", "second"]),
+    ),
+    (
+        "w_optimizer",
+        "Weight optimiser",
+        Kind::Choice(&["adam", "sgd"]),
+    ),
+    ("w_lr", "Weight learning rate", Kind::Number),
+    (
+        "w_lr_min",
+        "Weight learning rate at the end (cosine)",
+        Kind::Number,
+    ),
+    ("w_momentum", "Weight momentum (SGD)", Kind::Number),
+    ("w_weight_decay", "Weight decay", Kind::Number),
+    (
+        "alpha_lr",
+        "Architecture learning rate (Adam)",
+        Kind::Number,
+    ),
+    (
+        "alpha_weight_decay",
+        "Architecture weight decay",
+        Kind::Number,
+    ),
+    ("grad_clip", "Gradient clip (norm)", Kind::Number),
+    (
+        "arch_fraction",
+        "Share of train for the architecture (no validation split)",
+        Kind::Number,
+    ),
+    (
+        "max_skip_connects",
+        "Skip-connection cap, normal cell (empty: none)",
+        Kind::Optional,
+    ),
+    ("loss", "Loss", Kind::Choice(&["auto", "ce", "mse", "mae"])),
+    ("seed", "Seed", Kind::Number),
+    ("device", "Device", Kind::Device),
+];
+
+/// What the less familiar keys do, shown under their fields.
+pub const HELP: [(&str, &str); 10] = [
+    ("strategy", "darts runs every op on every edge; pc-darts sends 1/K of the channels through the ops and weighs each edge (less memory, larger batches); gdas samples one op per edge each step (much faster steps)."),
+    ("pc_k", "pc-darts only: the ops see 1/K of each edge's channels; K must divide the initial channels."),
+    ("gdas_tau_max", "gdas only: the Gumbel-softmax temperature, annealed linearly down to the end value."),
+    ("gdas_tau_min", "gdas only: the temperature of the last epoch."),
+    ("warmup_epochs", "The first epochs train only the network weights, so the architecture is judged by trained ops (PC-DARTS warms up 15 of 50)."),
+    ("alpha_reg", "beta adds the beta-DARTS penalty on the alphas' logsumexp, against collapse into skip connections and a gap between supernet and final network."),
+    ("beta_lambda", "beta only: the penalty's weight rises linearly from 0 to this (the paper's 50)."),
+    ("selection", "argmax keeps the ops of largest alpha; perturbation (DARTS-PT) removes each op in turn and keeps the one whose removal costs the validation metric most, then the two inputs per node the same way."),
+    ("pt_tune_steps", "perturbation only: weight steps that fine-tune the supernet after each decision."),
+    ("pt_eval_samples", "perturbation only: how many validation samples score each removal (fewer: faster, noisier)."),
+];
