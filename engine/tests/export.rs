@@ -4,13 +4,15 @@
 //! in the project's venv.
 mod common;
 
+use common::exported::{max_diff, python_forward, rust_forward};
+
 use engine::config::Preset;
 use engine::data::{load, load_with, Dataset, ImportOptions, Splits, Task};
 use engine::genotype::Genotype;
 use engine::retrain::config::TrainConfig;
 use engine::retrain::net::Architecture;
 use engine::retrain::{self, TrainResult};
-use std::path::Path;
+use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use tch::{CModule, Device, Kind, Tensor};
 
@@ -18,10 +20,12 @@ fn train(
     data: &Dataset,
     arch: &Architecture,
     name: &str,
-) -> (std::path::PathBuf, TrainResult, TrainConfig) {
+) -> (PathBuf, TrainResult, TrainConfig) {
     let cfg = TrainConfig {
         device: "cpu".into(),
         epochs: 2,
+        // An auxiliary head is trained; model.pt must leave it out.
+        auxiliary_weight: 0.4,
         ..TrainConfig::preset(Preset::Tiny)
     };
     let out = common::scratch(name);
@@ -37,50 +41,15 @@ fn train(
     (out, r, cfg)
 }
 
-/// The network rebuilt from its weights file, run in Rust on raw images.
-fn rust_forward(
-    data: &Dataset,
-    arch: &Architecture,
-    cfg: &TrainConfig,
-    r: &TrainResult,
-    out: &Path,
-    x: &Tensor,
-) -> Tensor {
-    let (mut vs, net, _) = engine::retrain::fit::build(data, arch, cfg, Device::Cpu);
-    vs.load(out.join("weights.safetensors")).unwrap();
-    engine::export::predict(&net, &r.normalisation, data.task, x)
-}
-
-/// Runs model.pt on `x` with PyTorch in the venv.
-fn python_forward(out: &Path, x: &Tensor) -> Tensor {
-    let input = out.join("input.npy");
-    let output = out.join("python-output.npy");
-    x.write_npy(&input).unwrap();
-    common::python(&format!(
-        "import numpy as np, torch\n\
-         m = torch.jit.load('{}')\n\
-         x = torch.from_numpy(np.load('{}'))\n\
-         np.save('{}', m(x).detach().numpy())",
-        out.join("model.pt").display(),
-        input.display(),
-        output.display()
-    ));
-    Tensor::read_npy(&output).unwrap()
-}
-
-fn max_diff(a: &Tensor, b: &Tensor) -> f64 {
-    (a - b).abs().max().double_value(&[])
-}
-
 #[test]
 fn classification_model_agrees_in_rust_tch_and_python() {
     let data = load(&common::sample()).unwrap();
     let arch = Architecture::Cell(Genotype::darts_v2());
-    let (out, r, cfg) = train(&data, &arch, "export-digits");
+    let (out, _, cfg) = train(&data, &arch, "export-digits");
     // Ten test images exactly as the dataset stores them (0-16 grey levels), as float32.
     let idx = Tensor::from_slice(&data.splits.test[..10]);
     let x = data.images.index_select(0, &idx).to_kind(Kind::Float);
-    let expected = rust_forward(&data, &arch, &cfg, &r, &out, &x);
+    let expected = rust_forward(&data, &arch, &cfg, &out, &x);
     assert_eq!(expected.size(), vec![10, 10], "logits for ten classes");
     let module = CModule::load(out.join("model.pt")).unwrap();
     let traced = module.forward_ts(&[&x]).unwrap();
@@ -133,7 +102,7 @@ fn the_model_crops_and_resizes_source_images_as_the_import_did() {
     let stored = data.images.index_select(0, &idx).to_kind(Kind::Float);
     let raw = source.images.index_select(0, &idx).to_kind(Kind::Float);
     assert_eq!(raw.size(), vec![10, 1, 8, 8]);
-    let expected = rust_forward(&data, &arch, &cfg, &r, &out, &stored);
+    let expected = rust_forward(&data, &arch, &cfg, &out, &stored);
     let module = CModule::load(out.join("model.pt")).unwrap();
     let traced = module.forward_ts(&[&raw]).unwrap();
     assert!(
@@ -175,9 +144,9 @@ fn regression_model_returns_targets_in_original_units() {
         preprocessing: Default::default(),
     };
     let arch = Architecture::ResNet(engine::resnet::Depth::ResNet10);
-    let (out, r, cfg) = train(&data, &arch, "export-regression");
+    let (out, _, cfg) = train(&data, &arch, "export-regression");
     let x = data.images.narrow(0, 70, 10);
-    let expected = rust_forward(&data, &arch, &cfg, &r, &out, &x);
+    let expected = rust_forward(&data, &arch, &cfg, &out, &x);
     let py = python_forward(&out, &x);
     assert!(
         max_diff(&py, &expected) < 1e-5,

@@ -59,6 +59,13 @@ impl TrainConfig {
             seed: 0,
             device: "auto".into(),
         };
+        // Budgets of a few hundred steps train without the paper's regularisers.
+        let small = TrainConfig {
+            auxiliary_weight: 0.0,
+            drop_path: 0.0,
+            cutout: 0.0,
+            ..paper.clone()
+        };
         match p {
             Preset::DartsPaper => paper,
             Preset::Default => TrainConfig {
@@ -68,6 +75,11 @@ impl TrainConfig {
                 init_channels: 16,
                 ..paper
             },
+            // 100 steps: too few for the paper's regularisers, tuned for 600 epochs. Measured
+            // on 3 seeds (README, "Finishing at a small budget"): without drop path, cutout and
+            // the auxiliary head the retrained cell's Mechanical-MNIST RMSE fell from 9.93 to
+            // 5.68 (ResNet-10's from 9.99 to 7.00), and PneumoniaMNIST accuracy stayed within
+            // its seeds' spread (0.836 +/- 0.016 with them, 0.815 +/- 0.034 without).
             Preset::Quick => TrainConfig {
                 epochs: 5,
                 batch_size: 32,
@@ -75,8 +87,7 @@ impl TrainConfig {
                 layers: 5,
                 init_channels: 8,
                 lr: 0.05,
-                drop_path: 0.1,
-                ..paper
+                ..small
             },
             Preset::Tiny => TrainConfig {
                 epochs: 1,
@@ -85,8 +96,7 @@ impl TrainConfig {
                 layers: 3,
                 init_channels: 4,
                 lr: 0.05,
-                drop_path: 0.0,
-                ..paper
+                ..small
             },
         }
     }
