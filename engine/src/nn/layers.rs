@@ -11,6 +11,10 @@ pub enum Mode {
     Probe,
     /// Running statistics (evaluation and export).
     Eval,
+    /// Batch statistics folded into the running ones as a cumulative average, the k-th batch
+    /// (from 1) with momentum 1/k, as PyTorch's `momentum=None`: recalibrates the running
+    /// statistics of a briefly trained network, which still lean towards their initial 0 and 1.
+    Calibrate(u32),
 }
 
 impl Mode {
@@ -49,7 +53,9 @@ impl BatchNorm {
     pub fn forward(&self, x: &Tensor, mode: Mode) -> Tensor {
         let (mean, var) = match mode {
             Mode::Probe => (None, None),
-            Mode::Train | Mode::Eval => (Some(&self.running_mean), Some(&self.running_var)),
+            Mode::Train | Mode::Eval | Mode::Calibrate(_) => {
+                (Some(&self.running_mean), Some(&self.running_var))
+            }
         };
         Tensor::batch_norm(
             x,
@@ -58,7 +64,10 @@ impl BatchNorm {
             mean,
             var,
             mode.is_training(),
-            0.1,
+            match mode {
+                Mode::Calibrate(k) => 1.0 / k.max(1) as f64,
+                _ => 0.1,
+            },
             1e-5,
             false,
         )
@@ -103,4 +112,33 @@ pub fn conv(
         ..Default::default()
     };
     super::Conv(nn::conv(p, c_in, c_out, k, cfg))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tch::{nn::VarStore, Device, Kind};
+
+    /// PyTorch's `momentum=None` (torch.nn.BatchNorm2d docs: "a cumulative moving average, i.e.
+    /// simple average"): after two batches the running mean is the mean of the two batch means
+    /// and the running variance the mean of their unbiased variances, whatever came before.
+    #[test]
+    fn calibration_averages_the_batches_statistics() {
+        let vs = VarStore::new(Device::Cpu);
+        let bn = BatchNorm::new(&vs.root(), 3, false);
+        tch::manual_seed(0);
+        let before = Tensor::randn([8, 3, 2, 2], (Kind::Float, Device::Cpu)) * 5.0 + 7.0;
+        bn.forward(&before, Mode::Train);
+        let x1 = Tensor::randn([4, 3, 2, 2], (Kind::Float, Device::Cpu)) * 2.0 + 1.0;
+        let x2 = Tensor::randn([4, 3, 2, 2], (Kind::Float, Device::Cpu)) * 0.5 - 3.0;
+        bn.forward(&x1, Mode::Calibrate(1));
+        bn.forward(&x2, Mode::Calibrate(2));
+        let dims: &[i64] = &[0, 2, 3];
+        let mean = (x1.mean_dim(dims, false, Kind::Float) + x2.mean_dim(dims, false, Kind::Float))
+            / 2.0;
+        let var = (x1.var_dim(dims, true, false) + x2.var_dim(dims, true, false)) / 2.0;
+        let diff = |a: &Tensor, b: &Tensor| (a - b).abs().max().double_value(&[]);
+        assert!(diff(&bn.running_mean, &mean) < 1e-5, "{}", bn.running_mean);
+        assert!(diff(&bn.running_var, &var) < 1e-4, "{}", bn.running_var);
+    }
 }

@@ -181,6 +181,29 @@ pub fn fit(
     })
 }
 
+/// Recomputes the running batch-norm statistics over the first `samples` of `indices` as a
+/// cumulative average, without gradients. After a few steps at momentum 0.1 they still lean
+/// towards their initial 0 and 1, so a briefly trained candidate scored in evaluation mode is
+/// judged by stale statistics (random search's first rung: README, "Random search's ranking").
+pub fn recalibrate(
+    net: &Net,
+    data: &Dataset,
+    indices: &[i64],
+    stats: &Stats,
+    device: Device,
+    batch: usize,
+    samples: usize,
+) {
+    let _guard = tch::no_grad_guard();
+    let used = &indices[..indices.len().min(samples)];
+    let batch = batch.clamp(2, used.len().max(2));
+    // Whole batches only: a last batch of one sample has no batch variance.
+    for (k, chunk) in used.chunks(batch).filter(|c| c.len() > 1).enumerate() {
+        let (x, _) = data.batch(chunk, stats, device);
+        let _ = net.forward(&x, Mode::Calibrate(k as u32 + 1), 0.0);
+    }
+}
+
 /// The network's outputs and the targets on `indices`, in evaluation mode, on the CPU.
 pub fn predict(
     net: &Net,

@@ -38,20 +38,37 @@ pub fn rung_sizes(n: usize) -> Vec<usize> {
     sizes
 }
 
-/// Seconds a bracket of `n` takes when a candidate of rung 0 takes `first` seconds and a
-/// candidate's time grows with its steps per epoch (`steps`, one entry per rung).
-pub fn bracket_seconds(n: usize, first: f64, steps: &[usize]) -> f64 {
-    let s0 = steps.first().copied().unwrap_or(1).max(1) as f64;
+/// What one rung-0 candidate cost: its training, which grows with the steps, and the scoring of
+/// the held-out part, which does not. Scaling the whole time with the steps overestimated the
+/// later rungs where scoring dominates a short training (Mechanical-MNIST's brackets used half
+/// of their budget).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cost {
+    pub fit: f64,
+    pub score: f64,
+}
+
+impl Cost {
+    /// Seconds of one candidate at `steps` steps per epoch when rung 0 trains `steps0`.
+    pub fn at(self, steps: usize, steps0: usize) -> f64 {
+        self.fit * steps as f64 / steps0.max(1) as f64 + self.score
+    }
+}
+
+/// Seconds a bracket of `n` takes when a rung-0 candidate costs `first` (`steps`: steps per
+/// epoch at each rung).
+pub fn bracket_seconds(n: usize, first: Cost, steps: &[usize]) -> f64 {
+    let s0 = steps.first().copied().unwrap_or(1);
     rung_sizes(n)
         .iter()
         .zip(steps)
-        .map(|(&m, &s)| m as f64 * first * s as f64 / s0)
+        .map(|(&m, &s)| m as f64 * first.at(s, s0))
         .sum()
 }
 
 /// The largest bracket (at least 1 candidate) that fits `seconds`.
-pub fn bracket_size(seconds: f64, first: f64, steps: &[usize]) -> usize {
-    if !(first > 0.0) || !seconds.is_finite() {
+pub fn bracket_size(seconds: f64, first: Cost, steps: &[usize]) -> usize {
+    if !(first.fit + first.score > 0.0) || !seconds.is_finite() {
         return 1;
     }
     let mut n = 1;
@@ -82,12 +99,38 @@ mod tests {
     #[test]
     fn the_bracket_fills_the_budget() {
         let steps = [2, 7, 20];
-        // 20 at 1.5 s, 7 at 5.25 s, 3 at 15 s.
-        assert!((bracket_seconds(20, 1.5, &steps) - (30.0 + 36.75 + 45.0)).abs() < 1e-9);
-        let n = bracket_size(112.0, 1.5, &steps);
-        assert!(bracket_seconds(n, 1.5, &steps) <= 112.0);
-        assert!(bracket_seconds(n + 1, 1.5, &steps) > 112.0);
-        assert_eq!(bracket_size(0.0, 1.5, &steps), 1, "always one candidate");
-        assert_eq!(bracket_size(10.0, 0.0, &steps), 1);
+        // 1 s training and 0.5 s scoring at rung 0: 20 at 1.5 s, 7 at 4 s, 3 at 10.5 s.
+        let cost = Cost {
+            fit: 1.0,
+            score: 0.5,
+        };
+        assert!((bracket_seconds(20, cost, &steps) - (30.0 + 28.0 + 31.5)).abs() < 1e-9);
+        let n = bracket_size(112.0, cost, &steps);
+        assert!(bracket_seconds(n, cost, &steps) <= 112.0);
+        assert!(bracket_seconds(n + 1, cost, &steps) > 112.0);
+        assert_eq!(bracket_size(0.0, cost, &steps), 1, "always one candidate");
+        let free = Cost {
+            fit: 0.0,
+            score: 0.0,
+        };
+        assert_eq!(bracket_size(10.0, free, &steps), 1);
+    }
+
+    #[test]
+    fn scoring_time_does_not_grow_with_the_steps() {
+        let steps = [2, 7, 20];
+        // The same 1.5 s at rung 0, all training or mostly scoring: scoring makes later rungs
+        // cheaper, so more candidates fit the same budget.
+        let training = Cost {
+            fit: 1.5,
+            score: 0.0,
+        };
+        let scoring = Cost {
+            fit: 0.3,
+            score: 1.2,
+        };
+        assert!((training.at(20, 2) - 15.0).abs() < 1e-9);
+        assert!((scoring.at(20, 2) - 4.2).abs() < 1e-9);
+        assert!(bracket_size(112.0, scoring, &steps) > bracket_size(112.0, training, &steps));
     }
 }

@@ -136,6 +136,9 @@ pub fn count_macs(net: &net::Net, (c, h, w): (i64, i64, i64), device: Device) ->
     })
 }
 
+/// Training samples the final network's batch-norm statistics are recomputed on.
+pub const PRECISE_BN_SAMPLES: usize = 1024;
+
 /// Trains `arch` on train + validation, scores it once on the test split, and writes
 /// `weights.safetensors` and `model.pt` into `out`.
 pub fn train_and_test(
@@ -174,8 +177,12 @@ pub fn train_and_test(
         params,
         stats,
     } = fit::fit(data, arch, cfg, &train, device, report)?;
-    let macs = count_macs(&net, (c, h, w), device);
     let b = cfg.batch_size;
+    // "Precise BN" (facebookresearch/pycls, precise_bn): the running statistics recomputed over
+    // training samples once the weights are final; at a budget of a hundred steps they still
+    // lag the weights. The test split and the exported model both see the recomputed ones.
+    fit::recalibrate(&net, data, &train, &stats, device, b.max(64), PRECISE_BN_SAMPLES);
+    let macs = count_macs(&net, (c, h, w), device);
     let (out_t, y_t) = fit::predict(&net, data, &data.splits.test, &stats, device, b.max(64));
     let mut test_metrics = all_metrics(data.task, &out_t, &y_t, &stats, data.names.len());
     let mut confusion_matrix = None;

@@ -7,7 +7,7 @@
 //! split, like a retrained cell.
 use super::config::TrainConfig;
 use super::fit::{self, Report};
-use super::halving;
+use super::halving::{self, Cost};
 use super::net::Architecture;
 use super::{open_run, train_and_test, TrainResult};
 use crate::config::{Preset, SearchConfig};
@@ -144,8 +144,14 @@ pub fn candidate_config(cfg: &TrainConfig, steps: usize) -> TrainConfig {
     }
 }
 
-/// Trains `genotype` with `cfg` on the weight part and scores it on the held-out part; None
-/// when the training diverged.
+/// Samples of the weight part a candidate's batch-norm statistics are recomputed on before it
+/// is scored, in batches of this size: rung 0 trains a few steps, too few for the running
+/// statistics (Spearman of rung 0's scores with the full recipe's test metric: README).
+const CALIBRATION_SAMPLES: usize = 512;
+const CALIBRATION_BATCH: usize = 64;
+
+/// Trains `genotype` with `cfg` on the weight part and scores it on the held-out part (None
+/// when the training diverged), with the seconds each half took.
 fn score(
     data: &Dataset,
     genotype: &Genotype,
@@ -153,10 +159,27 @@ fn score(
     parts: &crate::search::Parts,
     device: tch::Device,
     report: &mut Report,
-) -> Result<Option<f64>, SearchError> {
+) -> Result<(Option<f64>, Cost), SearchError> {
     let arch = Architecture::Cell(genotype.clone());
-    match fit::fit(data, &arch, cfg, &parts.weights, device, report) {
+    let begun = Instant::now();
+    let fitted = fit::fit(data, &arch, cfg, &parts.weights, device, report);
+    let fit_seconds = begun.elapsed().as_secs_f64();
+    let cost = |score: f64| Cost {
+        fit: fit_seconds,
+        score,
+    };
+    match fitted {
         Ok(f) => {
+            let scoring = Instant::now();
+            fit::recalibrate(
+                &f.net,
+                data,
+                &parts.weights,
+                &f.stats,
+                device,
+                CALIBRATION_BATCH,
+                CALIBRATION_SAMPLES,
+            );
             let (out_t, y_t) = fit::predict(
                 &f.net,
                 data,
@@ -165,15 +188,10 @@ fn score(
                 device,
                 cfg.batch_size.max(64),
             );
-            Ok(Some(metric_of(
-                data.task,
-                &out_t,
-                &y_t,
-                &f.stats,
-                data.names.len(),
-            )))
+            let m = metric_of(data.task, &out_t, &y_t, &f.stats, data.names.len());
+            Ok((Some(m), cost(scoring.elapsed().as_secs_f64())))
         }
-        Err(SearchError::Diverged { .. }) => Ok(None),
+        Err(SearchError::Diverged { .. }) => Ok((None, cost(0.0))),
         Err(e) => Err(e),
     }
 }
@@ -238,6 +256,11 @@ pub fn run(
         _ => usize::MAX,
     };
     let rung_start = Instant::now();
+    // Rung 0's seconds summed, training and scoring apart, to estimate the later rungs.
+    let mut rung0_cost = Cost {
+        fit: 0.0,
+        score: 0.0,
+    };
     while candidates.len() < size {
         let spent = started.elapsed().as_secs_f64();
         if budget_spent(budget, spent, &candidates, retrain_ratio) {
@@ -250,7 +273,7 @@ pub fn run(
             quiet: true,
             cancel,
         };
-        let s = score(
+        let (s, cost) = score(
             data,
             &genotype,
             &candidate_config(cfg, steps[0]),
@@ -259,6 +282,8 @@ pub fn run(
             &mut report,
         )?;
         let seconds = begun.elapsed().as_secs_f64();
+        rung0_cost.fit += cost.fit;
+        rung0_cost.score += cost.score;
         let k = candidates.len() + 1;
         log.emit(Event::log(
             LogLevel::Info,
@@ -266,9 +291,9 @@ pub fn run(
         ))?;
         if candidates.is_empty() {
             size = size.min(match budget {
-                Budget::Search { seconds: b } => halving::bracket_size(b, seconds, &steps),
+                Budget::Search { seconds: b } => halving::bracket_size(b, cost, &steps),
                 Budget::Total { seconds: b } => {
-                    halving::bracket_size(b - seconds * retrain_ratio, seconds, &steps)
+                    halving::bracket_size(b - cost.fit * retrain_ratio, cost, &steps)
                 }
                 Budget::Candidates { count } => count.max(1),
             });
@@ -294,12 +319,16 @@ pub fn run(
             .collect();
         order.sort_by(|&a, &b| rank(&candidates[a], &candidates[b], higher));
         order.truncate(n);
-        // A rung-0 candidate's mean seconds, scaled by the steps.
-        let mean0 = rungs[0].seconds / rungs[0].candidates.max(1) as f64;
-        let estimate = n as f64 * mean0 * steps[r] as f64 / steps[0] as f64;
+        // A rung-0 candidate's mean cost, its training scaled by the steps.
+        let count0 = rungs[0].candidates.max(1) as f64;
+        let mean0 = Cost {
+            fit: rung0_cost.fit / count0,
+            score: rung0_cost.score / count0,
+        };
+        let estimate = n as f64 * mean0.at(steps[r], steps[0]);
         let limit = match budget {
             Budget::Search { seconds } => Some(seconds),
-            Budget::Total { seconds } => Some(seconds - mean0 * retrain_ratio),
+            Budget::Total { seconds } => Some(seconds - mean0.fit * retrain_ratio),
             Budget::Candidates { .. } => None,
         };
         if limit.is_some_and(|l| started.elapsed().as_secs_f64() + estimate > l + estimate / 2.0) {
@@ -321,7 +350,7 @@ pub fn run(
                 quiet: true,
                 cancel,
             };
-            let s = score(
+            let (s, _) = score(
                 data,
                 &candidates[k].genotype,
                 &candidate_config(cfg, steps[r]),
