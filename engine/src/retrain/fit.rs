@@ -183,8 +183,9 @@ pub fn fit(
 
 /// Recomputes the running batch-norm statistics over the first `samples` of `indices` as a
 /// cumulative average, without gradients. After a few steps at momentum 0.1 they still lean
-/// towards their initial 0 and 1, so a briefly trained candidate scored in evaluation mode is
-/// judged by stale statistics (random search's first rung: README, "Random search's ranking").
+/// towards their initial 0 and 1, so a briefly trained network scored in evaluation mode is
+/// judged by stale statistics (random search's rungs and every final network: README, "Random
+/// search's ranking" and "What was tried").
 pub fn recalibrate(
     net: &Net,
     data: &Dataset,
