@@ -16,11 +16,7 @@ use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use tch::{CModule, Device, Kind, Tensor};
 
-fn train(
-    data: &Dataset,
-    arch: &Architecture,
-    name: &str,
-) -> (PathBuf, TrainResult, TrainConfig) {
+fn train(data: &Dataset, arch: &Architecture, name: &str) -> (PathBuf, TrainResult, TrainConfig) {
     let cfg = TrainConfig {
         device: "cpu".into(),
         epochs: 2,

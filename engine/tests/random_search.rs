@@ -279,6 +279,8 @@ fn successive_halving_promotes_the_best_third_and_picks_from_the_last_rung() {
     let last: Vec<usize> = (0..10).filter(|&k| s.candidates[k].rung == 2).collect();
     let best = s.candidates[s.best].scores[2].unwrap();
     assert!(last.contains(&s.best));
-    assert!(last.iter().all(|&k| s.candidates[k].scores[2].unwrap() <= best));
+    assert!(last
+        .iter()
+        .all(|&k| s.candidates[k].scores[2].unwrap() <= best));
     assert_eq!(r.genotype.as_ref(), Some(&s.candidates[s.best].genotype));
 }

@@ -134,8 +134,8 @@ mod tests {
         bn.forward(&x1, Mode::Calibrate(1));
         bn.forward(&x2, Mode::Calibrate(2));
         let dims: &[i64] = &[0, 2, 3];
-        let mean = (x1.mean_dim(dims, false, Kind::Float) + x2.mean_dim(dims, false, Kind::Float))
-            / 2.0;
+        let mean =
+            (x1.mean_dim(dims, false, Kind::Float) + x2.mean_dim(dims, false, Kind::Float)) / 2.0;
         let var = (x1.var_dim(dims, true, false) + x2.var_dim(dims, true, false)) / 2.0;
         let diff = |a: &Tensor, b: &Tensor| (a - b).abs().max().double_value(&[]);
         assert!(diff(&bn.running_mean, &mean) < 1e-5, "{}", bn.running_mean);

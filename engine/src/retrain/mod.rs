@@ -181,7 +181,15 @@ pub fn train_and_test(
     // "Precise BN" (facebookresearch/pycls, precise_bn): the running statistics recomputed over
     // training samples once the weights are final; at a budget of a hundred steps they still
     // lag the weights. The test split and the exported model both see the recomputed ones.
-    fit::recalibrate(&net, data, &train, &stats, device, b.max(64), PRECISE_BN_SAMPLES);
+    fit::recalibrate(
+        &net,
+        data,
+        &train,
+        &stats,
+        device,
+        b.max(64),
+        PRECISE_BN_SAMPLES,
+    );
     let macs = count_macs(&net, (c, h, w), device);
     let (out_t, y_t) = fit::predict(&net, data, &data.splits.test, &stats, device, b.max(64));
     let mut test_metrics = all_metrics(data.task, &out_t, &y_t, &stats, data.names.len());

@@ -287,7 +287,10 @@ pub fn run(
         let k = candidates.len() + 1;
         log.emit(Event::log(
             LogLevel::Info,
-            format!("candidate {k}, rung 0 ({seconds:.1} s): {}", text(s, metric)),
+            format!(
+                "candidate {k}, rung 0 ({seconds:.1} s): {}",
+                text(s, metric)
+            ),
         ))?;
         if candidates.is_empty() {
             size = size.min(match budget {
@@ -361,7 +364,11 @@ pub fn run(
             let seconds = begun.elapsed().as_secs_f64();
             log.emit(Event::log(
                 LogLevel::Info,
-                format!("candidate {}, rung {r} ({seconds:.1} s): {}", k + 1, text(s, metric)),
+                format!(
+                    "candidate {}, rung {r} ({seconds:.1} s): {}",
+                    k + 1,
+                    text(s, metric)
+                ),
             ))?;
             let c = &mut candidates[k];
             c.val_metric = s;
@@ -461,7 +468,11 @@ fn rank(a: &Candidate, b: &Candidate, higher_is_better: bool) -> std::cmp::Order
 }
 
 /// The best candidate of rung `rung` on validation; None when all of them diverged.
-pub fn best_index_at(candidates: &[Candidate], rung: usize, higher_is_better: bool) -> Option<usize> {
+pub fn best_index_at(
+    candidates: &[Candidate],
+    rung: usize,
+    higher_is_better: bool,
+) -> Option<usize> {
     let at: Vec<usize> = (0..candidates.len())
         .filter(|&k| candidates[k].rung == rung)
         .collect();

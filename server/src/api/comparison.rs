@@ -42,7 +42,10 @@ fn mean_of(results: &[&Value], key: &str) -> Option<f64> {
 pub fn random_method(candidates: &[usize]) -> String {
     let mut counts: Vec<String> = candidates.iter().map(usize::to_string).collect();
     counts.dedup();
-    format!("Random search (best of {} sampled, successive halving)", counts.join(", "))
+    format!(
+        "Random search (best of {} sampled, successive halving)",
+        counts.join(", ")
+    )
 }
 
 /// A row of trained networks: `seconds` is their training; random search adds its sampling.
