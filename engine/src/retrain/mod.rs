@@ -6,6 +6,7 @@
 //! Files in the run folder: `config.json`, `genotype.json` (cells only), `events.jsonl`,
 //! `weights.safetensors`, `model.pt` (TorchScript, see `export`) and `result.json`.
 pub mod augment;
+mod candidate;
 pub mod config;
 pub mod fit;
 pub mod halving;
