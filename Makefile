@@ -16,7 +16,7 @@ BIN := target/release/dartboard
 # The shared datasets tests and benchmarks read (CI has shared/ beside its clone).
 export DARTBOARD_DATASETS ?= $(abspath ../shared/datasets)
 
-.PHONY: all site chromium build run demo test bench bench-server soak fuzz check-defaults fmt clean
+.PHONY: all site chromium scaleout build run demo test bench bench-server soak fuzz check-defaults fmt clean
 
 all: build
 
@@ -56,11 +56,21 @@ chromium:
 # Every test, in the release profile so it shares the binary's compiled dependencies; then the
 # browser tests against the release server. `frontend` (the wasm entry) is built by `site` only:
 # built with the server, its `hydrate` feature would be unified into the server's `app`.
+# Every suite runs beside a throwaway one-node Slurm cluster and PostgreSQL (scripts/scaleout:
+# installed once from Debian's packages, started in temporary folders, stopped after); the
+# server suites then run a second time with PostgreSQL as their store.
 CARGO_TESTS := --release --workspace --exclude frontend
-test: venv site chromium
+WITH_CLUSTER := scripts/scaleout/with-cluster
+PG_SUITES := --test api --test races --test access --test jobs --test studies --test training_runs \
+	--test cross_site --test hostile_input
+scaleout:
+	$(TIMED) scaleout scripts/scaleout/install
+
+test: venv site chromium scaleout
 	@test -d "$$DARTBOARD_DATASETS" || { echo "DARTBOARD_DATASETS=$$DARTBOARD_DATASETS is not a folder (expected ../shared/datasets beside the repo)"; exit 1; }
 	$(TIMED) build $(WITH_TORCH) cargo test $(CARGO_TESTS) --no-run
-	$(TIMED) test $(WITH_TORCH) cargo test $(CARGO_TESTS) --no-fail-fast
+	$(TIMED) test $(WITH_CLUSTER) $(WITH_TORCH) cargo test $(CARGO_TESTS) --no-fail-fast
+	$(TIMED) postgres $(WITH_CLUSTER) env DARTBOARD_TEST_STORE=postgres $(WITH_TORCH) cargo test --release -p server $(PG_SUITES)
 	$(TIMED) browser node tests/browser.mjs
 
 # The speed benchmark of the issue (the peer's configuration); prints JSON.

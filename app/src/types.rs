@@ -110,6 +110,9 @@ pub struct RunDetail {
     /// A search repeated with several seeds: the group's searches, this one included.
     #[serde(default)]
     pub group: Vec<RunRow>,
+    /// Where the run executes on a cluster: "Slurm job 12 (RUNNING)"; None for local runs.
+    #[serde(default)]
+    pub job: Option<String>,
 }
 
 /// One method of a comparison (`GET /api/runs/{id}/comparison` returns these too).

@@ -50,7 +50,18 @@ impl Hub {
     }
 
     /// Numbers the event (`seq` replaced), stores it and sends it to the run's viewers.
-    pub async fn publish(&self, run_id: i64, mut event: Value) -> crate::store::Result<i64> {
+    pub async fn publish(&self, run_id: i64, event: Value) -> crate::store::Result<i64> {
+        self.publish_at(run_id, event, None).await
+    }
+
+    /// As `publish`, for an event read from the run's `events.jsonl`: `offset` (the bytes of
+    /// the file read once this event is stored) is stored with it, atomically.
+    pub async fn publish_at(
+        &self,
+        run_id: i64,
+        mut event: Value,
+        offset: Option<i64>,
+    ) -> crate::store::Result<i64> {
         let (next, tx) = self.with_channel(run_id, |c| (Arc::clone(&c.next), c.tx.clone()));
         let mut next = next.lock().await;
         let seq = match *next {
@@ -61,7 +72,14 @@ impl Hub {
             m.insert("seq".into(), seq.into());
         }
         let row = EventRow::new(seq, &event);
-        self.store.insert_event(run_id, seq, &row.body).await?;
+        match offset {
+            Some(o) => {
+                self.store
+                    .insert_file_event(run_id, seq, &row.body, o)
+                    .await?
+            }
+            None => self.store.insert_event(run_id, seq, &row.body).await?,
+        }
         *next = Some(seq + 1);
         let ends = row.ends;
         // No receivers is fine: the store has it.

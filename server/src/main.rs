@@ -30,7 +30,10 @@ usage:
                   [--admin-token TOKEN] [--upload-limit BYTES] [--body-limit BYTES]
                   [--max-queued 100] [--sample PATH] [--site DIR] [--allowed-host NAME[,NAME...]]
                   [--max-image-pixels 67108864] [--max-decoded-values 1073741824]
-                  [--max-dataset-bytes 4294967296]
+                  [--max-dataset-bytes 4294967296] [--database postgres://USER:PW@HOST/DB]
+                  [--server-name NAME] [--executor local|slurm] [--slurm-partition P]
+                  [--slurm-gres gpu:1] [--slurm-cpus N] [--slurm-mem 8G] [--slurm-time 4:00:00]
+                  [--slurm-account A] [--slurm-extra '--qos=long ...']
   dartboard worker --run ID --data-dir DIR
   dartboard estimate --data-dir DIR --dataset ID --config JSON
   dartboard search --data PATH|ID [--data-dir DIR] [import options] [--preset tiny|quick|default|darts-paper] [--config FILE.json]

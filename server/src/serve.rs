@@ -3,7 +3,7 @@ use crate::api::{self, AppState, Limits};
 use crate::args::Args;
 use crate::hub::Hub;
 use crate::importer::{ImportError, Importer};
-use crate::runner::Runner;
+use crate::runner::{slurm, Executor, Runner, Setup};
 use crate::store::Store;
 use anyhow::{anyhow, bail, Context, Result};
 use std::net::SocketAddr;
@@ -73,6 +73,52 @@ pub fn clean_leftovers(data_dir: &Path) -> Vec<PathBuf> {
     gone
 }
 
+/// `--executor local|slurm` with the `--slurm-*` options.
+fn executor(args: &mut Args) -> Result<Executor> {
+    let kind = args.take("executor").unwrap_or_else(|| "local".into());
+    let mut opts = slurm::Options {
+        partition: args.take("slurm-partition"),
+        gres: args.take("slurm-gres"),
+        cpus: args.optional("slurm-cpus")?,
+        mem: args.take("slurm-mem"),
+        time: args.take("slurm-time"),
+        account: args.take("slurm-account"),
+        extra: vec![],
+    };
+    if let Some(extra) = args.take("slurm-extra") {
+        opts.extra = extra.split_whitespace().map(str::to_string).collect();
+        if let Some(bad) = opts.extra.iter().find(|w| !w.starts_with('-')) {
+            bail!("--slurm-extra: '{bad}' is not an sbatch option (give options like --qos=long)");
+        }
+    }
+    match kind.as_str() {
+        "local" => {
+            let given = [
+                &opts.partition,
+                &opts.gres,
+                &opts.mem,
+                &opts.time,
+                &opts.account,
+            ];
+            if given.iter().any(|o| o.is_some()) || opts.cpus.is_some() || !opts.extra.is_empty() {
+                bail!("the --slurm-* options need --executor slurm");
+            }
+            Ok(Executor::Local)
+        }
+        "slurm" => Ok(Executor::Slurm(opts)),
+        other => bail!("--executor: '{other}' is not one of local, slurm"),
+    }
+}
+
+/// The machine's host name (the default `--server-name`).
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into())
+}
+
 pub fn run(mut args: Args) -> Result<()> {
     let addr: SocketAddr = args
         .take("addr")
@@ -83,7 +129,13 @@ pub fn run(mut args: Args) -> Result<()> {
         args.take("data-dir")
             .unwrap_or_else(|| crate::data_cmd::DEFAULT_DATA_DIR.into()),
     );
+    let executor = executor(&mut args)?;
     let workers: usize = args.number("workers", 1)?;
+    let database = args
+        .take("database")
+        .or_else(|| std::env::var("DATABASE_URL").ok())
+        .filter(|d| !d.is_empty());
+    let owner = args.take("server-name").unwrap_or_else(hostname);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let threads: usize = args.number("worker-threads", (cores / workers.max(1)).max(1))?;
     let admin_token = args
@@ -126,7 +178,12 @@ pub fn run(mut args: Args) -> Result<()> {
         );
     }
     runtime.block_on(async move {
-        let store = Store::open(&data_dir).await?;
+        let store = Store::open(&data_dir, database.as_deref())
+            .await
+            .with_context(|| match &database {
+                Some(url) => format!("opening the store {}", crate::store::redacted(url)),
+                None => "opening the store".into(),
+            })?;
         let exe = std::env::current_exe()?;
         let importer = Importer::new(exe.clone(), data_dir.clone(), import_limits);
         if let Some(path) = &sample {
@@ -138,9 +195,14 @@ pub fn run(mut args: Args) -> Result<()> {
         let runner = Runner::new(
             store.clone(),
             Arc::clone(&hub),
-            data_dir.clone(),
-            (workers, threads),
-            exe,
+            Setup {
+                data_dir: data_dir.clone(),
+                workers,
+                threads,
+                exe,
+                executor,
+                owner,
+            },
         );
         runner.start().await?;
         let state = Arc::new(AppState {

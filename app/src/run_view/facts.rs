@@ -39,6 +39,7 @@ pub fn Figures(current: RwSignal<RunDetail>, state: RwSignal<RunState>) -> impl 
                     metric_name(d),
                     d.weights,
                     d.row.seconds.unwrap_or(seconds),
+                    d.job.clone(),
                     d.device.clone().unwrap_or_else(|| {
                         d.config
                             .iter()
@@ -53,13 +54,14 @@ pub fn Figures(current: RwSignal<RunDetail>, state: RwSignal<RunState>) -> impl 
     view! {
         <dl class="figures">
             {move || {
-                let (best, metric, weights, seconds, device) = figures.get();
+                let (best, metric, weights, seconds, job, device) = figures.get();
                 view! {
                     <div><dt>{format!("{} {metric}", if kind == "search" { "Best validation" } else { "Test" })}</dt>
                         <dd data-testid="best">{best.map(|v| format!("{v:.4}")).unwrap_or_else(|| "-".into())}</dd></div>
                     <div><dt>"Parameters"</dt><dd>{weights.map(|w| w.to_string()).unwrap_or_else(|| "-".into())}</dd></div>
                     <div><dt>"Time"</dt><dd>{duration(seconds)}</dd></div>
                     <div><dt>"Device"</dt><dd>{device}</dd></div>
+                    {job.map(|j| view! { <div><dt>"Executor"</dt><dd data-testid="job">{j}</dd></div> })}
                 }
             }}
         </dl>

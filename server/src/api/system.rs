@@ -75,6 +75,11 @@ pub async fn system(state: State) -> ApiResult<Json<Value>> {
         "free_disk_bytes": free_disk(&state.data_dir),
         "queued": state.store.count_status(Status::Queued).await?,
         "running": state.store.count_status(Status::Running).await?,
+        "store": match state.store.backend() {
+            crate::store::Backend::Sqlite => "sqlite",
+            crate::store::Backend::Postgres => "postgres",
+        },
+        "executor": state.runner.executor_name(),
         "workers": state.runner.workers(),
         "active_workers": state.runner.active(),
         // The server's own memory and the runs whose events it fans out now (the soak test's figures).

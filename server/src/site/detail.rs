@@ -107,6 +107,14 @@ pub async fn run_detail(
         read_only: token.is_some(),
         token_query,
         state: live,
+        job: run
+            .job_id
+            .as_ref()
+            .filter(|j| *j != crate::store::SUBMITTING)
+            .map(|j| match &run.job_state {
+                Some(st) => format!("Slurm job {j} ({st})"),
+                None => format!("Slurm job {j}"),
+            }),
         row: super::rows::run_row(run, &names),
     }))
 }

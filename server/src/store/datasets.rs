@@ -6,7 +6,7 @@ use sqlx::Row;
 const SELECT: &str = "SELECT d.id, d.name, d.summary, d.created_at,
     (SELECT COUNT(*) FROM runs r WHERE r.dataset_id = d.id) AS runs FROM datasets d";
 
-fn row(r: &sqlx::sqlite::SqliteRow) -> Result<DatasetRow> {
+fn row(r: &sqlx::any::AnyRow) -> Result<DatasetRow> {
     Ok(DatasetRow {
         id: r.try_get("id")?,
         name: r.try_get("name")?,
@@ -20,7 +20,7 @@ impl Store {
     /// Registers a stored dataset; false when it was registered already.
     pub async fn insert_dataset(&self, id: &str, name: &str, summary: &Value) -> Result<bool> {
         let done = sqlx::query(
-            "INSERT OR IGNORE INTO datasets (id, name, summary, created_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO datasets (id, name, summary, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
         )
         .bind(id)
         .bind(name)
@@ -39,7 +39,7 @@ impl Store {
     }
 
     pub async fn dataset(&self, id: &str) -> Result<Option<DatasetRow>> {
-        let r = sqlx::query(&format!("{SELECT} WHERE d.id = ?"))
+        let r = sqlx::query(&format!("{SELECT} WHERE d.id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
@@ -49,7 +49,7 @@ impl Store {
     /// Deletes the dataset's row; false when runs still use it (nothing is deleted then).
     pub async fn delete_dataset(&self, id: &str) -> Result<bool> {
         let done = sqlx::query(
-            "DELETE FROM datasets WHERE id = ? AND NOT EXISTS (SELECT 1 FROM runs WHERE dataset_id = ?)",
+            "DELETE FROM datasets WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM runs WHERE dataset_id = $2)",
         )
         .bind(id)
         .bind(id)

@@ -1,6 +1,9 @@
 //! The server's store: every handler and the runner go through `Store`'s methods, never through
-//! SQL of their own, so a PostgreSQL store for several machines can replace this SQLite one
-//! behind the same methods. SQLite runs in WAL mode; migrations run when the store opens.
+//! SQL of their own. Two databases stand behind the same methods, through sqlx's `Any` driver:
+//! an embedded SQLite file (the default, in WAL mode) and PostgreSQL (`--database postgres://...`)
+//! for several servers and a cluster. Queries use `$N` parameters, which both understand; the
+//! migrations are kept in step file by file (`migrations/sqlite`, `migrations/postgres`) and run
+//! when the store opens.
 mod datasets;
 mod events;
 mod runs;
@@ -9,12 +12,12 @@ mod shares;
 
 use serde::Serialize;
 use serde_json::Value;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+use sqlx::any::AnyPoolOptions;
+use sqlx::AnyPool;
+use sqlx::Executor;
 use std::path::Path;
-use std::str::FromStr;
 
-pub use runs::NewRun;
+pub use runs::{NewRun, SUBMITTING};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -110,6 +113,12 @@ pub struct RunRow {
     pub created_at: f64,
     pub started_at: Option<f64>,
     pub finished_at: Option<f64>,
+    /// The scheduler's job id (Slurm runs).
+    pub job_id: Option<String>,
+    /// The job's state as the scheduler last reported it.
+    pub job_state: Option<String>,
+    /// The server that took the run from the queue (`--server-name`).
+    pub owner: Option<String>,
 }
 
 /// One stored event: its body is the event object with `seq`.
@@ -136,26 +145,128 @@ impl EventRow {
     }
 }
 
+/// Which database stands behind the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
 #[derive(Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// A `postgres://` URL without its password, for messages and logs.
+pub fn redacted(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let user = &url[scheme + 3..at];
+            let user = user.split(':').next().unwrap_or_default();
+            format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_string(),
+    }
 }
 
 impl Store {
-    /// Opens (creating if missing) `dartboard.db` in `data_dir` and runs the migrations.
-    pub async fn open(data_dir: &Path) -> Result<Store> {
-        let path = data_dir.join("dartboard.db");
-        let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(std::time::Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
-            .await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Store { pool })
+    /// Opens the store: PostgreSQL when `database` is a `postgres://` URL, else (creating if
+    /// missing) `dartboard.db` in `data_dir`; then runs the migrations.
+    pub async fn open(data_dir: &Path, database: Option<&str>) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        match database {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(8)
+                    .acquire_timeout(std::time::Duration::from_secs(30))
+                    .connect(url)
+                    .await?;
+                sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+                Ok(Store {
+                    pool,
+                    backend: Backend::Postgres,
+                })
+            }
+            Some(other) => Err(StoreError::Conflict(format!(
+                "--database: '{}' is not a postgres:// URL (without it the store is SQLite in the data directory)",
+                redacted(other)
+            ))),
+            None => {
+                let path = data_dir.join("dartboard.db");
+                let url = format!("sqlite://{}?mode=rwc", url_path(&path));
+                let pool = AnyPoolOptions::new()
+                    .max_connections(8)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                            )
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect(&url)
+                    .await?;
+                sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+                Ok(Store {
+                    pool,
+                    backend: Backend::Sqlite,
+                })
+            }
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+}
+
+/// A file path as the path part of a URL (the characters a URL gives a meaning escaped).
+fn url_path(path: &Path) -> String {
+    let mut out = String::new();
+    for c in path.display().to_string().chars() {
+        match c {
+            '%' | '?' | '#' | ' ' => out.push_str(&format!("%{:02X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    /// Both stores' migrations are kept in step: the same numbered files, each store's own SQL.
+    #[test]
+    fn migrations_in_step() {
+        let names = |db: &str| -> Vec<String> {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("migrations")
+                .join(db);
+            let mut n: Vec<String> = std::fs::read_dir(dir)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            n.sort();
+            n
+        };
+        assert!(names("sqlite").len() >= 4);
+        assert_eq!(names("sqlite"), names("postgres"));
+    }
+
+    #[test]
+    fn passwords_stay_out_of_messages() {
+        assert_eq!(
+            super::redacted("postgres://dart:s3cret@db.example:5432/dartboard"),
+            "postgres://dart:***@db.example:5432/dartboard"
+        );
+        assert_eq!(super::redacted("postgres://db/x"), "postgres://db/x");
+        assert_eq!(
+            super::url_path(std::path::Path::new("/srv/a b/50%?#")),
+            "/srv/a%20b/50%25%3F%23"
+        );
     }
 }

@@ -1,5 +1,5 @@
 //! Runs: created queued, picked by the runner, finished with a status, a message and a result.
-use super::{now, Result, RunRow, Status, Store, StoreError};
+use super::{now, Backend, Result, RunRow, Status, Store, StoreError};
 use serde_json::Value;
 use sqlx::Row;
 
@@ -17,11 +17,14 @@ pub struct NewRun {
     pub request: Value,
 }
 
+/// The job id of a run claimed for a scheduler while `sbatch` runs.
+pub const SUBMITTING: &str = "submitting";
+
 const SELECT: &str =
     "SELECT id, kind, dataset_id, source_run, group_id, status, config, message, result,
-    epoch, epochs, best_metric, created_at, started_at, finished_at FROM runs";
+    epoch, epochs, best_metric, created_at, started_at, finished_at, job_id, job_state, owner FROM runs";
 
-fn row(r: &sqlx::sqlite::SqliteRow) -> Result<RunRow> {
+fn row(r: &sqlx::any::AnyRow) -> Result<RunRow> {
     let status: String = r.try_get("status")?;
     let result: Option<String> = r.try_get("result")?;
     Ok(RunRow {
@@ -44,6 +47,9 @@ fn row(r: &sqlx::sqlite::SqliteRow) -> Result<RunRow> {
         created_at: r.try_get("created_at")?,
         started_at: r.try_get("started_at")?,
         finished_at: r.try_get("finished_at")?,
+        job_id: r.try_get("job_id")?,
+        job_state: r.try_get("job_state")?,
+        owner: r.try_get("owner")?,
     })
 }
 
@@ -56,7 +62,7 @@ impl Store {
             .unwrap_or(0);
         let done = sqlx::query(
             "INSERT INTO runs (kind, dataset_id, source_run, group_id, status, config, request, epochs, created_at)
-             VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7, $8) RETURNING id",
         )
         .bind(&new.kind)
         .bind(&new.dataset_id)
@@ -66,7 +72,7 @@ impl Store {
         .bind(new.request.to_string())
         .bind(epochs)
         .bind(now())
-        .execute(&self.pool)
+        .fetch_one(&self.pool)
         .await
         .map_err(|e| match &e {
             sqlx::Error::Database(d) if d.is_foreign_key_violation() => StoreError::Conflict(
@@ -77,12 +83,12 @@ impl Store {
             ),
             _ => StoreError::Db(e),
         })?;
-        Ok(done.last_insert_rowid())
+        Ok(done.try_get("id")?)
     }
 
     /// Puts a run into a seed group (a run repeated later becomes its group's first).
     pub async fn set_group(&self, id: i64, group: i64) -> Result<()> {
-        sqlx::query("UPDATE runs SET group_id = ? WHERE id = ?")
+        sqlx::query("UPDATE runs SET group_id = $1 WHERE id = $2")
             .bind(group)
             .bind(id)
             .execute(&self.pool)
@@ -91,7 +97,7 @@ impl Store {
     }
 
     pub async fn run(&self, id: i64) -> Result<Option<RunRow>> {
-        let r = sqlx::query(&format!("{SELECT} WHERE id = ?"))
+        let r = sqlx::query(&format!("{SELECT} WHERE id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
@@ -108,7 +114,7 @@ impl Store {
 
     /// The job description the worker reads.
     pub async fn run_request(&self, id: i64) -> Result<Option<Value>> {
-        let r = sqlx::query("SELECT request FROM runs WHERE id = ?")
+        let r = sqlx::query("SELECT request FROM runs WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
@@ -121,24 +127,117 @@ impl Store {
     }
 
     pub async fn count_status(&self, status: Status) -> Result<i64> {
-        let r = sqlx::query("SELECT COUNT(*) AS n FROM runs WHERE status = ?")
+        let r = sqlx::query("SELECT COUNT(*) AS n FROM runs WHERE status = $1")
             .bind(status.as_str())
             .fetch_one(&self.pool)
             .await?;
         Ok(r.try_get("n")?)
     }
 
-    /// The oldest queued run, marked running.
-    pub async fn take_queued(&self) -> Result<Option<i64>> {
-        let r = sqlx::query(
-            "UPDATE runs SET status = 'running', started_at = ?, message = NULL, finished_at = NULL
-             WHERE id = (SELECT id FROM runs WHERE status = 'queued' ORDER BY id LIMIT 1)
-             RETURNING id",
-        )
+    /// The oldest queued run nobody has claimed: `FOR UPDATE SKIP LOCKED` on PostgreSQL, so two
+    /// servers on one database never take the same run (SQLite has one writer at a time).
+    fn oldest_unclaimed(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => {
+                "SELECT id FROM runs WHERE status = 'queued' AND job_id IS NULL ORDER BY id LIMIT 1"
+            }
+            Backend::Postgres => {
+                "SELECT id FROM runs WHERE status = 'queued' AND job_id IS NULL ORDER BY id LIMIT 1
+                 FOR UPDATE SKIP LOCKED"
+            }
+        }
+    }
+
+    /// The oldest queued run, marked running by `owner` (a local worker starts at once).
+    pub async fn take_queued(&self, owner: &str) -> Result<Option<i64>> {
+        let r = sqlx::query(&format!(
+            "UPDATE runs SET status = 'running', started_at = $1, message = NULL, finished_at = NULL,
+             owner = $2, job_state = NULL WHERE id = ({}) RETURNING id",
+            self.oldest_unclaimed()
+        ))
         .bind(now())
+        .bind(owner)
         .fetch_optional(&self.pool)
         .await?;
         r.map(|r| r.try_get("id")).transpose().map_err(Into::into)
+    }
+
+    /// The oldest queued run, claimed by `owner` for a scheduler: it stays `queued` (the job
+    /// waits in the scheduler's queue) with the job id `SUBMITTING` until `set_job`.
+    pub async fn claim_queued(&self, owner: &str) -> Result<Option<i64>> {
+        let r = sqlx::query(&format!(
+            "UPDATE runs SET job_id = $1, owner = $2, job_state = NULL, message = NULL
+             WHERE id = ({}) RETURNING id",
+            self.oldest_unclaimed()
+        ))
+        .bind(SUBMITTING)
+        .bind(owner)
+        .fetch_optional(&self.pool)
+        .await?;
+        r.map(|r| r.try_get("id")).transpose().map_err(Into::into)
+    }
+
+    /// Records the scheduler's job id (or, with None, gives a claimed run back to the queue).
+    pub async fn set_job(&self, id: i64, job: Option<&str>) -> Result<()> {
+        sqlx::query("UPDATE runs SET job_id = $1 WHERE id = $2")
+            .bind(job)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Records the job's state as the scheduler reports it (PENDING, RUNNING, ...).
+    pub async fn set_job_state(&self, id: i64, state: &str) -> Result<()> {
+        sqlx::query("UPDATE runs SET job_state = $1 WHERE id = $2")
+            .bind(state)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// A queued run whose job started: `running` from now.
+    pub async fn job_started(&self, id: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE runs SET status = 'running', started_at = $1 WHERE id = $2 AND status = 'queued'",
+        )
+        .bind(now())
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// How many bytes of the run's events.jsonl are stored.
+    pub async fn events_offset(&self, id: i64) -> Result<i64> {
+        let r = sqlx::query("SELECT events_offset FROM runs WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(r.map(|r| r.try_get("events_offset"))
+            .transpose()?
+            .unwrap_or(0))
+    }
+
+    /// `owner`'s scheduler jobs that have not ended: (run id, job id, events.jsonl bytes stored).
+    pub async fn open_jobs(&self, owner: &str) -> Result<Vec<(i64, String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT id, job_id, events_offset FROM runs WHERE owner = $1 AND job_id IS NOT NULL
+             AND status IN ('queued', 'running') ORDER BY id",
+        )
+        .bind(owner)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("id")?,
+                    r.try_get("job_id")?,
+                    r.try_get("events_offset")?,
+                ))
+            })
+            .collect()
     }
 
     /// Moves a run from one of `from` to `to`; false when it was in none of them.
@@ -155,8 +254,14 @@ impl Store {
             .collect::<Vec<_>>()
             .join(",");
         let finished = if to.is_final() { Some(now()) } else { None };
+        // Back in the queue, a run is anybody's to claim again.
+        let unclaim = if to == Status::Queued {
+            ", job_id = NULL, job_state = NULL, owner = NULL"
+        } else {
+            ""
+        };
         let done = sqlx::query(&format!(
-            "UPDATE runs SET status = ?, message = ?, finished_at = ? WHERE id = ? AND status IN ({list})"
+            "UPDATE runs SET status = $1, message = $2, finished_at = $3{unclaim} WHERE id = $4 AND status IN ({list})"
         ))
         .bind(to.as_str())
         .bind(message)
@@ -167,11 +272,16 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Runs that were running (at start-up: their workers died with the old server).
-    pub async fn running_ids(&self) -> Result<Vec<i64>> {
-        let rows = sqlx::query("SELECT id FROM runs WHERE status = 'running' ORDER BY id")
-            .fetch_all(&self.pool)
-            .await?;
+    /// `owner`'s runs with a local worker that were running (at start-up: their workers died
+    /// with the old server). Rows from before owners were recorded count as anybody's.
+    pub async fn running_ids(&self, owner: &str) -> Result<Vec<i64>> {
+        let rows = sqlx::query(
+            "SELECT id FROM runs WHERE status = 'running' AND job_id IS NULL
+             AND (owner = $1 OR owner IS NULL) ORDER BY id",
+        )
+        .bind(owner)
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter()
             .map(|r| r.try_get("id").map_err(Into::into))
             .collect()
@@ -184,7 +294,7 @@ impl Store {
         epochs: i64,
         best: Option<f64>,
     ) -> Result<()> {
-        sqlx::query("UPDATE runs SET epoch = ?, epochs = ?, best_metric = COALESCE(?, best_metric) WHERE id = ?")
+        sqlx::query("UPDATE runs SET epoch = $1, epochs = $2, best_metric = COALESCE($3, best_metric) WHERE id = $4")
             .bind(epoch)
             .bind(epochs)
             .bind(best)
@@ -201,7 +311,7 @@ impl Store {
             .or_else(|| result.get("test_metric"))
             .and_then(Value::as_f64);
         sqlx::query(
-            "UPDATE runs SET result = ?, best_metric = COALESCE(?, best_metric) WHERE id = ?",
+            "UPDATE runs SET result = $1, best_metric = COALESCE($2, best_metric) WHERE id = $3",
         )
         .bind(result.to_string())
         .bind(best)
@@ -214,7 +324,7 @@ impl Store {
     /// Deletes a run that is not queued or running, with its events and share; false otherwise.
     pub async fn delete_run(&self, id: i64) -> Result<bool> {
         let done =
-            sqlx::query("DELETE FROM runs WHERE id = ? AND status NOT IN ('queued', 'running')")
+            sqlx::query("DELETE FROM runs WHERE id = $1 AND status NOT IN ('queued', 'running')")
                 .bind(id)
                 .execute(&self.pool)
                 .await?;

@@ -7,11 +7,11 @@ impl Store {
     /// Records a session that lasts `seconds`; expired sessions are dropped on the way.
     pub async fn insert_session(&self, id: &str, seconds: f64) -> Result<()> {
         let t = now();
-        sqlx::query("DELETE FROM sessions WHERE expires_at < ?")
+        sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
             .bind(t)
             .execute(&self.pool)
             .await?;
-        sqlx::query("INSERT INTO sessions (id, created_at, expires_at) VALUES (?, ?, ?)")
+        sqlx::query("INSERT INTO sessions (id, created_at, expires_at) VALUES ($1, $2, $3)")
             .bind(id)
             .bind(t)
             .bind(t + seconds)
@@ -22,7 +22,7 @@ impl Store {
 
     /// Whether `id` is a live session.
     pub async fn session(&self, id: &str) -> Result<bool> {
-        let r = sqlx::query("SELECT expires_at FROM sessions WHERE id = ?")
+        let r = sqlx::query("SELECT expires_at FROM sessions WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
@@ -34,7 +34,7 @@ impl Store {
 
     /// Ends a session (logging out).
     pub async fn delete_session(&self, id: &str) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE id = ?")
+        sqlx::query("DELETE FROM sessions WHERE id = $1")
             .bind(id)
             .execute(&self.pool)
             .await?;

@@ -5,13 +5,13 @@ use sqlx::Row;
 impl Store {
     /// The run's share token, creating `token` as it when it has none.
     pub async fn share(&self, run_id: i64, token: &str) -> Result<String> {
-        sqlx::query("INSERT OR IGNORE INTO shares (token, run_id, created_at) VALUES (?, ?, ?)")
+        sqlx::query("INSERT INTO shares (token, run_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
             .bind(token)
             .bind(run_id)
             .bind(now())
             .execute(&self.pool)
             .await?;
-        let r = sqlx::query("SELECT token FROM shares WHERE run_id = ?")
+        let r = sqlx::query("SELECT token FROM shares WHERE run_id = $1")
             .bind(run_id)
             .fetch_one(&self.pool)
             .await?;
@@ -20,7 +20,7 @@ impl Store {
 
     /// The run's share token, if it has one.
     pub async fn share_token(&self, run_id: i64) -> Result<Option<String>> {
-        let r = sqlx::query("SELECT token FROM shares WHERE run_id = ?")
+        let r = sqlx::query("SELECT token FROM shares WHERE run_id = $1")
             .bind(run_id)
             .fetch_optional(&self.pool)
             .await?;
@@ -31,7 +31,7 @@ impl Store {
 
     /// Revokes the run's token; false when it had none.
     pub async fn unshare(&self, run_id: i64) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM shares WHERE run_id = ?")
+        let done = sqlx::query("DELETE FROM shares WHERE run_id = $1")
             .bind(run_id)
             .execute(&self.pool)
             .await?;
@@ -40,7 +40,7 @@ impl Store {
 
     /// The run a token shares.
     pub async fn shared_run(&self, token: &str) -> Result<Option<i64>> {
-        let r = sqlx::query("SELECT run_id FROM shares WHERE token = ?")
+        let r = sqlx::query("SELECT run_id FROM shares WHERE token = $1")
             .bind(token)
             .fetch_optional(&self.pool)
             .await?;
@@ -52,8 +52,8 @@ impl Store {
     /// Whether `run_id` is `root` or was made from it (directly or through other runs).
     pub async fn descends_from(&self, run_id: i64, root: i64) -> Result<bool> {
         let r = sqlx::query(
-            "WITH RECURSIVE chain(id) AS (SELECT ? UNION SELECT r.id FROM runs r JOIN chain c ON r.source_run = c.id)
-             SELECT 1 FROM chain WHERE id = ?",
+            "WITH RECURSIVE chain(id) AS (SELECT CAST($1 AS BIGINT) UNION SELECT r.id FROM runs r JOIN chain c ON r.source_run = c.id)
+             SELECT 1 FROM chain WHERE id = $2",
         )
         .bind(root)
         .bind(run_id)

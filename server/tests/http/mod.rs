@@ -23,7 +23,14 @@ impl Server {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_dartboard"));
         cmd.args(["serve", "--addr", addr, "--data-dir"])
             .arg(dir)
-            .args(flags)
+            .args(flags);
+        // The same suites against PostgreSQL: `make test` runs them again with this set.
+        if std::env::var("DARTBOARD_TEST_STORE").as_deref() == Ok("postgres")
+            && !flags.contains(&"--database")
+        {
+            cmd.args(["--database", &database_for(dir)]);
+        }
+        cmd
             // Tests run side by side on few cores: one libtorch thread per worker.
             .args(["--worker-threads", "1"])
             .env("RUST_LOG", "warn")
@@ -200,6 +207,53 @@ pub fn scratch(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("scratch dir");
     dir
+}
+
+/// A PostgreSQL database of its own for the server on `dir`: made afresh the first time (a
+/// marker file in `dir` says it was), kept for the restarts of a server on the same folder.
+/// Needs DARTBOARD_TEST_POSTGRES, a URL whose role may create databases
+/// (scripts/scaleout/with-cluster sets it).
+pub fn database_for(dir: &Path) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    dir.hash(&mut h);
+    let name = format!("t_{:016x}", h.finish());
+    let marker = dir.join(".test-database");
+    if !marker.exists() {
+        fresh_database(&name);
+        std::fs::create_dir_all(dir).expect("server dir");
+        std::fs::write(&marker, &name).expect("marker");
+    }
+    postgres_url(&name)
+}
+
+/// The test PostgreSQL's URL for database `name`.
+pub fn postgres_url(name: &str) -> String {
+    let admin = std::env::var("DARTBOARD_TEST_POSTGRES").expect(
+        "DARTBOARD_TEST_POSTGRES is not set: run under scripts/scaleout/with-cluster (make test does)",
+    );
+    let base = admin.rsplit_once('/').expect("a postgres:// URL").0;
+    format!("{base}/{name}")
+}
+
+/// Drops and creates database `name` on the test PostgreSQL (through psql).
+pub fn fresh_database(name: &str) {
+    let admin = postgres_url("postgres");
+    let out = Command::new("psql")
+        .arg(&admin)
+        .args(["-q", "-v", "ON_ERROR_STOP=1"])
+        .args([
+            "-c",
+            &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+        ])
+        .args(["-c", &format!("CREATE DATABASE {name}")])
+        .output()
+        .expect("run psql");
+    assert!(
+        out.status.success(),
+        "psql: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 pub fn datasets() -> PathBuf {

@@ -1,16 +1,17 @@
-//! The job runner: starts each queued run as a child process (`dartboard worker`), at most
-//! `workers` at once, streams its stdout events into the hub, and records how it ended. A crash,
-//! a signal or the out-of-memory killer ends the child, never the server.
+//! The job runner: takes queued runs, at most `workers` at once, hands each to the executor
+//! chosen at `dartboard serve` (`local`: a child process of the server; `slurm`: an `sbatch`
+//! job on a cluster), streams the worker's events into the hub and records how each run ended.
+//! Both executors run the same `dartboard worker --run ID --data-dir DIR`.
+mod local;
+pub mod slurm;
+
 use crate::hub::{status_event, Hub};
-use crate::store::{Status, Store};
+use crate::store::{Status, Store, SUBMITTING};
 use serde_json::Value;
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::Command;
 use tokio::sync::Notify;
 
 /// Lines of the worker's stderr kept for a failure message.
@@ -23,16 +24,38 @@ struct Child {
     cancelled: bool,
 }
 
+/// Where workers run.
+pub enum Executor {
+    Local,
+    Slurm(slurm::Options),
+}
+
+/// What the runner is given at start.
+pub struct Setup {
+    pub data_dir: PathBuf,
+    pub workers: usize,
+    /// CPU threads each local worker's libtorch uses (so workers do not oversubscribe the cores).
+    pub threads: usize,
+    /// The `dartboard` binary the workers run (on a cluster: a path every node sees).
+    pub exe: PathBuf,
+    pub executor: Executor,
+    /// This server's name in the store (`--server-name`): the runs it took are its own to
+    /// re-attach or mark interrupted after a restart; other servers on the database leave them.
+    pub owner: String,
+}
+
 pub struct Runner {
     store: Store,
     hub: Arc<Hub>,
     data_dir: PathBuf,
     workers: usize,
-    /// CPU threads each worker's libtorch uses (so workers do not oversubscribe the cores).
     threads: usize,
     exe: PathBuf,
+    executor: Executor,
+    owner: String,
     wake: Notify,
     children: Mutex<HashMap<i64, Child>>,
+    jobs: slurm::Jobs,
 }
 
 /// A run's folder under the data directory.
@@ -40,36 +63,38 @@ pub fn run_dir(data_dir: &std::path::Path, id: i64) -> PathBuf {
     data_dir.join("runs").join(id.to_string())
 }
 
+fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
 impl Runner {
-    pub fn new(
-        store: Store,
-        hub: Arc<Hub>,
-        data_dir: PathBuf,
-        (workers, threads): (usize, usize),
-        exe: PathBuf,
-    ) -> Arc<Runner> {
+    pub fn new(store: Store, hub: Arc<Hub>, setup: Setup) -> Arc<Runner> {
         Arc::new(Runner {
             store,
             hub,
-            data_dir,
-            workers: workers.max(1),
-            threads: threads.max(1),
-            exe,
+            data_dir: setup.data_dir,
+            workers: setup.workers.max(1),
+            threads: setup.threads.max(1),
+            exe: setup.exe,
+            executor: setup.executor,
+            owner: setup.owner,
             wake: Notify::new(),
             children: Mutex::new(HashMap::new()),
+            jobs: slurm::Jobs::default(),
         })
     }
 
     fn children(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Child>> {
-        match self.children.lock() {
-            Ok(c) => c,
-            Err(poisoned) => poisoned.into_inner(),
-        }
+        locked(&self.children)
     }
 
-    /// Marks runs whose workers died with a previous server `interrupted`, then starts the loop.
+    /// Marks this server's local runs whose workers died with it `interrupted`, re-attaches to
+    /// its Slurm jobs (which went on without it), then starts the loop.
     pub async fn start(self: &Arc<Self>) -> crate::store::Result<()> {
-        for id in self.store.running_ids().await? {
+        for id in self.store.running_ids(&self.owner).await? {
             let msg = "the server stopped while this run was running; resume continues it from its last epoch checkpoint";
             if self
                 .store
@@ -81,6 +106,7 @@ impl Runner {
                     .await?;
             }
         }
+        self.reattach().await?;
         let me = Arc::clone(self);
         tokio::spawn(async move { me.run_loop().await });
         Ok(())
@@ -93,9 +119,16 @@ impl Runner {
 
     async fn run_loop(self: Arc<Self>) {
         loop {
-            while self.children().len() < self.workers {
-                match self.store.take_queued().await {
-                    Ok(Some(id)) => self.launch(id).await,
+            while self.active() < self.workers {
+                let taken = match &self.executor {
+                    Executor::Local => self.store.take_queued(&self.owner).await,
+                    Executor::Slurm(_) => self.store.claim_queued(&self.owner).await,
+                };
+                match taken {
+                    Ok(Some(id)) => match &self.executor {
+                        Executor::Local => self.launch(id).await,
+                        Executor::Slurm(opts) => self.submit(id, opts).await,
+                    },
                     Ok(None) => break,
                     Err(e) => {
                         tracing::error!("runner: {e}");
@@ -127,112 +160,6 @@ impl Runner {
                 self.finish(id, Status::Failed, &msg, None).await;
             }
         }
-    }
-
-    fn spawn(&self, id: i64) -> Result<tokio::process::Child, String> {
-        let mut cmd = Command::new(&self.exe);
-        cmd.arg("worker")
-            .arg("--run")
-            .arg(id.to_string())
-            .arg("--data-dir")
-            .arg(&self.data_dir)
-            .env(crate::worker::THREADS_VAR, self.threads.to_string())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let parent = std::process::id();
-        // SAFETY: only async-signal-safe calls between fork and exec.
-        unsafe {
-            cmd.pre_exec(move || {
-                // The worker dies with the server, so no orphan keeps writing after a crash.
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                if libc::getppid() != parent as i32 {
-                    libc::_exit(1);
-                }
-                Ok(())
-            });
-        }
-        let child = cmd
-            .spawn()
-            .map_err(|e| format!("{}: {e}", self.exe.display()))?;
-        let pid = child.id().ok_or("the worker exited at once")?;
-        self.children().insert(
-            id,
-            Child {
-                pid,
-                cancelled: false,
-            },
-        );
-        Ok(child)
-    }
-
-    async fn watch(self: Arc<Self>, id: i64, mut child: tokio::process::Child) {
-        let tail = Arc::new(Mutex::new(VecDeque::new()));
-        let stderr = child.stderr.take().map(|err| {
-            let tail = Arc::clone(&tail);
-            tokio::spawn(async move {
-                let mut lines = BufReader::new(err).lines();
-                while let Ok(Some(line)) = lines.next_line().await {
-                    if let Ok(mut t) = tail.lock() {
-                        if t.len() == TAIL_LINES {
-                            t.pop_front();
-                        }
-                        t.push_back(line);
-                    }
-                }
-            })
-        });
-        // The worker's final status event is held back until the run's row says the same, so
-        // nobody who has seen the event can read an older status from the store.
-        let mut last_status: Option<(String, Option<String>)> = None;
-        let mut held: Option<Value> = None;
-        if let Some(out) = child.stdout.take() {
-            let mut lines = BufReader::new(out).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
-                let Ok(event) = serde_json::from_str::<Value>(&line) else {
-                    continue;
-                };
-                self.note_progress(id, &event).await;
-                if event["type"] == "status" {
-                    let status = event["status"].as_str().unwrap_or_default().to_string();
-                    last_status = Some((
-                        status.clone(),
-                        event["message"].as_str().map(str::to_string),
-                    ));
-                    if Status::parse(&status).is_some_and(Status::is_final) {
-                        held = Some(event);
-                        continue;
-                    }
-                }
-                if let Err(e) = self.hub.publish(id, event).await {
-                    tracing::error!("run {id}: storing an event: {e}");
-                }
-            }
-        }
-        let exit = child.wait().await;
-        if let Some(h) = stderr {
-            let _ = h.await;
-        }
-        let cancelled = self.children().remove(&id).is_some_and(|c| c.cancelled);
-        let tail: Vec<String> = tail
-            .lock()
-            .map(|t| t.iter().cloned().collect())
-            .unwrap_or_default();
-        let (status, message, event) = match (&exit, &last_status) {
-            _ if cancelled => (Status::Cancelled, "cancelled by request".to_string(), None),
-            (Ok(s), Some((st, _))) if s.success() && st == "succeeded" => {
-                self.store_result(id).await;
-                (Status::Succeeded, String::new(), held)
-            }
-            (_, Some((st, Some(msg)))) if st == "failed" => (Status::Failed, msg.clone(), held),
-            (Ok(s), _) => (Status::Failed, exit_message(s, &tail), None),
-            (Err(e), _) => (Status::Failed, format!("waiting for the worker: {e}"), None),
-        };
-        self.finish(id, status, &message, event).await;
-        if status == Status::Succeeded {
-            self.follow_up(id).await;
-        }
-        self.poke();
     }
 
     /// Starts what a succeeded search's study asks for; a refusal goes into the search's log.
@@ -280,15 +207,28 @@ impl Runner {
     /// Stores how the run ended, then announces it: the worker's own final event when it sent
     /// one, else a status event of ours.
     async fn finish(&self, id: i64, status: Status, message: &str, event: Option<Value>) {
+        self.finish_at(id, status, message, event.map(|e| (e, None)))
+            .await
+    }
+
+    /// As `finish`; a Slurm run may end while still queued (its job never started), and its
+    /// final event comes from `events.jsonl` with the offset after it.
+    async fn finish_at(
+        &self,
+        id: i64,
+        status: Status,
+        message: &str,
+        event: Option<(Value, Option<i64>)>,
+    ) {
         let msg = (!message.is_empty()).then_some(message);
         match self
             .store
-            .transition(id, &[Status::Running], status, msg)
+            .transition(id, &[Status::Queued, Status::Running], status, msg)
             .await
         {
             Ok(true) => {
-                let event = event.unwrap_or_else(|| status_event(status, msg));
-                if let Err(e) = self.hub.publish(id, event).await {
+                let (event, offset) = event.unwrap_or_else(|| (status_event(status, msg), None));
+                if let Err(e) = self.hub.publish_at(id, event, offset).await {
                     tracing::error!("run {id}: {e}");
                 }
             }
@@ -297,8 +237,10 @@ impl Runner {
         }
     }
 
-    /// Cancels a queued or running run; false when it is neither.
+    /// Cancels a queued or running run; false when it is neither. A Slurm run's job is
+    /// cancelled with `scancel`; its follower records the end.
     pub async fn cancel(self: &Arc<Self>, id: i64) -> crate::store::Result<bool> {
+        let job = self.store.run(id).await?.and_then(|r| r.job_id);
         if self
             .store
             .transition(
@@ -315,7 +257,22 @@ impl Runner {
                     status_event(Status::Cancelled, Some("cancelled by request")),
                 )
                 .await?;
+            // A job still being submitted is cancelled by its submitter, which sees the status.
+            if let Some(job) = job.filter(|j| j != SUBMITTING) {
+                slurm::scancel(&job).await;
+            }
             return Ok(true);
+        }
+        if let Some(job) = job.filter(|j| j != SUBMITTING) {
+            let running = self
+                .store
+                .run(id)
+                .await?
+                .is_some_and(|r| r.status == Status::Running);
+            if running {
+                slurm::scancel(&job).await;
+            }
+            return Ok(running);
         }
         // A run just taken from the queue may not have its worker yet: wait for it briefly.
         let mut pid = None;
@@ -366,37 +323,26 @@ impl Runner {
         Ok(true)
     }
 
+    /// `local` or `slurm`.
+    pub fn executor_name(&self) -> &'static str {
+        match self.executor {
+            Executor::Local => "local",
+            Executor::Slurm(_) => "slurm",
+        }
+    }
+
     /// How many runs may run at once.
     pub fn workers(&self) -> usize {
         self.workers
     }
 
-    /// How many runs have a live worker.
+    /// How many runs have a live worker (or a Slurm job this server follows).
     pub fn active(&self) -> usize {
-        self.children().len()
+        self.children().len() + self.jobs.count()
     }
 }
 
 fn write_job(dir: &std::path::Path, request: &Value) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     engine::search::write_json(&dir.join("job.json"), request).map_err(|e| e.to_string())
-}
-
-/// "worker exited with status 101" or "worker killed by SIGKILL (...)", then its last lines.
-fn exit_message(status: &std::process::ExitStatus, tail: &[String]) -> String {
-    use std::os::unix::process::ExitStatusExt;
-    let how = match (status.code(), status.signal()) {
-        (Some(c), _) => format!("the worker exited with status {c}"),
-        (None, Some(libc::SIGKILL)) => {
-            "the worker was killed by SIGKILL (the out-of-memory killer, or another process)".into()
-        }
-        (None, Some(libc::SIGSEGV)) => "the worker crashed (SIGSEGV)".into(),
-        (None, Some(s)) => format!("the worker was killed by signal {s}"),
-        (None, None) => "the worker ended".into(),
-    };
-    if tail.is_empty() {
-        how
-    } else {
-        format!("{how}; its last output:\n{}", tail.join("\n"))
-    }
 }
