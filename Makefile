@@ -16,7 +16,7 @@ BIN := target/release/dartboard
 # The shared datasets tests and benchmarks read (CI has shared/ beside its clone).
 export DARTBOARD_DATASETS ?= $(abspath ../shared/datasets)
 
-.PHONY: all site chromium scaleout build run demo test bench bench-server soak fuzz check-defaults fmt clean
+.PHONY: all site chromium scaleout build run demo test bench bench-server bench-executors soak fuzz check-defaults fmt clean
 
 all: build
 
@@ -80,6 +80,11 @@ bench: build
 # 200 websocket viewers on one running search: epoch time with and without them (3 rounds).
 bench-server: build
 	$(WITH_TORCH) cargo run --release -p server --example ws_load
+
+# 50 tiny runs through the local and the Slurm executor, beside a throwaway one-node cluster:
+# runs per minute and each run's overhead (submit to first event, last event to recorded end).
+bench-executors: build scaleout
+	$(WITH_CLUSTER) $(WITH_TORCH) cargo run --release -p server --example executors
 
 # 500 tiny runs through the API with websocket viewers coming and going: the server's memory
 # and its event channels every 50 runs (tens of minutes; SOAK_RUNS=N for another count).

@@ -6,6 +6,7 @@ use super::tail::read_events;
 use super::Runner;
 use crate::store::Status;
 use serde_json::Value;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,7 +27,12 @@ impl Runner {
         let path = super::run_dir(&self.data_dir, id).join("events.jsonl");
         let mut seen = Seen::default();
         let mut reported: Option<String> = None;
+        let mut ending = false;
         loop {
+            if seen.held.is_some() && !ending {
+                ending = true;
+                self.jobs.ending.fetch_add(1, Ordering::SeqCst);
+            }
             // The state first, the file after: a job seen ended has written all it will write.
             let info = self.jobs.state(job);
             self.read_on(id, &path, &mut offset, &mut seen).await;
@@ -44,6 +50,9 @@ impl Runner {
                 Phase::Waiting => {}
                 Phase::Running => self.started(id).await,
                 Phase::Ended => {
+                    if ending {
+                        self.jobs.ending.fetch_sub(1, Ordering::SeqCst);
+                    }
                     self.ended(id, &info, seen).await;
                     return;
                 }

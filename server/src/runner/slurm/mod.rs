@@ -13,7 +13,7 @@ use crate::store::Status;
 use jobs::JobInfo;
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::process::Command;
@@ -96,6 +96,9 @@ pub struct Jobs {
     /// Polls in a row that found a followed job nowhere.
     misses: Mutex<HashMap<String, u32>>,
     polling: AtomicBool,
+    /// Followers that hold their worker's final status and wait only for the job to end: the
+    /// poller asks four times a second then, instead of once.
+    ending: AtomicUsize,
 }
 
 /// Polls in a row (one a second) after which a job that Slurm knows nowhere counts as lost.
@@ -284,7 +287,12 @@ impl Runner {
             tokio::spawn(async move {
                 loop {
                     me.jobs.poll().await;
-                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    let pause = if me.jobs.ending.load(Ordering::SeqCst) > 0 {
+                        Duration::from_millis(250)
+                    } else {
+                        Duration::from_secs(1)
+                    };
+                    tokio::time::sleep(pause).await;
                 }
             });
         }
