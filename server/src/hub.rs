@@ -1,7 +1,7 @@
 //! A run's events: numbered, stored, then fanned out live. The store is the history; the
 //! broadcast channel only carries what happens while someone listens, so a slow viewer that lags
 //! behind is resynchronised from the store and never holds a run back.
-use crate::store::{EventRow, Store};
+use crate::store::{EventRow, Store, StoreError};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -64,22 +64,37 @@ impl Hub {
     ) -> crate::store::Result<i64> {
         let (next, tx) = self.with_channel(run_id, |c| (Arc::clone(&c.next), c.tx.clone()));
         let mut next = next.lock().await;
-        let seq = match *next {
+        let mut seq = match *next {
             Some(s) => s,
             None => self.store.last_seq(run_id).await? + 1,
         };
-        if let Value::Object(m) = &mut event {
-            m.insert("seq".into(), seq.into());
-        }
-        let row = EventRow::new(seq, &event);
-        match offset {
-            Some(o) => {
-                self.store
-                    .insert_file_event(run_id, seq, &row.body, o)
-                    .await?
+        // Another server on a shared store may have numbered events of this run meanwhile
+        // (it runs the run, this one took a cancel or a resume): number on from the store's.
+        let mut tries = 0;
+        let row = loop {
+            if let Value::Object(m) = &mut event {
+                m.insert("seq".into(), seq.into());
             }
-            None => self.store.insert_event(run_id, seq, &row.body).await?,
-        }
+            let row = EventRow::new(seq, &event);
+            let stored = match offset {
+                Some(o) => {
+                    self.store
+                        .insert_file_event(run_id, seq, &row.body, o)
+                        .await
+                }
+                None => self.store.insert_event(run_id, seq, &row.body).await,
+            };
+            match stored {
+                Ok(()) => break row,
+                Err(StoreError::Db(sqlx::Error::Database(d)))
+                    if d.is_unique_violation() && tries < 3 =>
+                {
+                    tries += 1;
+                    seq = self.store.last_seq(run_id).await? + 1;
+                }
+                Err(e) => return Err(e),
+            }
+        };
         *next = Some(seq + 1);
         let ends = row.ends;
         // No receivers is fine: the store has it.

@@ -287,6 +287,16 @@ pub async fn get(
 
 pub async fn cancel(state: State, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
     let run = state.store.run(id).await?.ok_or_else(ApiError::not_found)?;
+    if let Some(owner) = run.owner.as_deref().filter(|o| {
+        run.status == Status::Running && run.job_id.is_none() && *o != state.runner.owner()
+    }) {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            format!(
+                "run {id} runs as a child process of server {owner}; cancel it through that server"
+            ),
+        ));
+    }
     if !state.runner.cancel(id).await? {
         return Err(ApiError::new(
             StatusCode::CONFLICT,

@@ -1,7 +1,9 @@
 //! `GET /api/runs/{id}/ws`: the run's events as JSON text messages. A viewer first gets the
 //! stored history, then live events, by `seq` with no gap and no repeat; one that lags behind
 //! the broadcast is resynchronised from the store. The stream of an ended run closes after its
-//! last event. `?after=SEQ` skips the events a reconnecting viewer already has.
+//! last event. `?after=SEQ` skips the events a reconnecting viewer already has. On a shared
+//! PostgreSQL store another server may be the one storing a run's events (it runs the run):
+//! the stream then also reads the store once a second.
 use super::auth::{readable_run, Access};
 use super::{ApiResult, AppState, State};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -96,8 +98,20 @@ async fn stream(
         std::time::Duration::MAX / 4
     });
     tokio::pin!(grace);
+    let shared = state.store.backend() == crate::store::Backend::Postgres;
+    let mut poll = tokio::time::interval(std::time::Duration::from_secs(1));
     loop {
         tokio::select! {
+            _ = poll.tick(), if shared => {
+                match catch_up(&mut socket, state, id, &mut last).await {
+                    Ok(false) => {}
+                    Ok(true) => {
+                        let _ = socket.send(Message::Close(None)).await;
+                        return;
+                    }
+                    Err(()) => return,
+                }
+            }
             got = live.recv() => {
                 let ended = match got {
                     Ok(e) if e.seq <= last => false,

@@ -323,6 +323,11 @@ impl Runner {
         Ok(true)
     }
 
+    /// This server's `--server-name`.
+    pub fn owner(&self) -> &str {
+        &self.owner
+    }
+
     /// `local` or `slurm`.
     pub fn executor_name(&self) -> &'static str {
         match self.executor {

@@ -329,7 +329,11 @@ impl Runner {
                     self.store.set_job(id, Some(&j.id)).await?;
                     self.attach(id, j.id, offset);
                 }
-                None => self.store.set_job(id, None).await?,
+                // Not found in a listing Slurm gave: never submitted, so it queues again.
+                None if listing.is_ok() => self.store.set_job(id, None).await?,
+                None => tracing::warn!(
+                    "run {id}: Slurm did not answer; its job is looked up at the next start"
+                ),
             }
         }
         Ok(())
