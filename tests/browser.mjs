@@ -78,6 +78,25 @@ test('runs page lists runs, filters them after hydration, and reads without scri
   const differs = await page.locator('table.compare tr.differs th').allInnerTexts();
   assert.deepEqual(differs, ['epochs']);
   assert.ok((await page.locator('.side-by-side .cells svg').count()) >= 2, 'the finished run\'s cells');
+  // Every run has its column: its cells, or a line saying why it has none.
+  const columns = page.getByTestId('final-cell');
+  assert.equal(await columns.count(), 2);
+  for (let i = 0; i < 2; i++) {
+    const column = columns.nth(i);
+    const drawn = await column.locator('.cells svg').count();
+    const why = await column.getByTestId('no-cell').count();
+    assert.ok(drawn > 0 || why === 1, `column ${i}: ${await column.innerText()}`);
+    if (why) assert.match(await column.getByTestId('no-cell').innerText(), /^No cell/);
+  }
+  // The page fits the window: nothing wider than the viewport, each cell diagram inside it.
+  const fits = await page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    const svgs = [...document.querySelectorAll('.side-by-side .cells svg')];
+    return { page: document.documentElement.scrollWidth, width,
+      cells: svgs.map((s) => Math.round(s.getBoundingClientRect().right)) };
+  });
+  assert.ok(fits.page <= fits.width, `the page is ${fits.page} px wide in a ${fits.width} px window`);
+  assert.ok(fits.cells.every((r) => r <= fits.width), `cells end at ${fits.cells} of ${fits.width} px`);
   await page.screenshot({ path: `${shots}/compare.png`, fullPage: true });
 
   const plain = await browser.newContext({ javaScriptEnabled: false });
@@ -357,6 +376,53 @@ test('a run page with 200 epochs of history loads and answers at once (figures p
     times.push(`${path.replace(/[0-9a-f]{32}/, 'TOKEN').replace(/[0-9a-f]{16}/, 'ID')} ${t.toFixed(0)} ms`);
   }
   console.log(`     figures: page loads: ${times.join(', ')}`);
+});
+
+test('a young run\'s page: whole epochs on the axis, its weights and time from the start, nothing to compare yet', async ({ base, browser }) => {
+  const [, sets] = await api(base, 'GET', '/api/datasets');
+  const digits = sets.find((d) => d.name === 'sample: sklearn digits');
+  const [, run] = await api(base, 'POST', '/api/runs', { dataset_id: digits.id,
+    config: { preset: 'tiny', epochs: 200, max_steps_per_epoch: 4 } });
+  const id = run.id;
+  try {
+    // Young: two epochs done.
+    for (let i = 0; ; i++) {
+      const [, r] = await api(base, 'GET', `/api/runs/${id}`);
+      if (r.epoch >= 2) break;
+      if (i > 600) throw new Error(`run ${id} did not reach epoch 2: ${JSON.stringify(r)}`);
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    const page = await browser.newPage();
+    await page.goto(`${base}/runs/${id}`);
+    await page.locator('body[data-hydrated]').waitFor();
+    // The supernet's weight count, from the run's first events (the log line says the same).
+    const weights = await page.getByTestId('weights').innerText();
+    assert.match(weights, /^\d+$/, `Parameters reads "${weights}"`);
+    assert.match(await page.locator('pre.log').innerText(), new RegExp(`supernet of ${weights} weights`));
+    // The time goes on while the page is open.
+    const seconds = (t) => {
+      const m = /^(?:(\d+) min )?(\d+) s$/.exec(t);
+      return m ? Number(m[1] ?? 0) * 60 + Number(m[2]) : NaN;
+    };
+    const first = seconds(await page.getByTestId('time').innerText());
+    await page.waitForFunction(([t0]) => {
+      const m = /^(?:(\d+) min )?(\d+) s$/.exec(document.querySelector('[data-testid=time]').innerText);
+      return m && Number(m[1] ?? 0) * 60 + Number(m[2]) >= t0 + 2;
+    }, [first], { timeout: 10000 }).catch(() => { throw new Error(`Time stayed at ${first} s`); });
+    // Each whole epoch labelled once on the loss chart's axis (no 1 1 1 2 2 2).
+    await page.waitForFunction(() => document.querySelectorAll('.chart svg').length > 0, null, { timeout: 10000 })
+      .catch(() => { throw new Error('no loss chart on the page'); });
+    const ticks = await page.locator('.chart svg').first().evaluate((svg) =>
+      [...svg.querySelectorAll('text')].map((t) => t.textContent.trim()).filter((t) => /^\d+$/.test(t)));
+    assert.ok(ticks.length >= 2, `axis labels ${ticks}`);
+    assert.equal(new Set(ticks).size, ticks.length, `an epoch labelled twice: ${ticks}`);
+    // Nothing to compare yet: no comparison section, table or chart.
+    assert.equal(await page.getByRole('heading', { name: 'Against the baselines' }).count(), 0);
+    assert.equal(await page.getByTestId('comparison').count(), 0);
+    await page.screenshot({ path: `${shots}/young-run.png`, fullPage: true });
+  } finally {
+    await api(base, 'POST', `/api/runs/${id}/cancel`);
+  }
 });
 
 test('the live page reconnects by itself when the server goes away and comes back', async ({ browser }) => {

@@ -103,8 +103,15 @@ pub fn lines(y_label: &str, series: &[(String, Vec<(f64, f64)>)]) -> String {
             .light_line_style(TRANSPARENT)
             .x_desc("epoch")
             .y_desc(y_label)
-            .x_labels(8)
-            .x_label_formatter(&|x| format!("{x:.0}"))
+            // Epochs are whole: at most one label per epoch, and none between two.
+            .x_labels(((x1 - x0).round() as usize + 1).min(8))
+            .x_label_formatter(&|x| {
+                if (x - x.round()).abs() < 1e-6 {
+                    format!("{x:.0}")
+                } else {
+                    String::new()
+                }
+            })
             .draw()
             .ok()?;
         for (i, (name, pts)) in series.iter().enumerate() {
@@ -206,5 +213,20 @@ mod tests {
         // 3 + 2 dots (the NaN is left out).
         assert_eq!(svg.matches("<circle").count(), 5);
         assert_eq!(lines("loss", &[("x".into(), vec![])]), "");
+    }
+
+    /// The epoch axis of a young run (epochs 1 and 2) labels each whole epoch once.
+    #[test]
+    fn epoch_axis_labels_whole_epochs_once() {
+        let svg = lines("loss", &[("train".into(), vec![(1.0, 2.0), (2.0, 1.5)])]);
+        // plotters writes each tick label alone on its line inside <text>.
+        let labels: Vec<&str> = svg
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_digit()))
+            .collect();
+        let ones = labels.iter().filter(|l| **l == "1").count();
+        let twos = labels.iter().filter(|l| **l == "2").count();
+        assert_eq!((ones, twos), (1, 1), "{labels:?}");
     }
 }

@@ -121,6 +121,9 @@ pub struct RunState {
     #[serde(default)]
     pub decisions: Vec<OpDecision>,
     pub log: Vec<LogLine>,
+    /// The trainable weights of the network being trained, from its first events.
+    #[serde(default)]
+    pub weights: Option<i64>,
 }
 
 impl Default for RunState {
@@ -136,6 +139,7 @@ impl Default for RunState {
             genotypes: vec![],
             decisions: vec![],
             log: vec![],
+            weights: None,
         }
     }
 }
@@ -276,6 +280,7 @@ impl RunState {
                 self.decisions.push(d);
             }
             "selection" => {}
+            "network" => self.weights = ev["weights"].as_i64(),
             "log" => self.log.push(LogLine {
                 level: ev["level"].as_str().unwrap_or("info").to_string(),
                 message: ev["message"].as_str().unwrap_or("").to_string(),
@@ -329,6 +334,11 @@ mod tests {
     fn folding_keeps_order_skips_repeats_and_replaces_a_resumed_epoch() {
         let mut s = RunState::default();
         assert!(s.apply(&json!({"seq": 0, "type": "status", "status": "running"})));
+        // The network's weights come with its first events, before any epoch.
+        assert_eq!(s.weights, None);
+        assert!(s.apply(&json!({"seq": 1, "type": "network", "weights": 12345})));
+        assert_eq!(s.weights, Some(12345));
+        s.last_seq = 0;
         assert!(s.apply(&epoch(1, 1, 0.5)));
         assert!(s.apply(&epoch(2, 2, 0.6)));
         // The same event again (a reconnect that overlaps) changes nothing.

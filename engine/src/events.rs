@@ -59,6 +59,11 @@ pub enum Event {
         level: LogLevel,
         message: String,
     },
+    /// The network being trained, once at the start: its trainable weights (the supernet's for
+    /// a search), so a page shows them from the first event.
+    Network {
+        weights: u64,
+    },
     /// One decision of perturbation-based selection (DARTS-PT).
     Selection(Decision),
 }

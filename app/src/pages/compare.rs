@@ -51,6 +51,21 @@ pub fn config_rows(runs: &[RunDetail]) -> Vec<(String, Vec<String>, bool)> {
         .collect()
 }
 
+/// Why a run has no final cell to show.
+fn no_cell(r: &RunDetail) -> String {
+    if r.row.kind != "search" {
+        return "No searched cell: this run trains a network it was given.".into();
+    }
+    if crate::live::is_final(&r.row.status) {
+        format!(
+            "No cell: the search ended {} before its first epoch finished.",
+            r.row.status
+        )
+    } else {
+        "No cell yet: the search's first epoch has not finished.".into()
+    }
+}
+
 fn body(runs: Vec<RunDetail>) -> impl IntoView {
     let metric = runs
         .first()
@@ -71,23 +86,27 @@ fn body(runs: Vec<RunDetail>) -> impl IntoView {
         <div class="side-by-side">
             {runs.iter().map(|r| {
                 let cells = r.state.genotypes.last().map(|g| diagram(&format!("#{} normal", r.row.id), &g.normal)
-                    + &diagram(&format!("#{} reduction", r.row.id), &g.reduce)).unwrap_or_default();
+                    + &diagram(&format!("#{} reduction", r.row.id), &g.reduce));
+                let why = cells.is_none().then(|| no_cell(r));
                 view! {
-                    <div class="column">
+                    <div class="column" data-testid="final-cell">
                         <h3><a href=format!("/runs/{}", r.row.id)>{format!("#{} {} ({})", r.row.id, r.row.kind, r.row.status)}</a></h3>
                         <p class="muted">{r.row.best_metric.map(|v| format!("best {v:.4}")).unwrap_or_default()}</p>
-                        <div class="cells" inner_html=cells></div>
+                        {why.map(|w| view! { <p class="muted" data-testid="no-cell">{w}</p> })}
+                        <div class="cells" inner_html=cells.unwrap_or_default()></div>
                     </div>
                 }
             }).collect_view()}
         </div>
         <h2>"Configs"</h2>
+        <div class="table-scroll">
         <table class="config compare">
             <thead><tr><th>"Key"</th>{runs.iter().map(|r| view! { <th>{format!("#{}", r.row.id)}</th> }).collect_view()}</tr></thead>
             <tbody>{rows.into_iter().map(|(k, values, differ)| view! {
                 <tr class:differs=differ><th>{k}</th>{values.into_iter().map(|v| view! { <td><code>{v}</code></td> }).collect_view()}</tr>
             }).collect_view()}</tbody>
         </table>
+        </div>
     }
 }
 

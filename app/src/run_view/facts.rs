@@ -1,6 +1,6 @@
 //! The run's figures, how to reproduce it, and its downloads.
 use crate::format::duration;
-use crate::live::RunState;
+use crate::live::{is_final, RunState};
 use crate::types::RunDetail;
 use leptos::prelude::*;
 
@@ -27,18 +27,61 @@ fn metric_name(d: &RunDetail) -> String {
     })
 }
 
+/// Seconds since the page came alive in the browser, counted while the run can still change
+/// (the server renders 0; the browser counts on from there).
+fn ticking(state: RwSignal<RunState>) -> RwSignal<u64> {
+    let tick = RwSignal::new(0u64);
+    fn next(tick: RwSignal<u64>, state: RwSignal<RunState>) {
+        set_timeout(
+            move || {
+                if state.try_with_untracked(|s| !is_final(&s.status)) == Some(true)
+                    && tick.try_update(|t| *t += 1).is_some()
+                {
+                    next(tick, state);
+                }
+            },
+            std::time::Duration::from_secs(1),
+        );
+    }
+    // Effects run in the browser only.
+    Effect::new(move |started: Option<()>| {
+        if started.is_none() {
+            next(tick, state);
+        }
+    });
+    tick
+}
+
+/// The run's time: the recorded seconds once it has ended; while it runs, the seconds since it
+/// started as the page was rendered plus those counted since (never less than its epochs').
+fn elapsed(d: &RunDetail, s: &RunState, tick: u64) -> f64 {
+    let epochs: f64 = s
+        .epochs
+        .iter()
+        .map(|e| e.seconds)
+        .filter(|x| x.is_finite())
+        .sum();
+    match (is_final(&s.status), d.row.seconds) {
+        (true, Some(recorded)) => recorded,
+        (true, None) => epochs,
+        (false, Some(at_render)) => (at_render + tick as f64).max(epochs),
+        (false, None) => epochs,
+    }
+}
+
 #[component]
 pub fn Figures(current: RwSignal<RunDetail>, state: RwSignal<RunState>) -> impl IntoView {
     let kind = current.with_untracked(|d| d.row.kind.clone());
+    let tick = ticking(state);
     let figures = Memo::new(move |_| {
+        let tick = tick.get();
         current.with(|d| {
             state.with(|s| {
-                let seconds: f64 = s.epochs.iter().map(|e| e.seconds).sum();
                 (
                     best(d, s),
                     metric_name(d),
-                    d.weights,
-                    d.row.seconds.unwrap_or(seconds),
+                    d.weights.or(s.weights),
+                    elapsed(d, s, tick),
                     d.job.clone(),
                     d.device.clone().unwrap_or_else(|| {
                         d.config
@@ -58,8 +101,8 @@ pub fn Figures(current: RwSignal<RunDetail>, state: RwSignal<RunState>) -> impl 
                 view! {
                     <div><dt>{format!("{} {metric}", if kind == "search" { "Best validation" } else { "Test" })}</dt>
                         <dd data-testid="best">{best.map(|v| format!("{v:.4}")).unwrap_or_else(|| "-".into())}</dd></div>
-                    <div><dt>"Parameters"</dt><dd>{weights.map(|w| w.to_string()).unwrap_or_else(|| "-".into())}</dd></div>
-                    <div><dt>"Time"</dt><dd>{duration(seconds)}</dd></div>
+                    <div><dt>"Parameters"</dt><dd data-testid="weights">{weights.map(|w| w.to_string()).unwrap_or_else(|| "-".into())}</dd></div>
+                    <div><dt>"Time"</dt><dd data-testid="time">{duration(seconds)}</dd></div>
                     <div><dt>"Device"</dt><dd>{device}</dd></div>
                     {job.map(|j| view! { <div><dt>"Executor"</dt><dd data-testid="job">{j}</dd></div> })}
                 }

@@ -59,6 +59,16 @@ fn search_text(seconds: Option<f64>, budget: Option<f64>) -> String {
     }
 }
 
+/// A comparison worth a table: two methods with a test metric (a young search has only its own
+/// row, and that without one).
+fn comparable(c: &Comparison) -> bool {
+    c.rows
+        .iter()
+        .filter(|r| r.test_metric_mean.is_some())
+        .count()
+        >= 2
+}
+
 fn table(c: &Comparison) -> impl IntoView {
     let labels: Vec<String> = c.rows.iter().map(|r| r.method.clone()).collect();
     let values: Vec<f64> = c
@@ -121,8 +131,17 @@ pub fn Study(
     });
     // The live status: it can be ahead of the record the page was rendered from.
     let succeeded = move || state.with(|s| s.status == "succeeded");
+    // The section appears once there is something in it.
+    let shown = move || {
+        succeeded()
+            || current.with(|d| {
+                !d.group.is_empty()
+                    || !d.derived.is_empty()
+                    || d.comparison.as_ref().is_some_and(comparable)
+            })
+    };
     view! {
-        <h2>"Against the baselines"</h2>
+        {move || shown().then(|| view! { <h2>"Against the baselines"</h2> })}
         {move || (!read_only && succeeded()).then(|| view! {
             <div class="study-actions">
                 <label>"Training preset "
@@ -164,6 +183,6 @@ pub fn Study(
                     {format!(" {}/{}", r.epoch, r.epochs)}</li>
             }).collect_view()}</ul>
         }))}
-        {move || current.with(|d| d.comparison.as_ref().map(table))}
+        {move || current.with(|d| d.comparison.as_ref().filter(|c| comparable(c)).map(table))}
     }
 }

@@ -171,6 +171,9 @@ pub fn train_and_test(
             crate::device::describe(device)
         ),
     ))?;
+    report.log.emit(Event::Network {
+        weights: params as u64,
+    })?;
     let started = Instant::now();
     let Fitted {
         mut vs,

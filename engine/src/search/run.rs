@@ -103,6 +103,9 @@ pub fn run(
             crate::device::describe(device)
         ),
     ))?;
+    log.emit(Event::Network {
+        weights: n_weights as u64,
+    })?;
 
     let started = Instant::now();
     let b = cfg.batch_size;
