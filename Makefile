@@ -70,7 +70,7 @@ test: venv site chromium scaleout
 	@test -d "$$DARTBOARD_DATASETS" || { echo "DARTBOARD_DATASETS=$$DARTBOARD_DATASETS is not a folder (expected ../shared/datasets beside the repo)"; exit 1; }
 	$(TIMED) build $(WITH_TORCH) cargo test $(CARGO_TESTS) --no-run
 	$(TIMED) test $(WITH_CLUSTER) $(WITH_TORCH) cargo test $(CARGO_TESTS) --no-fail-fast
-	$(TIMED) postgres $(WITH_CLUSTER) env DARTBOARD_TEST_STORE=postgres $(WITH_TORCH) cargo test --release -p server $(PG_SUITES)
+	$(TIMED) postgres $(WITH_CLUSTER) env DARTBOARD_TEST_STORE=postgres $(WITH_TORCH) cargo test $(CARGO_TESTS) $(PG_SUITES)
 	$(TIMED) browser node tests/browser.mjs
 
 # The speed benchmark of the issue (the peer's configuration); prints JSON.

@@ -1,5 +1,6 @@
-//! A small `--key value` parser: every command takes named options only, and config keys are
-//! open-ended (`--epochs 3`, `--init-channels 8`), which a fixed clap schema cannot express.
+//! The options a command was given, by name: clap (`cli.rs`) fills it from what it matched, and
+//! this small `--key value` parser reads the flags clap leaves to the engine (names that are no
+//! config key, which the engine's validation reports all at once).
 use anyhow::{anyhow, bail, Result};
 use std::collections::BTreeMap;
 
@@ -45,6 +46,19 @@ impl Args {
         if self.values.insert(name.to_string(), value).is_some() {
             bail!("--{name} given twice");
         }
+        Ok(())
+    }
+
+    pub fn set_flag(&mut self, name: &str) {
+        self.flags.push(name.to_string());
+    }
+
+    /// Adds another parse's options and switches.
+    pub fn merge(&mut self, other: Args) -> Result<()> {
+        for (k, v) in other.values {
+            self.insert(&k, v)?;
+        }
+        self.flags.extend(other.flags);
         Ok(())
     }
 

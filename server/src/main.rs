@@ -3,6 +3,7 @@ mod api;
 mod args;
 mod baseline_cmd;
 mod bench;
+mod cli;
 mod data_cmd;
 mod estimate_cmd;
 mod hub;
@@ -20,44 +21,7 @@ mod train_cmd;
 mod worker;
 
 use anyhow::{Context, Result};
-use args::Args;
 use engine::genotype::Genotype;
-
-const USAGE: &str = "dartboard: neural architecture search (DARTS) for scientists
-
-usage:
-  dartboard serve [--addr 127.0.0.1:3000] [--data-dir ./dartboard-data] [--workers 1] [--worker-threads N]
-                  [--admin-token TOKEN] [--upload-limit BYTES] [--body-limit BYTES]
-                  [--max-queued 100] [--sample PATH] [--site DIR] [--allowed-host NAME[,NAME...]]
-                  [--max-image-pixels 67108864] [--max-decoded-values 1073741824]
-                  [--max-dataset-bytes 4294967296] [--database postgres://USER:PW@HOST/DB]
-                  [--server-name NAME] [--executor local|slurm] [--slurm-partition P]
-                  [--slurm-gres gpu:1] [--slurm-cpus N] [--slurm-mem 8G] [--slurm-time 4:00:00]
-                  [--slurm-account A] [--slurm-extra '--qos=long ...']
-  dartboard worker --run ID --data-dir DIR
-  dartboard estimate --data-dir DIR --dataset ID --config JSON
-  dartboard search --data PATH|ID [--data-dir DIR] [import options] [--preset tiny|quick|default|darts-paper] [--config FILE.json]
-                   [--<config-key> VALUE ...] --out DIR
-  dartboard search --resume DIR
-  dartboard train --genotype FILE|darts-v1|darts-v2 --data PATH|ID [--data-dir DIR] [import options]
-                  [--preset tiny|quick|default|darts-paper] [--device D] [--<train-key> VALUE ...] --out DIR
-  dartboard baseline --kind resnet18|resnet10|random --data PATH|ID [import options] [--preset NAME] [--device D]
-                     [--budget-seconds N | --candidates N] [--<train-key> VALUE ...] --out DIR
-  dartboard pipeline --data PATH|ID [import options] [--preset NAME] [--seeds N] [--device D] --out DIR
-  dartboard predict --model model.pt --data PATH [import options] --out predictions.csv
-  dartboard params --model search|eval [--genotype darts-v1|darts-v2|FILE] [--channels C]
-                   [--classes K] [--init-channels C] [--layers L] [--nodes N] [--auxiliary]
-  dartboard bench [--batch 32] [--size 28] [--channels 1] [--init-channels 8] [--layers 5]
-                  [--steps 5] [--device auto|cpu|cuda|cuda:N]
-  dartboard data inspect PATH [--x NAME] [--y NAME] [--y-file FILE] [--target NAME|INDEX|all]
-                   [--shape C,H,W] [--task classification|regression] [--crop H[,W]] [--resize H[,W]]
-                   [--max-unpacked BYTES]
-  dartboard data import PATH [same options] [--data-dir DIR] [--name NAME] [--samples]
-                   [--max-image-pixels N] [--max-decoded-values N] [--max-dataset-bytes BYTES]
-  dartboard data samples ID [--data-dir DIR]
-  dartboard config-keys
-
-JSON results go to stdout as one line; progress and logs go to stderr.";
 
 /// A genotype from a file (JSON) or a name (darts-v1, darts-v2).
 pub fn genotype_arg(text: &str) -> Result<Genotype> {
@@ -80,40 +44,43 @@ fn main() {
     {
         tch::set_num_threads(n.max(1));
     }
-    let argv: Vec<String> = std::env::args().skip(1).collect();
-    let (command, rest) = match argv.split_first() {
-        Some((c, r)) => (c.as_str(), r),
-        None => ("help", &[][..]),
-    };
-    let result = match command {
-        "search" => Args::parse(rest, &[]).and_then(search_cmd::run),
-        "train" => Args::parse(rest, &[]).and_then(train_cmd::run),
-        "predict" => Args::parse(rest, &[]).and_then(predict_cmd::run),
-        "baseline" => Args::parse(rest, &[]).and_then(baseline_cmd::run),
-        "pipeline" => Args::parse(rest, &[]).and_then(pipeline_cmd::run),
-        "serve" => Args::parse(rest, &[]).and_then(serve::run),
-        "worker" => Args::parse(rest, &[]).and_then(worker::run),
-        "estimate" => Args::parse(rest, &[]).and_then(estimate_cmd::run),
-        "data" => match rest.split_first() {
-            Some((sub, tail)) => {
-                // The path may come first, as `dartboard data inspect PATH --json`.
-                let (path, opts) = match tail.split_first() {
-                    Some((p, o)) if !p.starts_with("--") => (Some(p.clone()), o),
-                    _ => (None, tail),
-                };
-                Args::parse(opts, &["json", "samples"]).and_then(|mut a| {
-                    if let Some(p) = path {
-                        a.insert("path", p)?;
-                    }
-                    data_cmd::run(sub, a)
-                })
+    let matches = match cli::command().try_get_matches_from(std::env::args_os()) {
+        Ok(m) => m,
+        Err(e) => {
+            // --help and --version answer on stdout with success; a usage error on stderr, with
+            // the exit code of every other error.
+            // (and `dartboard` alone prints the overview, as `dartboard help` does).
+            if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                let _ = cli::command().print_help();
+                std::process::exit(0);
             }
+            let code = if e.use_stderr() { 1 } else { 0 };
+            let _ = e.print();
+            std::process::exit(code);
+        }
+    };
+    let Some((command, sub)) = matches.subcommand() else {
+        let _ = cli::command().print_help();
+        return;
+    };
+    let args = cli::to_args(sub);
+    let result = match command {
+        "search" => args.and_then(search_cmd::run),
+        "train" => args.and_then(train_cmd::run),
+        "predict" => args.and_then(predict_cmd::run),
+        "baseline" => args.and_then(baseline_cmd::run),
+        "pipeline" => args.and_then(pipeline_cmd::run),
+        "serve" => args.and_then(serve::run),
+        "worker" => args.and_then(worker::run),
+        "estimate" => args.and_then(estimate_cmd::run),
+        "data" => match sub.subcommand() {
+            Some((what, m)) => cli::to_args(m).and_then(|a| data_cmd::run(what, a)),
             None => Err(anyhow::anyhow!(
-                "usage: dartboard data inspect|import PATH [options]"
+                "usage: dartboard data inspect|import|samples PATH"
             )),
         },
-        "params" => Args::parse(rest, &["auxiliary"]).and_then(params::run),
-        "bench" => Args::parse(rest, &[]).and_then(bench::run),
+        "params" => args.and_then(params::run),
+        "bench" => args.and_then(bench::run),
         "config-keys" => {
             println!(
                 "{}",
@@ -121,11 +88,13 @@ fn main() {
             );
             Ok(())
         }
-        "help" | "--help" | "-h" => {
-            println!("{USAGE}");
-            Ok(())
-        }
-        other => Err(anyhow::anyhow!("unknown command '{other}'\n\n{USAGE}")),
+        "completions" => match sub.get_one::<String>("shell") {
+            Some(shell) => cli::completions(shell),
+            None => Err(anyhow::anyhow!(
+                "usage: dartboard completions bash|zsh|fish"
+            )),
+        },
+        other => Err(anyhow::anyhow!("unknown command '{other}'")),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

@@ -1,4 +1,5 @@
-//! Progress on stderr: a bar redrawn in place on a terminal, plain lines otherwise.
+//! Progress on stderr: an indicatif bar of the epoch's steps on a terminal, with each epoch's
+//! figures printed above it; plain lines otherwise (a log file, a pipe).
 use engine::events::Event;
 use engine::search::SearchError;
 use std::io::{IsTerminal, Write};
@@ -17,32 +18,55 @@ pub fn run_job<T>(
 }
 
 pub struct Progress {
-    tty: bool,
+    /// An indicatif bar for the current epoch's steps when stderr is a terminal.
+    bar: Option<indicatif::ProgressBar>,
 }
 
 impl Progress {
     pub fn new() -> Self {
         Progress {
-            tty: std::io::stderr().is_terminal(),
+            bar: std::io::stderr().is_terminal().then(|| {
+                let bar = indicatif::ProgressBar::with_draw_target(
+                    None,
+                    indicatif::ProgressDrawTarget::stderr(),
+                );
+                if let Ok(style) = indicatif::ProgressStyle::with_template(
+                    "epoch {prefix} [{bar:30}] step {pos}/{len} {msg} ({eta} left)",
+                ) {
+                    bar.set_style(style.progress_chars("#>."));
+                }
+                bar
+            }),
+        }
+    }
+
+    /// A line above the bar (or alone, without one).
+    fn line(&self, text: String) {
+        match &self.bar {
+            Some(bar) => bar.println(text),
+            None => {
+                let _ = writeln!(std::io::stderr().lock(), "{text}");
+            }
         }
     }
 
     pub fn show(&mut self, event: &Event) {
-        let mut err = std::io::stderr().lock();
         match event {
             Event::Step {
                 epoch,
                 step,
                 steps,
                 train_loss,
-            } if self.tty => {
-                let width = 30;
-                let done = (step * width).checked_div(*steps).unwrap_or(width);
-                let bar = format!("{}{}", "#".repeat(done), ".".repeat(width - done));
-                let _ = write!(
-                    err,
-                    "\repoch {epoch} [{bar}] step {step}/{steps} loss {train_loss:.4}   "
-                );
+            } => {
+                if let Some(bar) = &self.bar {
+                    if bar.length() != Some(*steps as u64) || bar.position() > *step as u64 {
+                        bar.reset();
+                        bar.set_length(*steps as u64);
+                    }
+                    bar.set_prefix(epoch.to_string());
+                    bar.set_position(*step as u64);
+                    bar.set_message(format!("loss {train_loss:.4}"));
+                }
             }
             Event::Epoch {
                 epoch,
@@ -53,13 +77,9 @@ impl Progress {
                 val_metric,
                 seconds,
                 ..
-            } => {
-                let clear = if self.tty { "\r\x1b[2K" } else { "" };
-                let _ = writeln!(
-                    err,
-                    "{clear}epoch {epoch}/{epochs}: train loss {train_loss:.4} metric {train_metric:.4} | val loss {val_loss:.4} metric {val_metric:.4} | {seconds:.1} s"
-                );
-            }
+            } => self.line(format!(
+                "epoch {epoch}/{epochs}: train loss {train_loss:.4} metric {train_metric:.4} | val loss {val_loss:.4} metric {val_metric:.4} | {seconds:.1} s"
+            )),
             Event::Genotype { genotype, .. } => {
                 let ops = |c: &[(engine::ops::Primitive, usize)]| {
                     c.iter()
@@ -67,12 +87,11 @@ impl Progress {
                         .collect::<Vec<_>>()
                         .join(" ")
                 };
-                let _ = writeln!(
-                    err,
+                self.line(format!(
                     "  normal: {}\n  reduce: {}",
                     ops(&genotype.normal),
                     ops(&genotype.reduce)
-                );
+                ));
             }
             Event::Selection(d) => {
                 let worst = d
@@ -85,24 +104,25 @@ impl Progress {
                     Some(e) => format!("edge {e} keeps {}", d.chosen),
                     None => format!("node {} drops {}", d.node, d.chosen),
                 };
-                let _ = writeln!(
-                    err,
+                self.line(format!(
                     "  selection, {} cell: {what} (cost of removing: {worst})",
                     d.cell
-                );
+                ));
             }
             Event::Log { level, message } => {
-                let _ = writeln!(err, "{}: {message}", format!("{level:?}").to_lowercase());
+                self.line(format!("{}: {message}", format!("{level:?}").to_lowercase()))
             }
             Event::Status { status, message } => {
-                let _ = writeln!(
-                    err,
+                if let Some(bar) = &self.bar {
+                    bar.finish_and_clear();
+                }
+                self.line(format!(
                     "status: {status:?}{}",
                     message
                         .as_ref()
                         .map(|m| format!(" ({m})"))
                         .unwrap_or_default()
-                );
+                ));
             }
             _ => {}
         }

@@ -1,6 +1,7 @@
 //! The search configuration: one flat serde struct whose keys the CLI, the server's API and its
 //! form share. Precedence: preset < config file < flags; validation names every bad key.
 mod ranges;
+pub mod schema;
 
 use crate::bounds::{check_json, End, FloatRange, IntRange};
 use crate::ops::Primitive;
@@ -221,7 +222,10 @@ impl SearchConfig {
                     continue;
                 }
                 if !base.contains_key(key) {
-                    errors.push(FieldError::new(key, "unknown config key"));
+                    let hint = schema::suggest(key, schema::SEARCH)
+                        .map(|k| format!(" (did you mean {k}?)"))
+                        .unwrap_or_default();
+                    errors.push(FieldError::new(key, format!("unknown config key{hint}")));
                     continue;
                 }
                 // A number outside an integer key's range (or a float such as 1e18) is refused

@@ -128,11 +128,11 @@ mod tests {
         let bn = BatchNorm::new(&vs.root(), 3, false);
         tch::manual_seed(0);
         let before = Tensor::randn([8, 3, 2, 2], (Kind::Float, Device::Cpu)) * 5.0 + 7.0;
-        bn.forward(&before, Mode::Train);
+        let _ = bn.forward(&before, Mode::Train);
         let x1 = Tensor::randn([4, 3, 2, 2], (Kind::Float, Device::Cpu)) * 2.0 + 1.0;
         let x2 = Tensor::randn([4, 3, 2, 2], (Kind::Float, Device::Cpu)) * 0.5 - 3.0;
-        bn.forward(&x1, Mode::Calibrate(1));
-        bn.forward(&x2, Mode::Calibrate(2));
+        let _ = bn.forward(&x1, Mode::Calibrate(1));
+        let _ = bn.forward(&x2, Mode::Calibrate(2));
         let dims: &[i64] = &[0, 2, 3];
         let mean =
             (x1.mean_dim(dims, false, Kind::Float) + x2.mean_dim(dims, false, Kind::Float)) / 2.0;

@@ -131,7 +131,10 @@ impl TrainConfig {
                 continue;
             }
             if !base.contains_key(key) {
-                errors.push(field(key, "unknown key for training".into()));
+                let hint = crate::config::schema::suggest(key, crate::config::schema::TRAIN)
+                    .map(|k| format!(" (did you mean {k}?)"))
+                    .unwrap_or_default();
+                errors.push(field(key, format!("unknown key for training{hint}")));
                 continue;
             }
             // Numbers outside an integer key's range, and floats such as 1e18, before serde.
