@@ -36,13 +36,26 @@ async function api(base, method, path, body) {
   return [r.status, await r.json().catch(() => null)];
 }
 
-async function waitStatus(base, id, want) {
-  for (let i = 0; i < 600; i++) {
-    const [, run] = await api(base, 'GET', `/api/runs/${id}`);
+async function waitStatus(base, id, want, seconds = 240) {
+  const t0 = Date.now();
+  let run = null;
+  while (Date.now() - t0 < seconds * 1000) {
+    [, run] = await api(base, 'GET', `/api/runs/${id}`);
     if (run.status === want) return run;
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`run ${id} never became ${want}`);
+  throw new Error(`waited ${seconds} s for run ${id} to become ${want}; it is ${run?.status} at epoch ${run?.epoch}: ${run?.message ?? ''}`);
+}
+
+// Waits on a state of the page (never on elapsed time alone); a failure says what it waited for
+// and for how long.
+async function until(page, what, fn, arg = null, timeout = 30000) {
+  const t0 = Date.now();
+  try {
+    await page.waitForFunction(fn, arg, { timeout });
+  } catch (e) {
+    throw new Error(`waited ${((Date.now() - t0) / 1000).toFixed(1)} s for ${what}: ${e.message.split('\n')[0]}`);
+  }
 }
 
 const tests = [];
@@ -65,7 +78,7 @@ test('runs page lists runs, filters them after hydration, and reads without scri
   // Filtering is the hydrated page at work: the server sent both rows.
   await page.locator('body[data-hydrated]').waitFor();
   await page.locator('label.filter', { hasText: 'Status' }).locator('select').selectOption('cancelled');
-  await page.waitForFunction(() => document.querySelectorAll('table.runs tbody tr').length === 1);
+  await until(page, 'the status filter to leave one row', () => document.querySelectorAll('table.runs tbody tr').length === 1);
   assert.match(await page.locator('table.runs tbody').innerText(), /cancelled/);
 
   // Select both runs and compare them: the config table marks what differs (epochs).
@@ -160,7 +173,7 @@ test('a new user uploads data, searches, watches it live, shares and downloads t
     await page.getByRole('link', { name: 'Open the dataset' }).click();
     const img = page.locator('img.samples');
     await img.waitFor();
-    await page.waitForFunction(() => document.querySelector('img.samples').naturalWidth > 0);
+    await until(page, 'the sample grid to load', () => document.querySelector('img.samples').naturalWidth > 0);
     await page.getByRole('link', { name: 'New search on this data' }).click();
     await page.waitForURL(/\/new\?dataset=/);
     await page.locator('body[data-hydrated]').waitFor();
@@ -193,11 +206,11 @@ test('a new user uploads data, searches, watches it live, shares and downloads t
 
     // Live: the epoch counter moves and the heatmap changes without a reload.
     const counter = page.locator('[data-testid=epoch]');
-    await page.waitForFunction(() => /epoch [1-9]\d* of 12/.test(document.querySelector('[data-testid=epoch]')?.textContent ?? ''), null, { timeout: 120000 });
+    await until(page, 'the first epoch of 12 on the live page', () => /epoch [1-9]\d* of 12/.test(document.querySelector('[data-testid=epoch]')?.textContent ?? ''), null, 120000);
     const seen = Number(/epoch (\d+)/.exec(await counter.innerText())[1]);
     const heat = await page.locator('[data-testid=heatmaps]').innerHTML();
-    await page.waitForFunction((n) => Number(/epoch (\d+)/.exec(document.querySelector('[data-testid=epoch]').textContent)[1]) > n, seen, { timeout: 120000 });
-    await page.waitForFunction((h) => document.querySelector('[data-testid=heatmaps]').innerHTML !== h, heat);
+    await until(page, `an epoch after ${seen} on the live page`, (n) => Number(/epoch (\d+)/.exec(document.querySelector('[data-testid=epoch]').textContent)[1]) > n, seen, 120000);
+    await until(page, 'the heatmaps to change with the new epoch', (h) => document.querySelector('[data-testid=heatmaps]').innerHTML !== h, heat);
     assert.ok((await page.locator('[data-testid=heatmaps] svg').count()) === 2, 'normal and reduction heatmaps');
     assert.ok((await page.locator('[data-testid=heatmaps] rect.kept').count()) === 16, 'two kept edges for each of 4 nodes, in two cells');
     await page.screenshot({ path: `${shots}/live.png`, fullPage: true });
