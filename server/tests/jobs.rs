@@ -141,11 +141,7 @@ async fn a_killed_server_leaves_the_run_interrupted_and_resume_finishes_it() {
     let events = s.follow(&format!("/api/runs/{id}/ws")).await;
     assert_contiguous(&events);
     assert_eq!(events.last().unwrap()["status"], "succeeded");
-    let statuses: Vec<&str> = events
-        .iter()
-        .filter(|e| e["type"] == "status")
-        .filter_map(|e| e["status"].as_str())
-        .collect();
+    let statuses = http::statuses(&events);
     assert_eq!(
         statuses,
         [

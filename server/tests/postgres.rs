@@ -50,11 +50,7 @@ async fn two_servers_on_one_database_start_each_queued_run_once() {
             .or_default() += 1;
         // One worker start: the worker's `running` status once, and one `succeeded`.
         let events = b.follow(&format!("/api/runs/{id}/ws")).await;
-        let statuses: Vec<&str> = events
-            .iter()
-            .filter(|e| e["type"] == "status")
-            .filter_map(|e: &Value| e["status"].as_str())
-            .collect();
+        let statuses = http::statuses(&events);
         assert_eq!(statuses, ["queued", "running", "succeeded"], "run {id}");
     }
     eprintln!(
@@ -188,11 +184,7 @@ async fn a_run_is_watched_cancelled_and_resumed_through_either_server() {
     assert_eq!(run["epoch"], 25);
     let events = a.follow(&format!("/api/runs/{on_beta}/ws")).await;
     assert_contiguous(&events);
-    let statuses: Vec<&str> = events
-        .iter()
-        .filter(|e| e["type"] == "status")
-        .filter_map(|e| e["status"].as_str())
-        .collect();
+    let statuses = http::statuses(&events);
     assert_eq!(
         statuses,
         [

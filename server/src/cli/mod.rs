@@ -310,11 +310,11 @@ mod tests {
     }
 
     #[test]
-    fn config_keys_are_flags_with_their_defaults() {
+    fn config_keys_are_flags_with_their_defaults() -> Result<()> {
         let mut search = command()
             .find_subcommand("search")
             .cloned()
-            .expect("search");
+            .ok_or_else(|| anyhow::anyhow!("no search subcommand"))?;
         let help = search.render_long_help().to_string();
         assert!(help.contains("--init-channels <VALUE>"), "{help}");
         assert!(
@@ -322,24 +322,25 @@ mod tests {
             "{help}"
         );
         assert!(help.contains("one of darts, pc-darts, gdas"), "{help}");
-        let m = command()
-            .try_get_matches_from([
-                "dartboard",
-                "search",
-                "--init_channels",
-                "8",
-                "--epoch",
-                "2",
-                "--out",
-                "o",
-            ])
-            .expect("parses");
-        let (_, sub) = m.subcommand().expect("search");
-        let args = to_args(sub).expect("args");
+        let m = command().try_get_matches_from([
+            "dartboard",
+            "search",
+            "--init_channels",
+            "8",
+            "--epoch",
+            "2",
+            "--out",
+            "o",
+        ])?;
+        let (_, sub) = m
+            .subcommand()
+            .ok_or_else(|| anyhow::anyhow!("no subcommand"))?;
+        let args = to_args(sub)?;
         let rest = args.into_rest();
         assert_eq!(rest.get("init_channels").map(String::as_str), Some("8"));
         // Not a key: left for the engine, which names it and suggests `epochs`.
         assert_eq!(rest.get("epoch").map(String::as_str), Some("2"));
         assert_eq!(rest.get("out").map(String::as_str), Some("o"));
+        Ok(())
     }
 }

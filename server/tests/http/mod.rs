@@ -272,6 +272,15 @@ pub fn sample() -> PathBuf {
     datasets().join("sklearn-digits/digits.csv.gz")
 }
 
+/// The statuses a run's events went through, in order.
+pub fn statuses(events: &[Value]) -> Vec<&str> {
+    events
+        .iter()
+        .filter(|e| e["type"] == "status")
+        .filter_map(|e| e["status"].as_str())
+        .collect()
+}
+
 /// Sequence numbers run 0, 1, 2, ... with no gap or repeat.
 pub fn assert_contiguous(events: &[Value]) {
     let seqs: Vec<i64> = events

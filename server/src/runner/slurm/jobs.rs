@@ -150,7 +150,9 @@ JobId=12 UserId=root(0) GroupId=root(0) Name=dartboard-run-9 JobState=TIMEOUT Pa
 
     #[test]
     fn completion_log() {
-        let job = find_in_jobcomp(JOBCOMP, "12").unwrap();
+        let Some(job) = find_in_jobcomp(JOBCOMP, "12") else {
+            panic!("job 12 is in the completion log")
+        };
         assert_eq!(
             (job.state.as_str(), job.exit_code.as_str()),
             ("TIMEOUT", "0:15")

@@ -38,23 +38,24 @@ mod tests {
     use std::io::Write;
 
     #[test]
-    fn whole_lines_with_their_offsets() {
+    fn whole_lines_with_their_offsets() -> std::io::Result<()> {
         let dir = std::env::temp_dir().join(format!("dartboard-tail-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap_or_default();
         let path = dir.join("events.jsonl");
         assert_eq!(read_events(&path, 0).map(|r| r.1).ok(), Some(0));
-        let mut f = std::fs::File::create(&path).expect("create");
-        write!(f, "{{\"a\":1}}\nnot json\n{{\"b\":2}}\n{{\"c\":").expect("write");
-        let (events, end) = read_events(&path, 0).expect("read");
+        let mut f = std::fs::File::create(&path)?;
+        write!(f, "{{\"a\":1}}\nnot json\n{{\"b\":2}}\n{{\"c\":")?;
+        let (events, end) = read_events(&path, 0)?;
         assert_eq!(events.len(), 2);
         assert_eq!(events[0], (serde_json::json!({"a": 1}), 8));
         assert_eq!(events[1], (serde_json::json!({"b": 2}), 25));
         assert_eq!(end, 25);
         // The half-written line is read once it is whole, from where the last read stopped.
-        writeln!(f, "3}}").expect("write");
-        let (events, end) = read_events(&path, 25).expect("read");
+        writeln!(f, "3}}")?;
+        let (events, end) = read_events(&path, 25)?;
         assert_eq!(events, vec![(serde_json::json!({"c": 3}), 33)]);
         assert_eq!(end, 33);
         let _ = std::fs::remove_dir_all(&dir);
+        Ok(())
     }
 }
