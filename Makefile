@@ -16,7 +16,7 @@ BIN := target/release/dartboard
 # The shared datasets tests and benchmarks read (CI has shared/ beside its clone).
 export DARTBOARD_DATASETS ?= $(abspath ../shared/datasets)
 
-.PHONY: all site chromium scaleout build run demo test bench bench-server bench-executors soak fuzz check-defaults fmt clean
+.PHONY: all site chromium scaleout packages build server test-build lane-main lane-cluster run demo test bench bench-server bench-executors soak fuzz check-defaults fmt clean
 
 all: build
 
@@ -30,7 +30,13 @@ venv: $(VENV_MARK)
 site:
 	$(TIMED) site scripts/build-site
 
-build: venv site
+# The server and the site build side by side (separate target folders, so neither waits for the
+# other's lock): each has stretches where it keeps one core busy (a C++ file, a final link,
+# wasm-opt), which the other fills.
+build:
+	$(MAKE) --no-print-directory -j2 server site
+
+server: venv
 	$(TIMED) build $(WITH_TORCH) cargo build --release -p server
 
 # The web server on http://127.0.0.1:3000 with an embedded SQLite store in dartboard-data/ and the
@@ -56,22 +62,42 @@ chromium:
 # Every test, in the release profile so it shares the binary's compiled dependencies; then the
 # browser tests against the release server. `frontend` (the wasm entry) is built by `site` only:
 # built with the server, its `hydrate` feature would be unified into the server's `app`.
-# Every suite runs beside a throwaway one-node Slurm cluster and PostgreSQL (scripts/scaleout:
-# installed once from Debian's packages, started in temporary folders, stopped after); the
-# server suites then run a second time with PostgreSQL as their store.
+# The tests' build, the site, the venv and the system packages are made side by side; then every
+# suite runs beside a throwaway one-node Slurm cluster and PostgreSQL (scripts/scaleout: installed
+# once from Debian's packages, started in temporary folders, stopped after), in two lanes at once:
+#   lane-main     the cargo tests (all but the cluster's), then the browser tests;
+#   lane-cluster  the Slurm and PostgreSQL suites, then the server suites again with PostgreSQL as
+#                 their store (in folders of their own): mostly waiting on daemons and jobs.
+# (The crates have no doc tests; naming test targets leaves them out.)
 CARGO_TESTS := --release --workspace --exclude frontend
 WITH_CLUSTER := scripts/scaleout/with-cluster
-PG_SUITES := --test api --test races --test access --test jobs --test studies --test training_runs \
-	--test cross_site --test hostile_input
+CLUSTER_SUITES := slurm postgres
+MAIN_SUITES := $(filter-out $(CLUSTER_SUITES),$(basename $(notdir $(wildcard engine/tests/*.rs server/tests/*.rs))))
+PG_SUITES := api races access jobs studies training_runs cross_site hostile_input
 scaleout:
 	$(TIMED) scaleout scripts/scaleout/install
 
-test: venv site chromium scaleout
+packages: chromium
+	$(MAKE) --no-print-directory scaleout
+
+test:
 	@test -d "$$DARTBOARD_DATASETS" || { echo "DARTBOARD_DATASETS=$$DARTBOARD_DATASETS is not a folder (expected ../shared/datasets beside the repo)"; exit 1; }
+	@start=$$EPOCHREALTIME; \
+	$(MAKE) --no-print-directory -j3 test-build site packages && \
+	$(TIMED) tests $(WITH_CLUSTER) $(MAKE) --no-print-directory -j2 -Oline lane-main lane-cluster; \
+	rc=$$?; awk -v s="$$start" -v e="$$EPOCHREALTIME" 'BEGIN { printf "[phase] total    %7.1f s\n", e - s }' >&2; \
+	exit $$rc
+
+test-build: venv
 	$(TIMED) build $(WITH_TORCH) cargo test $(CARGO_TESTS) --no-run
-	$(TIMED) test $(WITH_CLUSTER) $(WITH_TORCH) cargo test $(CARGO_TESTS) --no-fail-fast
-	$(TIMED) postgres $(WITH_CLUSTER) env DARTBOARD_TEST_STORE=postgres $(WITH_TORCH) cargo test $(CARGO_TESTS) $(PG_SUITES)
+
+lane-main:
+	$(TIMED) test $(WITH_TORCH) cargo test $(CARGO_TESTS) --no-fail-fast --lib --bins $(MAIN_SUITES:%=--test %)
 	$(TIMED) browser node tests/browser.mjs
+
+lane-cluster:
+	$(TIMED) cluster $(WITH_TORCH) cargo test $(CARGO_TESTS) --no-fail-fast $(CLUSTER_SUITES:%=--test %)
+	$(TIMED) postgres env DARTBOARD_TEST_STORE=postgres $(WITH_TORCH) cargo test $(CARGO_TESTS) --no-fail-fast $(PG_SUITES:%=--test %)
 
 # The speed benchmark of the issue (the peer's configuration); prints JSON.
 bench: build

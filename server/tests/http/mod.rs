@@ -202,8 +202,14 @@ pub fn fields(body: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// A fresh folder for test `name`. The PostgreSQL pass gets folders of its own: `make test`
+/// runs it beside the first pass of the same suites.
 pub fn scratch(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let mut dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    if std::env::var("DARTBOARD_TEST_STORE").as_deref() == Ok("postgres") {
+        dir.push("postgres");
+    }
+    let dir = dir.join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("scratch dir");
     dir
