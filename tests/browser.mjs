@@ -245,7 +245,8 @@ test('a new user uploads data, searches, watches it live, shares and downloads t
     await table.getByRole('cell', { name: /^Random search \(best of \d+ sampled, successive halving\)$/ }).waitFor({ timeout: 300000 });
     assert.match(await page.getByTestId('searched-with').innerText(), /strategy pc-darts, regulariser none, selection perturbation/);
     // Multiply-adds of ResNet-18 on one 1x8x8 image, by hand from the layer shapes.
-    assert.match(await table.innerText(), /ResNet-18\s+11172810\s+34\.6 M/);
+    // Then its measured latency and throughput on this CPU.
+    assert.match(await table.innerText(), /ResNet-18\s+11172810\s+34\.6 M\s+[\d.]+ ms, \d+\/s/);
     assert.match(await table.innerText(), /ResNet-18\s+11172810\b/, 'kuangliu ResNet-18 (11,173,962 for 3 channels) less the stem weights of 2 channels');
     await page.screenshot({ path: `${shots}/comparison.png`, fullPage: true });
     // The retrained cell's page offers the exported model: TorchScript is a zip archive.

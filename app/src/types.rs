@@ -124,6 +124,12 @@ pub struct ComparisonRow {
     pub params: Option<i64>,
     /// Multiply-adds of one forward pass on one image.
     pub macs: Option<i64>,
+    /// Mean batch-1 forward milliseconds on the device the network was trained on.
+    #[serde(default)]
+    pub latency_ms: Option<f64>,
+    /// Mean images per second of batch-64 forward passes there.
+    #[serde(default)]
+    pub throughput: Option<f64>,
     /// Mean seconds spent searching (the search itself for DARTS; sampling for random search).
     pub search_seconds: Option<f64>,
     /// Random search: the seconds its sampling was given (the source search's).

@@ -2,6 +2,7 @@
 //! tch. No web code lives here.
 pub mod bounds;
 pub mod genotype;
+pub mod latency;
 pub mod model;
 pub mod network;
 pub mod nn;
@@ -23,6 +24,7 @@ pub mod export;
 pub mod metrics;
 pub mod optim;
 pub mod presets;
+pub mod proxyless;
 pub mod resnet;
 pub mod retrain;
 pub mod rng;

@@ -23,6 +23,11 @@ impl Rng {
         z ^ (z >> 31)
     }
 
+    /// A uniform draw strictly inside (0, 1), 53 bits.
+    pub fn uniform(&mut self) -> f64 {
+        ((self.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    }
+
     /// Uniform in 0..n (n > 0).
     pub fn below(&mut self, n: usize) -> usize {
         (self.next_u64() % n as u64) as usize

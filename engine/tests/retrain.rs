@@ -191,6 +191,7 @@ fn resnet_baselines_have_the_cifar_resnet_sizes_and_train_with_the_same_recipe()
     // stage 1 150,994,944, stages 2-4 134,217,728 each (with the 1x1 shortcuts), linear 5,120:
     // 555,422,720 (thop and ptflops print 0.56 G for this model). ResNet-10: 1,769,472 +
     // 75,497,472 + 3 x 58,720,256 + 5,120 = 253,432,832.
+    let mut speeds = vec![];
     for (depth, expected, macs) in [
         (Depth::ResNet18, 11_173_962, 555_422_720),
         (Depth::ResNet10, 4_903_242, 253_432_832),
@@ -219,5 +220,12 @@ fn resnet_baselines_have_the_cifar_resnet_sizes_and_train_with_the_same_recipe()
         assert_eq!(r.macs, Some(macs), "{}", depth.name());
         assert!(r.genotype.is_none() && !out.join("genotype.json").exists());
         assert!(r.test_metric.is_finite());
+        speeds.push(r.speed.expect("a trained network's speed"));
     }
+    // Measured on this CPU after training: ResNet-18 runs 2.2 times ResNet-10's multiply-adds,
+    // so it answers one image more slowly and gets through fewer images a second.
+    let (r18, r10) = (speeds[0], speeds[1]);
+    assert!(r18.latency_ms > 0.0 && r10.latency_ms > 0.0, "{speeds:?}");
+    assert!(r18.latency_ms > r10.latency_ms, "{speeds:?}");
+    assert!(r18.throughput < r10.throughput, "{speeds:?}");
 }

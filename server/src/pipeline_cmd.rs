@@ -23,6 +23,8 @@ struct Measure {
     test_metric: Option<f64>,
     params: Option<i64>,
     macs: Option<i64>,
+    /// Batch-1 milliseconds and batch-64 images per second of a trained network.
+    speed: Option<engine::latency::Speed>,
     search_seconds: Option<f64>,
     train_seconds: Option<f64>,
 }
@@ -34,6 +36,7 @@ impl Measure {
             test_metric: Some(r.test_metric),
             params: Some(r.params),
             macs: r.macs,
+            speed: r.speed,
             search_seconds,
             train_seconds: Some(r.seconds),
         }
@@ -62,6 +65,8 @@ fn row(method: &str, measures: &[Measure]) -> Value {
         "test_metric_sd": sd,
         "params": measures.first().and_then(|m| m.params),
         "macs": measures.first().and_then(|m| m.macs),
+        "latency_ms": avg(measures.iter().filter_map(|m| m.speed.map(|s| s.latency_ms)).collect()),
+        "throughput": avg(measures.iter().filter_map(|m| m.speed.map(|s| s.throughput)).collect()),
         "search_seconds": avg(measures.iter().filter_map(|m| m.search_seconds).collect()),
         "train_seconds": avg(measures.iter().filter_map(|m| m.train_seconds).collect()),
     })
@@ -128,6 +133,7 @@ pub fn run(mut args: Args) -> Result<()> {
             test_metric: found.supernet_test_metric,
             params: Some(found.weights),
             macs: found.macs,
+            speed: None,
             search_seconds: Some(found.seconds),
             train_seconds: None,
         });

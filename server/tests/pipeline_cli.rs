@@ -106,6 +106,7 @@ fn random_search_trains_its_candidates_and_retrains_the_best() {
     ] {
         assert!(r.get(key).is_some(), "{key} in {r}");
     }
+    assert!(r["speed"]["latency_ms"].as_f64().unwrap() > 0.0, "{r}");
     assert!(out.join("model.pt").is_file());
 }
 

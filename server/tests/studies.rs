@@ -110,7 +110,22 @@ async fn a_search_repeated_with_two_seeds_runs_its_study_and_reports_mean_and_sd
         );
         assert!(r["test_metric_sd"].is_f64(), "{prefix}: sd over 2 runs");
         assert!(r["macs"].as_i64().unwrap() > 0, "{prefix}: {r}");
+        // Each trained network's measured speed, averaged over its seeds' runs.
+        let mut latency = vec![];
+        for id in r["runs"].as_array().unwrap() {
+            let run = s.get(&format!("/api/runs/{id}")).await.1;
+            latency.push(run["result"]["speed"]["latency_ms"].as_f64().unwrap());
+            assert!(run["result"]["speed"]["throughput"].as_f64().unwrap() > 0.0);
+        }
+        let mean = (latency[0] + latency[1]) / 2.0;
+        assert!(mean > 0.0, "{prefix}: {latency:?}");
+        assert!(
+            (r["latency_ms"].as_f64().unwrap() - mean).abs() < 1e-9,
+            "{prefix}: {r}"
+        );
     }
+    // The supernet is not a deployable network: no speed of its own.
+    assert!(sup["latency_ms"].is_null(), "{sup}");
     // The pruned network keeps the search's width and depth: fewer weights than the supernet,
     // trained from its weights, with the search's genotype.
     let pruned = row(&cmp, "DARTS network, pruned").unwrap();

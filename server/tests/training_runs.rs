@@ -125,6 +125,8 @@ async fn a_search_is_retrained_and_compared_with_a_resnet_on_its_test_split() {
         "ResNet-10",
         "torch.jit.load(\"model.pt\")",
         "[N, 1, 8, 8]",
+        "images per second in batches of 64",
+        "| latency (ms) |",
     ] {
         assert!(card.contains(want), "{want} in\n{card}");
     }

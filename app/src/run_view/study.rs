@@ -50,6 +50,21 @@ fn macs_text(macs: Option<i64>) -> String {
     }
 }
 
+/// Batch-1 latency and batch-64 throughput: "3.1 ms, 2,400/s".
+fn speed_text(latency_ms: Option<f64>, throughput: Option<f64>) -> String {
+    match (latency_ms, throughput) {
+        (Some(l), Some(t)) => format!("{} ms, {:.0}/s", significant(l), t),
+        (Some(l), None) => format!("{} ms", significant(l)),
+        _ => "-".into(),
+    }
+}
+
+/// Milliseconds with three significant digits (0.412, 3.07, 41.2, 412).
+fn significant(ms: f64) -> String {
+    let digits = (2 - ms.abs().max(1e-9).log10().floor() as i32).clamp(0, 4) as usize;
+    format!("{ms:.digits$}")
+}
+
 /// The search cost, with the budget a random search was given.
 fn search_text(seconds: Option<f64>, budget: Option<f64>) -> String {
     match (seconds, budget) {
@@ -86,7 +101,9 @@ fn table(c: &Comparison) -> impl IntoView {
         <p class="muted" data-testid="searched-with">{format!("DARTS rows searched with {}.", c.searched_with)}</p>
         <table class="comparison" data-testid="comparison">
             <thead><tr>
-                <th>"Method"</th><th>"Parameters"</th><th>"Multiply-adds"</th><th>"Search cost"</th>
+                <th>"Method"</th><th>"Parameters"</th><th>"Multiply-adds"</th>
+                <th title="one image's forward pass (median), and images per second in batches of 64, on the device it was trained on">"Latency, throughput"</th>
+                <th>"Search cost"</th>
                 <th>"Training cost"</th><th>{format!("Test {} ({better})", c.metric)}</th><th>"Runs"</th>
             </tr></thead>
             <tbody>{c.rows.iter().map(|r| view! {
@@ -94,6 +111,7 @@ fn table(c: &Comparison) -> impl IntoView {
                     <td>{r.method.clone()}</td>
                     <td>{r.params.map(|p| p.to_string()).unwrap_or_else(|| "-".into())}</td>
                     <td>{macs_text(r.macs)}</td>
+                    <td>{speed_text(r.latency_ms, r.throughput)}</td>
                     <td>{search_text(r.search_seconds, r.budget_seconds)}</td>
                     <td>{r.train_seconds.map(duration).unwrap_or_else(|| "-".into())}</td>
                     <td>{metric_text(r.test_metric_mean, r.test_metric_sd, r.runs.len())}</td>

@@ -49,6 +49,10 @@ pub struct TrainResult {
     /// Multiply-adds of one forward pass on one image (convolutions and linear layers).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub macs: Option<i64>,
+    /// Batch-1 latency and batch-64 throughput of the trained network on `device`, measured
+    /// once it is trained (`latency::measure`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speed: Option<crate::latency::Speed>,
     pub seconds: f64,
     pub epochs: usize,
     pub train_samples: usize,
@@ -195,6 +199,14 @@ pub fn train_and_test(
         PRECISE_BN_SAMPLES,
     );
     let macs = count_macs(&net, (c, h, w), device);
+    // Not part of the training's seconds.
+    let measuring = Instant::now();
+    let speed = crate::latency::measure(
+        &|x| net.forward(x, crate::nn::Mode::Eval, 0.0).0,
+        (c, h, w),
+        device,
+    );
+    let measuring = measuring.elapsed();
     let (out_t, y_t) = fit::predict(&net, data, &data.splits.test, &stats, device, b.max(64));
     let mut test_metrics = all_metrics(data.task, &out_t, &y_t, &stats, data.names.len());
     let mut confusion_matrix = None;
@@ -246,6 +258,7 @@ pub fn train_and_test(
         model_input,
         random_search: None,
         macs: Some(macs),
+        speed: Some(speed),
         confusion_matrix,
         normalisation: stats.clone(),
         architecture: arch.name(),
@@ -254,7 +267,7 @@ pub fn train_and_test(
         test_metric,
         test_metrics,
         params,
-        seconds: started.elapsed().as_secs_f64(),
+        seconds: (started.elapsed() - measuring).as_secs_f64(),
         epochs: cfg.epochs,
         train_samples: train.len(),
         test_samples: data.splits.test.len(),

@@ -38,6 +38,15 @@ fn mean_of(results: &[&Value], key: &str) -> Option<f64> {
     .0
 }
 
+/// The measured speeds of trained networks' results (`speed` in result.json).
+fn speeds<'a>(results: &[&'a Value]) -> Vec<&'a Value> {
+    results
+        .iter()
+        .map(|r| &r["speed"])
+        .filter(|s| s.is_object())
+        .collect()
+}
+
 /// The random-search row's name: how many candidates its best was picked from, and how.
 pub fn random_method(candidates: &[usize]) -> String {
     let mut counts: Vec<String> = candidates.iter().map(usize::to_string).collect();
@@ -66,6 +75,8 @@ fn trained(method: &str, runs: &[&RunRow], search_seconds: Option<f64>) -> Row {
         runs: runs.iter().map(|r| r.id).collect(),
         params: results.first().and_then(|r| r["params"].as_i64()),
         macs: results.first().and_then(|r| r["macs"].as_i64()),
+        latency_ms: mean_of(&speeds(&results), "latency_ms"),
+        throughput: mean_of(&speeds(&results), "throughput"),
         search_seconds: search_seconds.or_else(|| mean_of(&sampled, "sampling_seconds")),
         budget_seconds: mean_sd(
             &sampled
@@ -122,6 +133,8 @@ pub fn build(search: &RunRow, all: &[RunRow]) -> Option<Comparison> {
         runs: ids.clone(),
         params: results.first().and_then(|r| r["weights"].as_i64()),
         macs: results.first().and_then(|r| r["macs"].as_i64()),
+        latency_ms: None,
+        throughput: None,
         search_seconds,
         budget_seconds: None,
         train_seconds: None,

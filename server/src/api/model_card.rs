@@ -119,6 +119,16 @@ pub async fn card(state: &State, run: &RunRow) -> ApiResult<Option<String>> {
         result["seconds"].as_f64().unwrap_or(0.0),
         result["device"].as_str().unwrap_or("")
     );
+    if let (Some(ms), Some(per_s)) = (
+        result["speed"]["latency_ms"].as_f64(),
+        result["speed"]["throughput"].as_f64(),
+    ) {
+        let _ = writeln!(
+            md,
+            "Speed there: {ms:.3} ms for one image (median forward pass), {per_s:.0} images per second in batches of {}.\n",
+            engine::latency::THROUGHPUT_BATCH
+        );
+    }
     if let Some(source) = run.source_run {
         if let Some(search) = state.store.run(source).await? {
             let all = state.store.runs().await?;
@@ -129,7 +139,7 @@ pub async fn card(state: &State, run: &RunRow) -> ApiResult<Option<String>> {
                 );
                 let _ = writeln!(
                     md,
-                    "| method | parameters | multiply-adds | test {} (mean ± sd) | runs |\n|---|---|---|---|---|",
+                    "| method | parameters | multiply-adds | latency (ms) | test {} (mean ± sd) | runs |\n|---|---|---|---|---|---|",
                     cmp.metric
                 );
                 for r in cmp.rows {
@@ -140,10 +150,11 @@ pub async fn card(state: &State, run: &RunRow) -> ApiResult<Option<String>> {
                     let runs: Vec<String> = r.runs.iter().map(|i| format!("#{i}")).collect();
                     let _ = writeln!(
                         md,
-                        "| {} | {} | {} | {}{sd} | {} |",
+                        "| {} | {} | {} | {} | {}{sd} | {} |",
                         r.method,
                         r.params.map_or("-".into(), |p| p.to_string()),
                         r.macs.map_or("-".into(), |m| m.to_string()),
+                        r.latency_ms.map_or("-".into(), |m| format!("{m:.3}")),
                         r.test_metric_mean.map_or("-".into(), |m| format!("{m:.4}")),
                         runs.join(" ")
                     );

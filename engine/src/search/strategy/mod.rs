@@ -75,7 +75,7 @@ impl Sampler {
 
     /// A uniform draw strictly inside (0, 1), 53 bits.
     pub fn uniform(&mut self) -> f64 {
-        ((self.rng.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+        self.rng.uniform()
     }
 
     /// `rows x cols` uniform draws as a float tensor on `device`.
