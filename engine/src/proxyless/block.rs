@@ -43,6 +43,21 @@ impl MbConv {
         }
     }
 
+    /// The block `choice` makes at layer `spec`; None for the zero op.
+    pub fn of(p: &Path, spec: &LayerSpec, choice: Choice) -> Option<MbConv> {
+        match choice {
+            Choice::MbConv { expand, kernel } => Some(MbConv::new(
+                p,
+                spec.c_in,
+                spec.c_out,
+                expand,
+                kernel,
+                spec.stride,
+            )),
+            Choice::Zero => None,
+        }
+    }
+
     pub fn forward(&self, x: &Tensor, mode: Mode) -> Tensor {
         let x = match &self.expand {
             Some((conv, bn)) => bn.forward(&x.apply(conv), mode).relu6(),
@@ -66,17 +81,7 @@ pub struct Layer {
 
 impl Layer {
     pub fn new(p: &Path, spec: &LayerSpec, choice: Choice) -> Layer {
-        let block = match choice {
-            Choice::MbConv { expand, kernel } => Some(MbConv::new(
-                p,
-                spec.c_in,
-                spec.c_out,
-                expand,
-                kernel,
-                spec.stride,
-            )),
-            Choice::Zero => None,
-        };
+        let block = MbConv::of(p, spec, choice);
         Layer {
             block,
             residual: spec.residual(),

@@ -23,17 +23,7 @@ impl MixedLayer {
         let blocks = candidates
             .iter()
             .enumerate()
-            .map(|(i, c)| match *c {
-                Choice::MbConv { expand, kernel } => Some(MbConv::new(
-                    &(p / "candidates" / i),
-                    spec.c_in,
-                    spec.c_out,
-                    expand,
-                    kernel,
-                    spec.stride,
-                )),
-                Choice::Zero => None,
-            })
+            .map(|(i, c)| MbConv::of(&(p / "candidates" / i), spec, *c))
             .collect();
         MixedLayer {
             spec: *spec,
