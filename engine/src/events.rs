@@ -66,6 +66,18 @@ pub enum Event {
     },
     /// One decision of perturbation-based selection (DARTS-PT).
     Selection(Decision),
+    /// ProxylessNAS, each epoch: every searchable layer's candidates (by name) and their
+    /// probabilities, the expected batch-1 latency (each candidate's milliseconds weighed by
+    /// its probability), and each layer's most likely block with that network's latency as the
+    /// table predicts it.
+    Layers {
+        epoch: usize,
+        candidates: Vec<Vec<String>>,
+        probabilities: Vec<Vec<f32>>,
+        expected_ms: f64,
+        chosen: Vec<String>,
+        chosen_ms: f64,
+    },
 }
 
 /// One decision of perturbation-based selection: the supernet's validation metric with each

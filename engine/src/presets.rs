@@ -1,6 +1,7 @@
 //! The presets: the defaults a search starts from, from seconds on a CPU to the DARTS paper.
 use crate::config::{
-    AlphaReg, LossKind, Order, Preset, SearchConfig, SelectionKind, StrategyKind, WOptimizer,
+    AlphaReg, LatencyLoss, LossKind, Order, Preset, SearchConfig, SelectionKind, StrategyKind,
+    WOptimizer,
 };
 use crate::ops::Primitive;
 
@@ -44,6 +45,11 @@ impl Preset {
             selection: SelectionKind::Argmax,
             pt_tune_steps: 5,
             pt_eval_samples: 256,
+            per_stage: 2,
+            latency_target_ms: None,
+            latency_loss: LatencyLoss::Add,
+            latency_beta: 0.3,
+            latency_lambda: 0.1,
             loss: LossKind::Auto,
             seed: 2,
             device: "auto".to_string(),

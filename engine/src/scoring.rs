@@ -1,7 +1,7 @@
 //! Scoring the supernet: every metric of the task, on batches and on whole index sets.
 use crate::data::{Dataset, Stats, Task};
 use crate::metrics;
-use crate::search::searcher::Searcher;
+use crate::search::searcher::{Loss, Searcher};
 use crate::search::strategy::Mixing;
 use std::collections::BTreeMap;
 use tch::{Device, Kind, Tensor};
@@ -86,19 +86,33 @@ pub fn evaluate_with(
     device: Device,
     batch: usize,
 ) -> Score {
+    let predict = |x: &Tensor| match mix {
+        Some(m) => s.predict_with(x, m),
+        None => s.predict(x),
+    };
+    score(&predict, &s.loss, data, indices, stats, device, batch)
+}
+
+/// Loss and every metric of `predict` (outputs without gradients) on `indices`, in batches of
+/// `batch`.
+pub fn score(
+    predict: &dyn Fn(&Tensor) -> Tensor,
+    loss: &Loss,
+    data: &Dataset,
+    indices: &[i64],
+    stats: &Stats,
+    device: Device,
+    batch: usize,
+) -> Score {
     let mut outs = Vec::new();
     let mut ys = Vec::new();
     for chunk in indices.chunks(batch.max(1)) {
         let (x, y) = data.batch(chunk, stats, device);
-        let out = match mix {
-            Some(m) => s.predict_with(&x, m),
-            None => s.predict(&x),
-        };
-        outs.push(out.to_device(Device::Cpu));
+        outs.push(predict(&x).to_device(Device::Cpu));
         ys.push(y.to_device(Device::Cpu));
     }
     let (out, y) = (Tensor::cat(&outs, 0), Tensor::cat(&ys, 0));
-    let loss = s.loss.compute(&out, &y).double_value(&[]);
+    let loss = loss.compute(&out, &y).double_value(&[]);
     Score {
         loss,
         metrics: all_metrics(data.task, &out, &y, stats, data.names.len()),

@@ -5,7 +5,8 @@ use crate::bounds::{End, FloatRange, IntRange, MAX_NODES, MAX_SEED, SEED_WHY};
 /// The search's integer keys, checked in JSON by `resolve` and on the struct by `validate`.
 /// `max_skip_connects` is checked here against the most nodes any cell may have and in
 /// `validate` against the config's own `nodes`.
-pub const SEARCH_INTS: [IntRange; 12] = [
+pub const SEARCH_INTS: [IntRange; 13] = [
+    PER_STAGE,
     PT_TUNE_STEPS,
     PT_EVAL_SAMPLES,
     PC_K,
@@ -180,4 +181,33 @@ pub(super) const ARCH_FRACTION: FloatRange = FloatRange {
     max: End::Excl(1.0),
     below: "the architecture weights need samples to learn on",
     above: "the network weights need samples to learn on",
+};
+pub(super) const PER_STAGE: IntRange = IntRange {
+    key: "per_stage",
+    min: 1,
+    max: 8,
+    below: "",
+    above: "32 searchable layers are more than ProxylessNAS's ImageNet network has (21); the reference searches 4 a stage",
+};
+/// Any positive time a network could take; beyond an hour a batch of one is no target.
+pub(super) const LATENCY_TARGET_MS: FloatRange = FloatRange {
+    key: "latency_target_ms",
+    min: End::Excl(0.0),
+    max: End::Incl(3_600_000.0),
+    below: "a network takes some time; use null for accuracy alone",
+    above: "an hour for one image is no target; use null for accuracy alone",
+};
+pub(super) const LATENCY_BETA: FloatRange = FloatRange {
+    key: "latency_beta",
+    min: End::Excl(0.0),
+    max: End::Incl(10.0),
+    below: "the exponent weighs the latency; 0 would drop it (use null latency_target_ms)",
+    above: "the latency ratio's power would swamp the loss; the reference uses 0.3",
+};
+pub(super) const LATENCY_LAMBDA: FloatRange = FloatRange {
+    key: "latency_lambda",
+    min: End::Incl(0.0),
+    max: End::Incl(100.0),
+    below: "a negative weight would reward slow networks",
+    above: "the latency term would outweigh the loss entirely; the reference uses 0.1",
 };

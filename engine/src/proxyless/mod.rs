@@ -4,6 +4,8 @@
 pub mod block;
 pub mod gates;
 pub mod net;
+pub mod result;
+pub mod run;
 pub mod searcher;
 pub mod space;
 pub mod supernet;

@@ -6,9 +6,10 @@ use super::gates::{self, TwoPaths};
 use super::space::{Choice, Layout};
 use super::supernet::{self, ProxylessSupernet};
 use crate::nn::Mode;
-use crate::optim::{clip_grad_norm, Adam, WeightOptimizer};
+use crate::optim::{clip_grad_norm, Adam, State, WeightOptimizer};
 use crate::rng::Rng;
 use crate::search::architect;
+use crate::search::checkpoint::Resumable;
 use crate::search::searcher::Loss;
 use tch::nn::VarStore;
 use tch::{Device, Kind, Tensor};
@@ -40,12 +41,13 @@ impl Objective {
 }
 
 /// The latency side of a search: each layer's candidates' milliseconds (in the layer's
-/// candidate order), the fixed parts', and the objective.
+/// candidate order), the fixed parts', and the objective (None: the expected latency is
+/// followed and reported, the loss is the task's alone).
 #[derive(Debug, Clone)]
 pub struct LatencyTerm {
     pub candidate_ms: Vec<Vec<f64>>,
     pub frame_ms: f64,
-    pub objective: Objective,
+    pub objective: Option<Objective>,
 }
 
 pub struct ProxylessSearcher {
@@ -155,7 +157,10 @@ impl ProxylessSearcher {
                     .net
                     .expected_latency(&self.alphas, &t.candidate_ms, t.frame_ms);
                 let ms = e.double_value(&[]);
-                (t.objective.combine(&task_loss, &e), Some(ms))
+                match t.objective {
+                    Some(o) => (o.combine(&task_loss, &e), Some(ms)),
+                    None => (task_loss.shallow_clone(), Some(ms)),
+                }
             }
             None => (task_loss.shallow_clone(), None),
         };
@@ -217,5 +222,24 @@ impl ProxylessSearcher {
             .zip(&self.net.layers)
             .map(|(i, l)| l.candidates[i])
             .collect()
+    }
+}
+
+impl Resumable for ProxylessSearcher {
+    fn weights_vs(&self) -> &VarStore {
+        &self.weights_vs
+    }
+    fn alphas_vs(&self) -> &VarStore {
+        &self.alphas_vs
+    }
+    fn stores_mut(&mut self) -> (&mut VarStore, &mut VarStore) {
+        (&mut self.weights_vs, &mut self.alphas_vs)
+    }
+    fn optimizer_states(&self) -> (State, State) {
+        (self.w_opt.state(), self.a_opt.state())
+    }
+    fn load_optimizer_states(&mut self, weights: &State, arch: &State) {
+        self.w_opt.load_state(weights);
+        self.a_opt.load_state(arch);
     }
 }

@@ -10,9 +10,9 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// One layer's choice.
+/// One layer's choice; in JSON by its name (`mb6_k5`, `zero`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(into = "String", try_from = "String")]
 pub enum Choice {
     /// An inverted bottleneck with `expand` times the input's channels inside and a
     /// `kernel` x `kernel` depthwise convolution.
@@ -57,6 +57,28 @@ impl Choice {
             Choice::MbConv { expand, kernel } => format!("mb{expand}_k{kernel}"),
             Choice::Zero => "zero".into(),
         }
+    }
+}
+
+impl From<Choice> for String {
+    fn from(c: Choice) -> String {
+        c.name()
+    }
+}
+
+impl TryFrom<String> for Choice {
+    type Error = String;
+
+    /// A candidate's name back to it: `mb3_k7`, `zero`.
+    fn try_from(name: String) -> Result<Choice, String> {
+        Choice::CANDIDATES
+            .iter()
+            .copied()
+            .find(|c| c.name() == name)
+            .ok_or_else(|| {
+                let names: Vec<String> = Choice::CANDIDATES.iter().map(|c| c.name()).collect();
+                format!("unknown block {name:?}; one of {}", names.join(", "))
+            })
     }
 }
 
@@ -170,17 +192,89 @@ pub fn reductions((h, w): (i64, i64)) -> usize {
     r
 }
 
-/// The choice of every searchable layer: what a ProxylessNAS search finds.
+/// What a ProxylessNAS search finds (`architecture.json`): the layout's stem width and layers
+/// per stage (with a dataset's image and outputs they make the `Layout`), and each searchable
+/// layer's block.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Architecture {
-    pub layout_width: i64,
+    pub width: i64,
     pub per_stage: usize,
     pub choices: Vec<Choice>,
+}
+
+impl Architecture {
+    /// The layout for images of `in_channels` x `size` and `outputs` classes or targets; an
+    /// error when the choices do not fit it (their count, or a zero op where no residual is).
+    pub fn layout(
+        &self,
+        in_channels: i64,
+        size: (i64, i64),
+        outputs: i64,
+    ) -> Result<Layout, String> {
+        let layout = Layout::new(in_channels, size, outputs, self.width, self.per_stage);
+        if layout.layers.len() != self.choices.len() {
+            return Err(format!(
+                "{} blocks for a network of {} searchable layers (4 stages of {})",
+                self.choices.len(),
+                layout.layers.len(),
+                self.per_stage
+            ));
+        }
+        for (i, (spec, choice)) in layout.layers.iter().zip(&self.choices).enumerate() {
+            if !spec.candidates().contains(choice) {
+                return Err(format!(
+                    "layer {i} cannot be {choice}: it changes the width or the size, so it has no residual to keep"
+                ));
+            }
+        }
+        Ok(layout)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn choices_read_and_write_their_names() {
+        let arch = Architecture {
+            width: 16,
+            per_stage: 1,
+            choices: vec![
+                Choice::MbConv {
+                    expand: 6,
+                    kernel: 5,
+                },
+                Choice::Zero,
+            ],
+        };
+        let text = serde_json::to_string(&arch).unwrap();
+        assert_eq!(
+            text,
+            r#"{"width":16,"per_stage":1,"choices":["mb6_k5","zero"]}"#
+        );
+        assert_eq!(serde_json::from_str::<Architecture>(&text).unwrap(), arch);
+        let e = serde_json::from_str::<Architecture>(
+            r#"{"width":16,"per_stage":1,"choices":["mb4_k3"]}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("unknown block \"mb4_k3\"; one of mb3_k3"), "{e}");
+        // 28x28: 4 layers at one a stage; the first layer halves the size, so it cannot be zero.
+        assert!(arch
+            .layout(1, (28, 28), 10)
+            .unwrap_err()
+            .contains("2 blocks for a network of 4"));
+        let zero_first = Architecture {
+            choices: vec![Choice::Zero; 4],
+            ..arch
+        };
+        assert!(zero_first
+            .layout(1, (28, 28), 10)
+            .unwrap_err()
+            .starts_with("layer 0 cannot be zero"));
+    }
 
     #[test]
     fn the_layout_scales_with_the_image() {

@@ -11,6 +11,7 @@ use super::net::Frame;
 use super::space::{Choice, LayerSpec, Layout};
 use crate::latency::{forward_ms, Repeats, Summary, LATENCY_REPEATS};
 use crate::nn::Mode;
+use crate::search::initialise;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use tch::nn::VarStore;
@@ -148,7 +149,7 @@ impl LatencyTable {
         let (enter, leave) = frame_keys(layout);
         if self.get(&enter).is_none() || self.get(&leave).is_none() {
             let vs = VarStore::new(device);
-            let frame = Frame::new(&vs.root(), layout);
+            let frame = initialise(None, || Frame::new(&vs.root(), layout));
             let input = (layout.in_channels, layout.size.0, layout.size.1);
             let enter_ms = forward_ms(&|x| frame.enter(x, Mode::Eval), 1, input, device, repeats);
             let features = (leave.c_in, leave.size.0, leave.size.1);
@@ -178,7 +179,7 @@ impl LatencyTable {
                     continue;
                 }
                 let vs = VarStore::new(device);
-                let layer = Layer::new(&vs.root(), spec, choice);
+                let layer = initialise(None, || Layer::new(&vs.root(), spec, choice));
                 let ms = forward_ms(
                     &|x| layer.forward(x, Mode::Eval),
                     1,

@@ -60,14 +60,15 @@ pub fn build(
     let (_, h, w) = data.image_shape();
     let shape = NetShape::of(data, cfg.init_channels, cfg.layers);
     let vs = VarStore::new(device);
-    tch::manual_seed(cfg.seed as i64);
-    let net = Net::new(
-        &vs.root(),
-        arch,
-        &shape,
-        h.max(w),
-        cfg.auxiliary_weight > 0.0,
-    );
+    let net = crate::search::initialise(Some(cfg.seed), || {
+        Net::new(
+            &vs.root(),
+            arch,
+            &shape,
+            h.max(w),
+            cfg.auxiliary_weight > 0.0,
+        )
+    });
     let params: i64 = vs
         .variables()
         .iter()

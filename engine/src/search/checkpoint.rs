@@ -7,7 +7,38 @@ use crate::optim::State;
 use crate::search::searcher::Searcher;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+use tch::nn::VarStore;
 use tch::{Device, Tensor};
+
+/// What a checkpoint holds of a searcher: its weights, its architecture parameters and both
+/// optimisers' state (the DARTS searcher's and ProxylessNAS's).
+pub trait Resumable {
+    fn weights_vs(&self) -> &VarStore;
+    fn alphas_vs(&self) -> &VarStore;
+    fn stores_mut(&mut self) -> (&mut VarStore, &mut VarStore);
+    /// (weights' optimiser, architecture's optimiser).
+    fn optimizer_states(&self) -> (State, State);
+    fn load_optimizer_states(&mut self, weights: &State, arch: &State);
+}
+
+impl Resumable for Searcher {
+    fn weights_vs(&self) -> &VarStore {
+        &self.weights_vs
+    }
+    fn alphas_vs(&self) -> &VarStore {
+        &self.alphas_vs
+    }
+    fn stores_mut(&mut self) -> (&mut VarStore, &mut VarStore) {
+        (&mut self.weights_vs, &mut self.alphas_vs)
+    }
+    fn optimizer_states(&self) -> (State, State) {
+        (self.w_opt.state(), self.a_opt.state())
+    }
+    fn load_optimizer_states(&mut self, weights: &State, arch: &State) {
+        self.w_opt.load_state(weights);
+        self.a_opt.load_state(arch);
+    }
+}
 
 pub const DIR: &str = "checkpoint";
 
@@ -74,22 +105,21 @@ fn read_state(path: &Path, device: Device) -> Result<State, CheckpointError> {
         .collect())
 }
 
-pub fn save(out: &Path, searcher: &Searcher, progress: &Progress) -> Result<(), CheckpointError> {
+pub fn save(
+    out: &Path,
+    searcher: &dyn Resumable,
+    progress: &Progress,
+) -> Result<(), CheckpointError> {
     let tmp = out.join(format!("{DIR}.tmp"));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).map_err(io(&tmp))?;
     let p = tmp.join("weights.safetensors");
-    searcher.weights_vs.save(&p).map_err(tensor_err(&p))?;
+    searcher.weights_vs().save(&p).map_err(tensor_err(&p))?;
     let p = tmp.join("alphas.safetensors");
-    searcher.alphas_vs.save(&p).map_err(tensor_err(&p))?;
-    write_state(
-        &tmp.join("w_optimizer.safetensors"),
-        &searcher.w_opt.state(),
-    )?;
-    write_state(
-        &tmp.join("alpha_optimizer.safetensors"),
-        &searcher.a_opt.state(),
-    )?;
+    searcher.alphas_vs().save(&p).map_err(tensor_err(&p))?;
+    let (w_state, a_state) = searcher.optimizer_states();
+    write_state(&tmp.join("w_optimizer.safetensors"), &w_state)?;
+    write_state(&tmp.join("alpha_optimizer.safetensors"), &a_state)?;
     let p = tmp.join("progress.json");
     let json = serde_json::to_vec_pretty(progress).unwrap_or_default();
     std::fs::write(&p, json).map_err(io(&p))?;
@@ -111,16 +141,16 @@ pub fn find(out: &Path) -> Option<PathBuf> {
         .find(|d| d.join("progress.json").exists())
 }
 
-pub fn load(dir: &Path, searcher: &mut Searcher) -> Result<Progress, CheckpointError> {
-    let device = searcher.weights_vs.device();
+pub fn load(dir: &Path, searcher: &mut dyn Resumable) -> Result<Progress, CheckpointError> {
+    let device = searcher.weights_vs().device();
+    let (weights, alphas) = searcher.stores_mut();
     let p = dir.join("weights.safetensors");
-    searcher.weights_vs.load(&p).map_err(tensor_err(&p))?;
+    weights.load(&p).map_err(tensor_err(&p))?;
     let p = dir.join("alphas.safetensors");
-    searcher.alphas_vs.load(&p).map_err(tensor_err(&p))?;
+    alphas.load(&p).map_err(tensor_err(&p))?;
     let w_state = read_state(&dir.join("w_optimizer.safetensors"), device)?;
-    searcher.w_opt.load_state(&w_state);
     let a_state = read_state(&dir.join("alpha_optimizer.safetensors"), device)?;
-    searcher.a_opt.load_state(&a_state);
+    searcher.load_optimizer_states(&w_state, &a_state);
     let p = dir.join("progress.json");
     let text = std::fs::read_to_string(&p).map_err(io(&p))?;
     serde_json::from_str(&text).map_err(|e| CheckpointError::Tensor {

@@ -51,6 +51,32 @@ pub enum SearchError {
     Cancelled,
 }
 
+/// What a search found: a cell (DARTS and its variants) or ProxylessNAS's layers. In JSON,
+/// the result itself.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Outcome {
+    Cell(SearchResult),
+    Layers(crate::proxyless::result::ProxylessResult),
+}
+
+/// Runs (or resumes) the search `cfg.strategy` names: a cell search (`run`), or ProxylessNAS's
+/// (`crate::proxyless::run::run`, with the devices' latency tables kept under `tables`).
+pub fn run_any(
+    data: &Dataset,
+    cfg: &SearchConfig,
+    out: &std::path::Path,
+    tables: Option<&std::path::Path>,
+    cancel: &std::sync::atomic::AtomicBool,
+    listener: &mut dyn FnMut(u64, &crate::events::Event),
+) -> Result<Outcome, SearchError> {
+    if cfg.strategy.searches_cells() {
+        run(data, cfg, out, cancel, listener).map(Outcome::Cell)
+    } else {
+        crate::proxyless::run::run(data, cfg, out, tables, cancel, listener).map(Outcome::Layers)
+    }
+}
+
 /// What `result.json` holds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SearchResult {
@@ -82,6 +108,23 @@ pub struct SearchResult {
     pub dartboard_version: String,
     #[serde(default)]
     pub pytorch_version: String,
+}
+
+/// tch's random generator is global to the process: whatever initialises weights holds this
+/// (`initialise`), so a search's draws from its seed to the last of its initialisation are its
+/// own and concurrent work in one process stays reproducible.
+static SEEDED_INIT: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Runs `init` (which builds weights from tch's global generator) alone among initialisations
+/// of this process, after seeding the generator with `seed` when one is given.
+pub fn initialise<T>(seed: Option<u64>, init: impl FnOnce() -> T) -> T {
+    let _guard = SEEDED_INIT
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(seed) = seed {
+        tch::manual_seed(seed as i64);
+    }
+    init()
 }
 
 /// Which samples train the weights, which the architecture; normalisation statistics.

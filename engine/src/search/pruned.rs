@@ -44,13 +44,21 @@ impl PrunedSource {
         let name = dir.file_name().map_or(dir.display().to_string(), |n| {
             n.to_string_lossy().into_owned()
         });
+        let config_path = dir.join("config.json");
+        let layers =
+            read_json::<SearchConfig>(&config_path).is_ok_and(|c| !c.strategy.searches_cells());
+        if layers {
+            return Err(SearchError::Data(format!(
+                "search {name} searched ProxylessNAS's layers, not a cell: it has no cell supernet to prune"
+            )));
+        }
         let genotype_path = dir.join("genotype.json");
         if !genotype_path.exists() {
             return Err(SearchError::Data(format!(
                 "search {name} has not finished: it has no genotype to prune the supernet to"
             )));
         }
-        let config: SearchConfig = read_json(&dir.join("config.json"))?;
+        let config: SearchConfig = read_json(&config_path)?;
         let genotype: Genotype = read_json(&genotype_path)?;
         let checkpoint = checkpoint::find(dir).ok_or_else(|| {
             SearchError::Data(format!(
@@ -71,7 +79,7 @@ impl PrunedSource {
                 };
                 Some((flat("betas_normal")?, flat("betas_reduce")?))
             }
-            StrategyKind::Darts | StrategyKind::Gdas => None,
+            _ => None,
         };
         Ok(PrunedSource {
             config,
@@ -189,7 +197,7 @@ impl PrunedNetwork {
         });
         let partial = match cfg.strategy {
             StrategyKind::PcDarts => cfg.pc_k as i64,
-            StrategyKind::Darts | StrategyKind::Gdas => 1,
+            _ => 1,
         };
         let net = Supernet::pruned(p, &shape, &space, partial, &kept);
         let device = p.device();

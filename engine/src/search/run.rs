@@ -14,11 +14,8 @@ use crate::rng::Rng;
 use crate::scoring::{evaluate, metric_name, metric_of};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
 use std::time::Instant;
 use tch::Device;
-
-static SEEDED_INIT: Mutex<()> = Mutex::new(());
 
 /// The DARTS rule with the config's skip cap.
 fn discretise(normal: &[Vec<f32>], reduce: &[Vec<f32>], cfg: &SearchConfig) -> Genotype {
@@ -46,7 +43,13 @@ pub fn run(
     cancel: &AtomicBool,
     listener: &mut dyn FnMut(u64, &Event),
 ) -> Result<SearchResult, SearchError> {
-    let errors = cfg.validate();
+    let mut errors = cfg.validate();
+    if !cfg.strategy.searches_cells() {
+        errors.push(crate::config::FieldError::new(
+            "strategy",
+            "searches layers of its own, not a cell (run it with search::run_any)",
+        ));
+    }
     if !errors.is_empty() {
         return Err(SearchError::Config(errors));
     }
@@ -71,15 +74,8 @@ pub fn run(
     let parts = parts(data, cfg)?;
     let (c, h, w) = data.image_shape();
     let shape = NetShape::of(data, cfg.init_channels, cfg.layers);
-    let mut searcher = {
-        // tch's generator is global to the process: hold the lock from seeding to the last draw
-        // of the initialisation so concurrent searches in one process stay reproducible.
-        let _guard = SEEDED_INIT
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        tch::manual_seed(cfg.seed as i64);
-        Searcher::new(&shape, cfg, loss, device)
-    };
+    let mut searcher =
+        super::initialise(Some(cfg.seed), || Searcher::new(&shape, cfg, loss, device));
     let n_weights = crate::count_weights(&searcher.weights_vs);
     let mut progress = match checkpoint::find(out) {
         Some(dir) => {

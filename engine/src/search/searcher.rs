@@ -66,6 +66,18 @@ pub struct Searcher {
     grad_clip: f64,
 }
 
+/// The weights' optimiser a config names, for `n` weight tensors.
+pub fn weight_optimizer(cfg: &SearchConfig, n: usize) -> WeightOptimizer {
+    match cfg.w_optimizer {
+        WOptimizer::Sgd => {
+            WeightOptimizer::Sgd(Sgd::new(n, cfg.w_lr, cfg.w_momentum, cfg.w_weight_decay))
+        }
+        WOptimizer::Adam => {
+            WeightOptimizer::Adam(Adam::new(n, cfg.w_lr, (0.9, 0.999), cfg.w_weight_decay))
+        }
+    }
+}
+
 impl Searcher {
     pub fn new(shape: &NetShape, cfg: &SearchConfig, loss: Loss, device: Device) -> Self {
         let weights_vs = VarStore::new(device);
@@ -78,20 +90,7 @@ impl Searcher {
         let (net, alphas) = strategy.build(&weights_vs.root(), &alphas_vs.root(), shape, &space);
         let weights = weights_vs.trainable_variables();
         let alpha_list = alphas.tensors();
-        let w_opt = match cfg.w_optimizer {
-            WOptimizer::Sgd => WeightOptimizer::Sgd(Sgd::new(
-                weights.len(),
-                cfg.w_lr,
-                cfg.w_momentum,
-                cfg.w_weight_decay,
-            )),
-            WOptimizer::Adam => WeightOptimizer::Adam(Adam::new(
-                weights.len(),
-                cfg.w_lr,
-                (0.9, 0.999),
-                cfg.w_weight_decay,
-            )),
-        };
+        let w_opt = weight_optimizer(cfg, weights.len());
         let a_opt = Adam::new(
             alpha_list.len(),
             cfg.alpha_lr,
