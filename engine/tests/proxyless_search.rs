@@ -2,6 +2,8 @@
 //! leaves, resuming after a cancel, and what the latency target does to the network found.
 mod common;
 
+use common::exported::{max_diff, python_forward, rust_forward};
+
 use engine::config::{LatencyLoss, Preset, SearchConfig, StrategyKind};
 use engine::data::load;
 use engine::events::Event;
@@ -9,14 +11,17 @@ use engine::latency::forward_ms;
 use engine::nn::Mode;
 use engine::proxyless::net::ProxylessNet;
 use engine::proxyless::result::ProxylessResult;
-use engine::proxyless::space::Architecture;
+use engine::proxyless::space::{Architecture, Choice};
 use engine::proxyless::table::TABLE_REPEATS;
+use engine::retrain::config::TrainConfig;
+use engine::retrain::net::Architecture as Trainee;
+use engine::retrain::{self, TrainResult};
 use engine::search::{self, Outcome, SearchError};
 use serde_json::Value;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tch::nn::VarStore;
-use tch::Device;
+use tch::{CModule, Device, Kind, Tensor};
 
 fn tiny() -> SearchConfig {
     SearchConfig {
@@ -222,4 +227,87 @@ fn a_low_latency_target_finds_a_faster_network() {
         "{figures}; measured {low_ms:.3} vs {high_ms:.3} ms"
     );
     println!("{figures}; measured {low_ms:.3} vs {high_ms:.3} ms");
+}
+
+/// A searched network retrained from scratch like every other (`retrain::run`), with a skipped
+/// layer: its result names its blocks, and `model.pt` gives the Rust network's outputs in tch
+/// and in the venv's PyTorch at another batch size than traced.
+#[test]
+fn the_found_network_retrains_and_exports() {
+    let data = load(&common::sample()).unwrap();
+    let mb = |expand, kernel| Choice::MbConv { expand, kernel };
+    let layers = Architecture {
+        width: 8,
+        per_stage: 2,
+        choices: vec![
+            mb(3, 5),
+            Choice::Zero,
+            mb(6, 3),
+            mb(3, 7),
+            mb(3, 3),
+            Choice::Zero,
+            mb(6, 7),
+            mb(3, 3),
+        ],
+    };
+    let arch = Trainee::Proxyless(layers.clone());
+    let cfg = TrainConfig {
+        device: "cpu".into(),
+        epochs: 1,
+        ..TrainConfig::preset(Preset::Tiny)
+    };
+    let out = common::scratch("proxyless-retrain");
+    let r: TrainResult = retrain::run(
+        &data,
+        &arch,
+        &cfg,
+        &out,
+        &AtomicBool::new(false),
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(r.architecture, "proxyless");
+    assert_eq!(r.layers.as_ref(), Some(&layers));
+    assert_eq!(r.genotype, None);
+    assert!(r.speed.is_some_and(|s| s.latency_ms > 0.0));
+    let written: Architecture =
+        serde_json::from_str(&std::fs::read_to_string(out.join("architecture.json")).unwrap())
+            .unwrap();
+    assert_eq!(written, layers);
+
+    let idx = Tensor::from_slice(&data.splits.test[..6]);
+    let x = data.images.index_select(0, &idx).to_kind(Kind::Float);
+    let expected = rust_forward(&data, &arch, &cfg, &out, &x);
+    assert_eq!(expected.size(), vec![6, 10]);
+    let module = CModule::load(out.join("model.pt")).unwrap();
+    let traced = module.forward_ts(&[&x.narrow(0, 0, 5)]).unwrap();
+    assert!(max_diff(&traced, &expected.narrow(0, 0, 5)) < 1e-5);
+    let py = python_forward(&out, &x);
+    assert!(
+        max_diff(&py, &expected) < 1e-5,
+        "{}",
+        max_diff(&py, &expected)
+    );
+
+    // Blocks that do not fit the data are refused by name before anything is written.
+    let wrong = Trainee::Proxyless(Architecture {
+        choices: vec![Choice::Zero; 8],
+        ..layers
+    });
+    let out = common::scratch("proxyless-retrain-wrong");
+    let err = retrain::run(
+        &data,
+        &wrong,
+        &cfg,
+        &out,
+        &AtomicBool::new(false),
+        &mut |_, _| {},
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.starts_with("architecture: layer 0 cannot be zero"),
+        "{err}"
+    );
+    assert!(!out.exists());
 }

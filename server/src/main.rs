@@ -8,6 +8,7 @@ mod data_cmd;
 mod estimate_cmd;
 mod hub;
 mod importer;
+mod latency_cmd;
 mod params;
 mod pipeline_cmd;
 mod predict_cmd;
@@ -81,6 +82,7 @@ fn main() {
         },
         "params" => args.and_then(params::run),
         "bench" => args.and_then(bench::run),
+        "latency" => args.and_then(latency_cmd::run),
         "config-keys" => {
             println!(
                 "{}",

@@ -5,6 +5,8 @@
 //! search with the search's seconds whose best candidate is retrained the same way. Then
 //! `comparison.json` (mean and sd over the seeds) and `comparison.svg`. `--KEY VALUE` sets a
 //! search key over the preset (`--strategy pc-darts`), `--train-KEY VALUE` a training key.
+//! With `--strategy proxyless` each seed's search finds layers, retrained the same way next to
+//! the ResNets; pruning and random search work on cells and are left out.
 use crate::args::Args;
 use crate::progress::run_job;
 use crate::train_cmd::{preset_arg, refuse_non_empty, train, Trainee};
@@ -15,6 +17,7 @@ use engine::retrain::config::TrainConfig;
 use engine::retrain::net::Architecture;
 use engine::retrain::random::{Budget, Space};
 use engine::search::pruned::PrunedSource;
+use engine::search::Outcome;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
@@ -47,10 +50,33 @@ fn search(
     data: &engine::data::Dataset,
     cfg: &SearchConfig,
     out: &Path,
-) -> Result<engine::search::SearchResult> {
-    run_job(|cancel, listener| engine::search::run(data, cfg, out, cancel, listener))
-        .map_err(|p| anyhow!("search failed: {p}"))?
-        .map_err(|e| anyhow!("search failed: {e}"))
+    tables: &Path,
+) -> Result<Outcome> {
+    run_job(|cancel, listener| {
+        engine::search::run_any(data, cfg, out, Some(tables), cancel, listener)
+    })
+    .map_err(|p| anyhow!("search failed: {p}"))?
+    .map_err(|e| anyhow!("search failed: {e}"))
+}
+
+/// ResNet-18 and ResNet-10 trained with a seed's recipe into its folder.
+fn resnets(
+    data: &engine::data::Dataset,
+    tcfg: &TrainConfig,
+    dir: &Path,
+    r18: &mut Vec<Measure>,
+    r10: &mut Vec<Measure>,
+) -> Result<()> {
+    for (depth, list) in [(Depth::ResNet18, r18), (Depth::ResNet10, r10)] {
+        let r = train(
+            data,
+            &Trainee::Network(Architecture::ResNet(depth)),
+            tcfg,
+            &dir.join(depth.name()),
+        )?;
+        list.push(Measure::trained(&r, None));
+    }
+    Ok(())
 }
 
 fn row(method: &str, measures: &[Measure]) -> Value {
@@ -119,6 +145,7 @@ pub fn run(mut args: Args) -> Result<()> {
     let mut pruned = vec![];
     let (mut random, mut candidates) = (vec![], vec![]);
     let (mut metric, mut higher) = (String::new(), true);
+    let tables = crate::latency_cmd::tables_dir(&data_dir);
     for s in 0..seeds {
         let dir = out.join(format!("seed-{s}"));
         let scfg = SearchConfig {
@@ -126,7 +153,35 @@ pub fn run(mut args: Args) -> Result<()> {
             device: device.clone(),
             ..searched.clone()
         };
-        let found = search(&data, &scfg, &dir.join("search"))?;
+        let tcfg = TrainConfig {
+            seed: s,
+            device: device.clone(),
+            ..recipe.clone()
+        };
+        let found = match search(&data, &scfg, &dir.join("search"), &tables)? {
+            Outcome::Cell(found) => found,
+            Outcome::Layers(found) => {
+                metric = found.metric.clone();
+                higher = found.higher_is_better;
+                supernet.push(Measure {
+                    test_metric: found.supernet_test_metric,
+                    params: Some(found.weights),
+                    macs: Some(found.macs),
+                    speed: None,
+                    search_seconds: Some(found.seconds),
+                    train_seconds: None,
+                });
+                let t = train(
+                    &data,
+                    &Trainee::Network(Architecture::Proxyless(found.architecture.clone())),
+                    &tcfg,
+                    &dir.join("train"),
+                )?;
+                cell.push(Measure::trained(&t, Some(found.seconds)));
+                resnets(&data, &tcfg, &dir, &mut r18, &mut r10)?;
+                continue;
+            }
+        };
         metric = found.metric.clone();
         higher = found.higher_is_better;
         supernet.push(Measure {
@@ -137,11 +192,6 @@ pub fn run(mut args: Args) -> Result<()> {
             search_seconds: Some(found.seconds),
             train_seconds: None,
         });
-        let tcfg = TrainConfig {
-            seed: s,
-            device: device.clone(),
-            ..recipe.clone()
-        };
         let t = train(
             &data,
             &Trainee::Network(Architecture::Cell(found.genotype.clone())),
@@ -157,15 +207,7 @@ pub fn run(mut args: Args) -> Result<()> {
             &dir.join("pruned"),
         )?;
         pruned.push(Measure::trained(&p, Some(found.seconds)));
-        for (depth, list) in [(Depth::ResNet18, &mut r18), (Depth::ResNet10, &mut r10)] {
-            let r = train(
-                &data,
-                &Trainee::Network(Architecture::ResNet(depth)),
-                &tcfg,
-                &dir.join(depth.name()),
-            )?;
-            list.push(Measure::trained(&r, None));
-        }
+        resnets(&data, &tcfg, &dir, &mut r18, &mut r10)?;
         // Sampling gets the search's seconds; the retraining uses the cell's recipe.
         let r = train(
             &data,
@@ -182,14 +224,26 @@ pub fn run(mut args: Args) -> Result<()> {
         candidates.push(sampled.map_or(0, |s| s.candidates.len()));
         random.push(Measure::trained(&r, sampled.map(|s| s.sampling_seconds)));
     }
-    let rows = vec![
-        row("DARTS supernet (during search)", &supernet),
-        row("DARTS cell, retrained", &cell),
-        row(crate::api::comparison::PRUNED_METHOD, &pruned),
-        row("ResNet-18", &r18),
-        row("ResNet-10", &r10),
-        row(&crate::api::comparison::random_method(&candidates), &random),
-    ];
+    let rows: Vec<Value> = if searched.strategy.searches_cells() {
+        vec![
+            row("DARTS supernet (during search)", &supernet),
+            row("DARTS cell, retrained", &cell),
+            row(crate::api::comparison::PRUNED_METHOD, &pruned),
+            row("ResNet-18", &r18),
+            row("ResNet-10", &r10),
+            row(&crate::api::comparison::random_method(&candidates), &random),
+        ]
+    } else {
+        vec![
+            row(
+                "ProxylessNAS supernet, most likely path (during search)",
+                &supernet,
+            ),
+            row("ProxylessNAS network, retrained", &cell),
+            row("ResNet-18", &r18),
+            row("ResNet-10", &r10),
+        ]
+    };
     let labels: Vec<String> = rows
         .iter()
         .map(|r| r["method"].as_str().unwrap_or("").to_string())

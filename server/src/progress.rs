@@ -93,6 +93,15 @@ impl Progress {
                     ops(&genotype.reduce)
                 ));
             }
+            Event::Layers {
+                chosen,
+                expected_ms,
+                chosen_ms,
+                ..
+            } => self.line(format!(
+                "  layers: {} | expected latency {expected_ms:.3} ms, this network {chosen_ms:.3} ms",
+                chosen.join(" ")
+            )),
             Event::Selection(d) => {
                 let worst = d
                     .candidates

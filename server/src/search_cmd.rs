@@ -97,7 +97,10 @@ pub fn run(mut args: Args) -> Result<()> {
         &serde_json::json!({"data": abs, "data_dir": data_dir, "import": import}),
     )?;
 
-    let outcome = run_job(|cancel, listener| search::run(&data, &cfg, &out, cancel, listener));
+    let tables = crate::latency_cmd::tables_dir(&data_dir);
+    let outcome = run_job(|cancel, listener| {
+        search::run_any(&data, &cfg, &out, Some(&tables), cancel, listener)
+    });
     let failure = match outcome {
         Ok(Ok(result)) => {
             println!("{}", serde_json::to_string(&result)?);

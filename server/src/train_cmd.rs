@@ -1,5 +1,6 @@
 //! `dartboard train`: retrains a genotype (a file, a search's `genotype.json` or `result.json`,
-//! or a name) from scratch on train + validation, scores it once on the test split, and prints
+//! or a name) or a ProxylessNAS search's layers (its `architecture.json` or `result.json`) from
+//! scratch on train + validation, scores it once on the test split, and prints
 //! result.json as one line.
 use crate::args::Args;
 use crate::progress::run_job;
@@ -38,20 +39,33 @@ pub fn resolve(preset: Option<&str>, flags: &[(String, String)]) -> Result<Train
     })
 }
 
-/// `genotype.json`, or the `genotype` inside a search's `result.json`, or a name.
-fn genotype(text: &str) -> Result<engine::genotype::Genotype> {
+/// `genotype.json`, or the `genotype` inside a search's `result.json`, or a name; a ProxylessNAS
+/// search's `architecture.json`, or the `architecture` inside its `result.json`.
+fn network(text: &str) -> Result<Architecture> {
     let path = std::path::Path::new(text);
     if path.is_file() {
         let json: Value =
             serde_json::from_str(&std::fs::read_to_string(path).with_context(|| text.to_string())?)
                 .with_context(|| format!("{text}: not JSON"))?;
+        let layers = if json["strategy"] == "proxyless" {
+            Some(json["architecture"].clone())
+        } else if json.get("choices").is_some() {
+            Some(json.clone())
+        } else {
+            None
+        };
+        if let Some(layers) = layers {
+            let layers = serde_json::from_value(layers)
+                .with_context(|| format!("{text}: not a ProxylessNAS architecture"))?;
+            return Ok(Architecture::Proxyless(layers));
+        }
         let inner = json.get("genotype").cloned().unwrap_or(json);
         let g: engine::genotype::Genotype =
             serde_json::from_value(inner).with_context(|| format!("{text}: not a genotype"))?;
         g.validate().with_context(|| text.to_string())?;
-        return Ok(g);
+        return Ok(Architecture::Cell(g));
     }
-    crate::genotype_arg(text)
+    crate::genotype_arg(text).map(Architecture::Cell)
 }
 
 pub fn run(mut args: Args) -> Result<()> {
@@ -62,17 +76,12 @@ pub fn run(mut args: Args) -> Result<()> {
     let data_arg = args
         .take("data")
         .ok_or_else(|| anyhow!("--data PATH is required"))?;
-    let g = genotype(
+    let arch = network(
         &args
             .take("genotype")
             .ok_or_else(|| anyhow!("--genotype FILE|darts-v1|darts-v2 is required"))?,
     )?;
-    train_command(
-        args,
-        &out,
-        &data_arg,
-        &Trainee::Network(Architecture::Cell(g)),
-    )
+    train_command(args, &out, &data_arg, &Trainee::Network(arch))
 }
 
 /// What a command trains: one network, or a random search that picks one.

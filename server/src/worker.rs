@@ -61,6 +61,10 @@ fn training(job: &Value, data_dir: &Path) -> Result<(TrainConfig, Training)> {
         (Some(g), _) => Training::Network(Architecture::Cell(
             serde_json::from_value(g.clone()).context("job.json: not a genotype")?,
         )),
+        (None, None) if job.get("layers").is_some() => Training::Network(Architecture::Proxyless(
+            serde_json::from_value(job["layers"].clone())
+                .context("job.json: not a ProxylessNAS architecture")?,
+        )),
         (None, Some("resnet18")) => Training::Network(Architecture::ResNet(Depth::ResNet18)),
         (None, Some("resnet10")) => Training::Network(Architecture::ResNet(Depth::ResNet10)),
         (None, Some("pruned")) => {
@@ -75,7 +79,7 @@ fn training(job: &Value, data_dir: &Path) -> Result<(TrainConfig, Training)> {
             serde_json::from_value(job["space"].clone()).context("job.json: no search space")?,
             serde_json::from_value(job["budget"].clone()).context("job.json: no budget")?,
         ),
-        _ => bail!("job.json names no genotype or baseline"),
+        _ => bail!("job.json names no genotype, layers or baseline"),
     };
     Ok((cfg, what))
 }
@@ -145,7 +149,11 @@ pub fn run(mut args: Args) -> Result<()> {
         let cancel = AtomicBool::new(false);
         if kind == "search" {
             let cfg = config(&out, &job)?;
-            return Ok(search::run(&data, &cfg, &out, &cancel, &mut listener).map(|_| ()));
+            let tables = crate::latency_cmd::tables_dir(&data_dir);
+            return Ok(
+                search::run_any(&data, &cfg, &out, Some(&tables), &cancel, &mut listener)
+                    .map(|_| ()),
+            );
         }
         let (cfg, what) = training(&job, &data_dir)?;
         Ok(match what {

@@ -61,13 +61,7 @@ pub fn build(
     let shape = NetShape::of(data, cfg.init_channels, cfg.layers);
     let vs = VarStore::new(device);
     let net = crate::search::initialise(Some(cfg.seed), || {
-        Net::new(
-            &vs.root(),
-            arch,
-            &shape,
-            h.max(w),
-            cfg.auxiliary_weight > 0.0,
-        )
+        Net::new(&vs.root(), arch, &shape, (h, w), cfg.auxiliary_weight > 0.0)
     });
     let params: i64 = vs
         .variables()

@@ -60,6 +60,9 @@ pub struct TrainResult {
     pub device: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub genotype: Option<Genotype>,
+    /// The blocks of a ProxylessNAS network.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layers: Option<crate::proxyless::space::Architecture>,
     pub dartboard_version: String,
     pub pytorch_version: String,
     /// What `model.pt` takes: the source images' size, and the crop and resize it applies.
@@ -90,6 +93,13 @@ pub fn open_run<'a>(
         g.validate()
             .map_err(|e| SearchError::Data(format!("genotype: {e}")))?;
     }
+    if let Some(Architecture::Proxyless(layers)) = arch {
+        let (c, h, w) = data.image_shape();
+        let outputs = crate::network::NetShape::of(data, 1, 1).outputs;
+        layers
+            .layout(c, (h, w), outputs)
+            .map_err(|e| SearchError::Data(format!("architecture: {e}")))?;
+    }
     if data.splits.test.is_empty() {
         return Err(SearchError::Data(
             "the dataset has no test split to score on".into(),
@@ -103,6 +113,9 @@ pub fn open_run<'a>(
     write_json(&out.join("config.json"), cfg)?;
     if let Some(g) = arch.and_then(|a| a.genotype()) {
         write_json(&out.join("genotype.json"), g)?;
+    }
+    if let Some(Architecture::Proxyless(layers)) = arch {
+        write_json(&out.join("architecture.json"), layers)?;
     }
     let mut log = EventLog::open(out, listener)?;
     log.emit(Event::Status {
@@ -273,6 +286,10 @@ pub fn train_and_test(
         test_samples: data.splits.test.len(),
         device: crate::device::describe(device),
         genotype: arch.genotype().cloned(),
+        layers: match arch {
+            Architecture::Proxyless(l) => Some(l.clone()),
+            _ => None,
+        },
         dartboard_version: env!("CARGO_PKG_VERSION").into(),
         pytorch_version: option_env!("DARTBOARD_TORCH_VERSION")
             .unwrap_or("unknown")

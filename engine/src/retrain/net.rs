@@ -1,9 +1,12 @@
-//! What a training run trains: a discovered cell's evaluation network, a ResNet baseline, or
-//! the network a search pruned its supernet to, fine-tuned from the supernet's weights.
+//! What a training run trains: a discovered cell's evaluation network, a ResNet baseline, the
+//! network a search pruned its supernet to (fine-tuned from the supernet's weights), or the
+//! layers a ProxylessNAS search chose.
 use crate::genotype::Genotype;
 use crate::model::EvalNetwork;
 use crate::network::NetShape;
 use crate::nn::Mode;
+use crate::proxyless::net::ProxylessNet;
+use crate::proxyless::space::Architecture as Layers;
 use crate::resnet::{Depth, ResNet};
 use crate::search::pruned::{PrunedNetwork, PrunedSource};
 use tch::nn::Path;
@@ -16,6 +19,8 @@ pub enum Architecture {
     ResNet(Depth),
     /// The search's supernet pruned to its genotype, starting from its trained weights.
     Pruned(Box<PrunedSource>),
+    /// The network of a ProxylessNAS search's chosen blocks, from scratch.
+    Proxyless(Layers),
 }
 
 impl Architecture {
@@ -25,13 +30,14 @@ impl Architecture {
             Architecture::Cell(_) => "darts".into(),
             Architecture::ResNet(d) => d.name().into(),
             Architecture::Pruned(_) => PRUNED.into(),
+            Architecture::Proxyless(_) => "proxyless".into(),
         }
     }
 
     pub fn genotype(&self) -> Option<&Genotype> {
         match self {
             Architecture::Cell(g) => Some(g),
-            Architecture::ResNet(_) => None,
+            Architecture::ResNet(_) | Architecture::Proxyless(_) => None,
             Architecture::Pruned(s) => Some(&s.genotype),
         }
     }
@@ -44,18 +50,41 @@ pub enum Net {
     Cell(EvalNetwork),
     ResNet(ResNet),
     Pruned(PrunedNetwork),
+    Proxyless(ProxylessNet),
 }
 
 impl Net {
     /// The cell network takes layers, initial channels and the auxiliary head from `shape` and
-    /// `auxiliary`; a ResNet has its own fixed widths, the pruned network its search's.
-    pub fn new(p: &Path, arch: &Architecture, shape: &NetShape, size: i64, auxiliary: bool) -> Net {
+    /// `auxiliary`; a ResNet has its own fixed widths, the pruned network its search's, and
+    /// ProxylessNAS's layers their search's width and depth for images of `size` (height, width;
+    /// `open_run` checked that the blocks fit them).
+    pub fn new(
+        p: &Path,
+        arch: &Architecture,
+        shape: &NetShape,
+        size: (i64, i64),
+        auxiliary: bool,
+    ) -> Net {
         match arch {
             Architecture::Cell(g) => Net::Cell(EvalNetwork::new(p, shape, g, auxiliary)),
-            Architecture::ResNet(d) => {
-                Net::ResNet(ResNet::new(p, *d, shape.in_channels, shape.outputs, size))
-            }
+            Architecture::ResNet(d) => Net::ResNet(ResNet::new(
+                p,
+                *d,
+                shape.in_channels,
+                shape.outputs,
+                size.0.max(size.1),
+            )),
             Architecture::Pruned(s) => Net::Pruned(PrunedNetwork::new(p, shape, s)),
+            Architecture::Proxyless(l) => {
+                let layout = crate::proxyless::space::Layout::new(
+                    shape.in_channels,
+                    size,
+                    shape.outputs,
+                    l.width,
+                    l.per_stage,
+                );
+                Net::Proxyless(ProxylessNet::new(p, &layout, &l.choices))
+            }
         }
     }
 
@@ -66,6 +95,7 @@ impl Net {
             Net::Cell(n) => n.forward(x, mode, drop_prob),
             Net::ResNet(n) => (n.forward(x, mode), None),
             Net::Pruned(n) => (n.forward(x, mode), None),
+            Net::Proxyless(n) => (n.forward(x, mode), None),
         }
     }
 }

@@ -128,8 +128,19 @@ pub fn build(search: &RunRow, all: &[RunRow]) -> Option<Comparison> {
             .filter_map(|r| r["supernet_test_metric"].as_f64())
             .collect::<Vec<_>>(),
     );
+    // ProxylessNAS finds layers: its supernet is scored through each layer's most likely block.
+    let proxyless = search.config["strategy"] == "proxyless";
+    let (supernet, arch, found) = if proxyless {
+        (
+            "ProxylessNAS supernet, most likely path (during search)",
+            "proxyless",
+            "ProxylessNAS network",
+        )
+    } else {
+        ("DARTS supernet (during search)", "darts", "DARTS cell")
+    };
     let mut rows = vec![Row {
-        method: "DARTS supernet (during search)".into(),
+        method: supernet.into(),
         runs: ids.clone(),
         params: results.first().and_then(|r| r["weights"].as_i64()),
         macs: results.first().and_then(|r| r["macs"].as_i64()),
@@ -141,9 +152,13 @@ pub fn build(search: &RunRow, all: &[RunRow]) -> Option<Comparison> {
         test_metric_mean: mean,
         test_metric_sd: sd,
     }];
-    let retrained = made("train", "darts");
+    let retrained = made("train", arch);
     if !retrained.is_empty() {
-        rows.push(trained("DARTS cell, retrained", &retrained, search_seconds));
+        rows.push(trained(
+            &format!("{found}, retrained"),
+            &retrained,
+            search_seconds,
+        ));
     }
     let pruned = made("baseline", engine::retrain::net::PRUNED);
     if !pruned.is_empty() {
@@ -151,7 +166,7 @@ pub fn build(search: &RunRow, all: &[RunRow]) -> Option<Comparison> {
     }
     if let Some(best) = best_search_retrained(&searches, &retrained) {
         let name = format!(
-            "DARTS cell, retrained (best of {} searches on validation)",
+            "{found}, retrained (best of {} searches on validation)",
             searches.len()
         );
         rows.push(trained(&name, &best, search_seconds));
@@ -181,13 +196,24 @@ pub fn build(search: &RunRow, all: &[RunRow]) -> Option<Comparison> {
             .as_str()
             .map_or(default.to_string(), str::to_string)
     };
-    Some(Comparison {
-        searched_with: format!(
+    let searched_with = if proxyless {
+        match search.config["latency_target_ms"].as_f64() {
+            Some(t) => format!(
+                "strategy proxyless, latency target {t} ms ({} loss)",
+                key("latency_loss", "add")
+            ),
+            None => "strategy proxyless, no latency target".to_string(),
+        }
+    } else {
+        format!(
             "strategy {}, regulariser {}, selection {}",
             key("strategy", "darts"),
             key("alpha_reg", "none"),
             key("selection", "argmax")
-        ),
+        )
+    };
+    Some(Comparison {
+        searched_with,
         run: search.id,
         searches: ids,
         metric: search

@@ -70,8 +70,21 @@ pub async fn card(state: &State, run: &RunRow) -> ApiResult<Option<String>> {
         "## Training\n\n```json\n{}\n```\n",
         serde_json::to_string_pretty(&run.config).unwrap_or_default()
     );
-    if let Some(g) = result.get("genotype") {
+    if let Some(g) = result.get("genotype").filter(|g| !g.is_null()) {
         let _ = writeln!(md, "Genotype:\n\n```json\n{g}\n```\n");
+    }
+    if let Some(l) = result.get("layers").filter(|l| !l.is_null()) {
+        let blocks: Vec<&str> = l["choices"]
+            .as_array()
+            .map(|c| c.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let _ = writeln!(
+            md,
+            "ProxylessNAS layers (stem width {}, {} a stage): {}\n",
+            l["width"],
+            l["per_stage"],
+            blocks.join(", ")
+        );
     }
     let _ = writeln!(
         md,

@@ -1,5 +1,5 @@
-//! `POST /api/runs` for `train` and `baseline` runs: the network to train (a search's genotype
-//! by `source_run`, a named or uploaded `genotype`, or a `baseline`: resnet18, resnet10, or random search matched to the source search), the dataset (the source's
+//! `POST /api/runs` for `train` and `baseline` runs: the network to train (a search's genotype,
+//! or a ProxylessNAS search's layers, by `source_run`; a named or uploaded `genotype`; or a `baseline`: resnet18, resnet10, or random search matched to the source search), the dataset (the source's
 //! unless given) and the training config, every bad field named at once.
 use super::runs::{field, unprocessable, CreateRun};
 use super::ApiResult;
@@ -15,7 +15,7 @@ pub struct Training {
     pub config: Value,
     pub dataset: DatasetRow,
     pub source_run: Option<i64>,
-    /// The job's extra fields: `genotype` (an object) or `baseline`.
+    /// The job's extra fields: `genotype` (an object), `layers` (ProxylessNAS's) or `baseline`.
     pub job: Map<String, Value>,
 }
 
@@ -29,8 +29,31 @@ fn genotype_of(v: &Value, errors: &mut Vec<FieldError>) -> Option<Genotype> {
     g.map_err(|m| errors.push(field("genotype", m))).ok()
 }
 
-/// The source run's genotype: it must be a search that succeeded.
-fn searched(source: &RunRow, errors: &mut Vec<FieldError>) -> Option<Genotype> {
+/// What a search found: a cell, or ProxylessNAS's layers.
+enum Found {
+    Cell(Genotype),
+    Layers(Value),
+}
+
+/// The source run's cell: it must be a cell search that succeeded (`what` needs the cell).
+fn searched_cell(source: &RunRow, what: &str, errors: &mut Vec<FieldError>) -> Option<Genotype> {
+    match searched(source, errors)? {
+        Found::Cell(g) => Some(g),
+        Found::Layers(_) => {
+            errors.push(field(
+                "source_run",
+                format!(
+                    "run {} searched ProxylessNAS's layers, not a cell: {what}",
+                    source.id
+                ),
+            ));
+            None
+        }
+    }
+}
+
+/// What the source run found: it must be a search that succeeded.
+fn searched(source: &RunRow, errors: &mut Vec<FieldError>) -> Option<Found> {
     if source.kind != "search" || source.status != Status::Succeeded {
         errors.push(field(
             "source_run",
@@ -43,9 +66,27 @@ fn searched(source: &RunRow, errors: &mut Vec<FieldError>) -> Option<Genotype> {
         ));
         return None;
     }
+    if let Some(r) = source
+        .result
+        .as_ref()
+        .filter(|r| r["strategy"] == "proxyless")
+    {
+        return match serde_json::from_value::<engine::proxyless::space::Architecture>(
+            r["architecture"].clone(),
+        ) {
+            Ok(_) => Some(Found::Layers(r["architecture"].clone())),
+            Err(_) => {
+                errors.push(field(
+                    "source_run",
+                    format!("run {} has no architecture in its result", source.id),
+                ));
+                None
+            }
+        };
+    }
     let g = source.result.as_ref().map(|r| r["genotype"].clone());
     match g.map(serde_json::from_value::<Genotype>) {
-        Some(Ok(g)) => Some(g),
+        Some(Ok(g)) => Some(Found::Cell(g)),
         _ => {
             errors.push(field(
                 "source_run",
@@ -59,7 +100,11 @@ fn searched(source: &RunRow, errors: &mut Vec<FieldError>) -> Option<Genotype> {
 /// A random search's space (the source search's ops, nodes and holdout) and budget (its
 /// wall-clock seconds): the source must be a search that succeeded.
 fn random_space(source: &RunRow, errors: &mut Vec<FieldError>) -> Option<(Space, Budget)> {
-    searched(source, errors)?;
+    searched_cell(
+        source,
+        "random search samples cells of a cell search's space",
+        errors,
+    )?;
     let cfg: SearchConfig = match serde_json::from_value(source.config.clone()) {
         Ok(c) => c,
         Err(e) => {
@@ -93,8 +138,8 @@ pub async fn validate(store: &Store, kind: &str, body: CreateRun) -> ApiResult<T
     };
     match kind {
         "train" => {
-            let g = match (&body.genotype, &source) {
-                (Some(v), None) => genotype_of(v, &mut errors),
+            let found = match (&body.genotype, &source) {
+                (Some(v), None) => genotype_of(v, &mut errors).map(Found::Cell),
                 (None, Some(s)) => searched(s, &mut errors),
                 (Some(_), Some(_)) => {
                     errors.push(field("genotype", "give source_run or genotype, not both"));
@@ -106,8 +151,14 @@ pub async fn validate(store: &Store, kind: &str, body: CreateRun) -> ApiResult<T
                     None
                 }
             };
-            if let Some(g) = g {
-                job.insert("genotype".into(), json!(g));
+            match found {
+                Some(Found::Cell(g)) => {
+                    job.insert("genotype".into(), json!(g));
+                }
+                Some(Found::Layers(layers)) => {
+                    job.insert("layers".into(), layers);
+                }
+                None => {}
             }
         }
         _ => match body.baseline.as_deref() {
@@ -116,7 +167,7 @@ pub async fn validate(store: &Store, kind: &str, body: CreateRun) -> ApiResult<T
             }
             Some("pruned") => match &source {
                 Some(s) => {
-                    if searched(s, &mut errors).is_some() {
+                    if searched_cell(s, "it has no cell supernet to prune", &mut errors).is_some() {
                         job.insert("baseline".into(), "pruned".into());
                     }
                 }

@@ -89,7 +89,7 @@ pub fn command() -> Command {
             opt("config", "JSON", "the search config").required(true),
         ]);
     let search = Command::new("search")
-        .about("Searches a cell with DARTS (or PC-DARTS, GDAS) and writes it to --out")
+        .about("Searches a cell with DARTS (or PC-DARTS, GDAS), or layers with ProxylessNAS, into --out")
         .args(data_source())
         .args(import_options())
         .args([
@@ -109,14 +109,14 @@ pub fn command() -> Command {
         .args(search_keys(&[]))
         .arg(rest());
     let train = Command::new("train")
-        .about("Trains a cell (a search's genotype, darts-v1, darts-v2) from scratch and tests it")
+        .about("Trains a cell (a search's genotype, darts-v1, darts-v2) or a ProxylessNAS search's layers from scratch and tests it")
         .args(data_source())
         .args(import_options())
         .args([
             opt(
                 "genotype",
                 "FILE|NAME",
-                "genotype.json, result.json, darts-v1 or darts-v2",
+                "genotype.json, architecture.json, result.json, darts-v1 or darts-v2",
             ),
             preset_opt(),
             opt("out", "DIR", "the run's folder"),
@@ -174,6 +174,15 @@ pub fn command() -> Command {
             opt("layers", "L", "cells"),
             opt("nodes", "N", "intermediate nodes per cell"),
             switch("auxiliary", "with the auxiliary head"),
+        ]);
+    let latency = Command::new("latency")
+        .about("Measures ProxylessNAS's latency table on a device for a dataset's images; searches reuse it")
+        .args(data_source())
+        .args(import_options())
+        .args([
+            opt("device", "D", "cpu (the default), cuda or cuda:N"),
+            opt("init-channels", "C", "the stem's width, as the search's init_channels (16)"),
+            opt("per-stage", "N", "searchable layers in each of the 4 stages (2)"),
         ]);
     let bench = Command::new("bench")
         .about("Times search steps on random data and prints the medians and peak memory")
@@ -255,6 +264,7 @@ pub fn command() -> Command {
             pipeline,
             predict,
             params,
+            latency,
             bench,
             data,
             Command::new("config-keys").about("The search config keys, as JSON"),
