@@ -12,12 +12,15 @@ use serde_json::{json, Map, Value};
 
 /// Files a run offers for download: (name, where it may be inside the run folder; the first
 /// that exists). A search keeps its weights in its checkpoint, a trained network at the top.
-const ARTIFACTS: [(&str, &[&str]); 8] = [
+const ARTIFACTS: [(&str, &[&str]); 10] = [
     ("config.json", &["config.json"]),
     // From the store, with the server's status events (an empty list: written when asked for).
     ("events.jsonl", &[]),
     ("genotype.json", &["genotype.json"]),
     ("alphas.json", &["alphas.json"]),
+    // ProxylessNAS: the layers found, and the milliseconds the search weighed.
+    ("architecture.json", &["architecture.json"]),
+    ("latency.json", &["latency.json"]),
     ("result.json", &["result.json"]),
     (
         "weights.safetensors",
