@@ -8,11 +8,14 @@ use crate::data::Dataset;
 use crate::events::peak_rss_bytes;
 use crate::network::{NetShape, STEM_MULTIPLIER};
 use crate::ops::Primitive;
+use crate::proxyless::searcher::ProxylessSearcher;
+use crate::proxyless::space::Layout;
+use crate::rng::Rng;
 use crate::search::searcher::{Loss, Searcher};
 use crate::search::{parts, SearchError};
 use serde::Serialize;
 use std::time::Instant;
-use tch::Device;
+use tch::{Device, Tensor};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Estimate {
@@ -31,9 +34,38 @@ pub struct Estimate {
     pub device: String,
 }
 
+/// A searcher whose steps are timed: one weight step and one architecture step.
+trait Probed {
+    fn step(&mut self, train: (&Tensor, &Tensor), val: (&Tensor, &Tensor));
+    fn predict(&self, x: &Tensor) -> Tensor;
+}
+
+impl Probed for Searcher {
+    fn step(&mut self, (xt, yt): (&Tensor, &Tensor), (xv, yv): (&Tensor, &Tensor)) {
+        let _ = self.weight_step(xt, yt);
+        self.alpha_step((xt, yt), (xv, yv), None, 0.5);
+    }
+    fn predict(&self, x: &Tensor) -> Tensor {
+        Searcher::predict(self, x)
+    }
+}
+
+/// ProxylessNAS's steps draw their paths from a generator of their own.
+struct Proxyless(ProxylessSearcher, Rng);
+
+impl Probed for Proxyless {
+    fn step(&mut self, (xt, yt): (&Tensor, &Tensor), (xv, yv): (&Tensor, &Tensor)) {
+        let _ = self.0.weight_step(xt, yt, &mut self.1);
+        self.0.arch_step(xv, yv, &mut self.1);
+    }
+    fn predict(&self, x: &Tensor) -> Tensor {
+        self.0.predict(x)
+    }
+}
+
 /// (seconds per weight+alpha step, peak RSS after) at batch `b`: one warm-up and two timed steps.
 fn probe(
-    s: &mut Searcher,
+    s: &mut dyn Probed,
     data: &Dataset,
     idx: (&[i64], &[i64]),
     b: usize,
@@ -46,8 +78,7 @@ fn probe(
     let mut times = vec![];
     for i in 0..3 {
         let t = Instant::now();
-        let _ = s.weight_step(&xt, &yt);
-        s.alpha_step((&xt, &yt), (&xv, &yv), None, 0.5);
+        s.step((&xt, &yt), (&xv, &yv));
         if let Device::Cuda(n) = device {
             tch::Cuda::synchronize(n as i64);
         }
@@ -92,14 +123,35 @@ pub fn estimate(
         init_channels: cfg.init_channels,
         layers: cfg.layers,
     };
-    let mut s = Searcher::new(&shape, cfg, loss, device);
+    let (mut s, weights, alphas): (Box<dyn Probed>, i64, i64) = if cfg.strategy.searches_cells() {
+        let s = Searcher::new(&shape, cfg, loss, device);
+        let weights = crate::count_weights(&s.weights_vs);
+        let alphas = s.alphas.tensors().iter().map(|t| t.numel() as i64).sum();
+        (Box::new(s), weights, alphas)
+    } else {
+        let (c, h, w) = data.image_shape();
+        let layout = Layout::new(c, (h, w), shape.outputs, cfg.init_channels, cfg.per_stage);
+        let s = ProxylessSearcher::new(
+            &layout,
+            device,
+            loss,
+            |n| crate::search::searcher::weight_optimizer(cfg, n),
+            cfg.alpha_lr,
+            None,
+            cfg.grad_clip,
+        );
+        let weights = crate::count_weights(&s.weights_vs);
+        let alphas = s.alphas.iter().map(|t| t.numel() as i64).sum();
+        (Box::new(Proxyless(s, Rng::new(cfg.seed))), weights, alphas)
+    };
+    let s = s.as_mut();
     let b = cfg.batch_size;
     let small = p.weights.len().min(p.arch.len()).max(1);
     let b2 = b.min(8).min(small).max(1);
     let b1 = (b2 / 2).max(1);
     let idx = (p.weights.as_slice(), p.arch.as_slice());
-    let (t1, m1) = probe(&mut s, data, idx, b1, &p.stats, device, memory);
-    let (t2, m2) = probe(&mut s, data, idx, b2, &p.stats, device, memory);
+    let (t1, m1) = probe(s, data, idx, b1, &p.stats, device, memory);
+    let (t2, m2) = probe(s, data, idx, b2, &p.stats, device, memory);
     let per = |v1: f64, v2: f64| {
         if b2 > b1 {
             (v2 - v1).max(0.0) / (b2 - b1) as f64
@@ -119,8 +171,8 @@ pub fn estimate(
     let _ = s.predict(&xv);
     let eval_seconds = t.elapsed().as_secs_f64() / b2 as f64 * p.arch.len() as f64;
     Ok(Estimate {
-        weights: crate::count_weights(&s.weights_vs),
-        alphas: s.alphas.tensors().iter().map(|t| t.numel() as i64).sum(),
+        weights,
+        alphas,
         batch_size: b,
         steps_per_epoch: steps,
         probe_batches: [b1, b2],
@@ -181,7 +233,26 @@ const MAX_WALK: usize = 10_000;
 /// building anything: the number `count_weights` gives for the built `Supernet` (the search's
 /// batch norms are not affine, so only the stem's has weights).
 pub fn supernet_weights(cfg: &SearchConfig, input: &InputShape) -> u64 {
-    to_u64(walk(cfg, input).weights)
+    match layout(cfg, input) {
+        Some(l) => to_u64(crate::proxyless::cost::supernet_weights(&l)),
+        None => to_u64(walk(cfg, input).weights),
+    }
+}
+
+/// ProxylessNAS's layout for `input` (None for a cell search). A config that was never
+/// validated is walked at most 64 layers a stage and 2^20 wide: fewer and narrower layers count
+/// less, so the bound stays a lower bound, and nothing overflows.
+fn layout(cfg: &SearchConfig, input: &InputShape) -> Option<Layout> {
+    let cap = |v: i64| v.clamp(1, 1 << 20);
+    (!cfg.strategy.searches_cells()).then(|| {
+        Layout::new(
+            cap(input.channels),
+            (cap(input.height), cap(input.width)),
+            cap(input.outputs),
+            cap(cfg.init_channels),
+            cfg.per_stage.clamp(1, 64),
+        )
+    })
 }
 
 /// A lower bound of the memory, in bytes, that one weight step of the search holds at its peak
@@ -196,7 +267,13 @@ pub fn supernet_weights(cfg: &SearchConfig, input: &InputShape) -> u64 {
 /// reduces (`FactorizedReduce`), none for `none` or an identity skip. Gradients, optimiser
 /// state, the alpha step, the cells' preprocessing, node sums and the process's own memory
 /// (libtorch, the dataset) all come on top, so the true peak is larger.
+/// For ProxylessNAS, the weights of every candidate and `proxyless::cost::kept_floats`.
 pub fn lower_bound_bytes(cfg: &SearchConfig, input: &InputShape) -> u64 {
+    if let Some(l) = layout(cfg, input) {
+        let floats = crate::proxyless::cost::supernet_weights(&l)
+            .saturating_add(crate::proxyless::cost::kept_floats(&l, cfg.batch_size));
+        return to_u64(floats.saturating_mul(4));
+    }
     let w = walk(cfg, input);
     to_u64(w.weights.saturating_add(w.activations).saturating_mul(4))
 }

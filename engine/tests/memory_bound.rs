@@ -3,7 +3,7 @@
 //! minutes or exhausted the memory).
 mod common;
 
-use engine::config::{Order, Preset, SearchConfig};
+use engine::config::{Order, Preset, SearchConfig, StrategyKind};
 use engine::estimate::{check_fits, lower_bound_bytes, supernet_weights, InputShape};
 use engine::network::NetShape;
 use engine::ops::Primitive;
@@ -133,6 +133,21 @@ fn the_reviewed_search_cannot_fit_and_the_tiny_one_can() {
         ..tiny
     };
     assert_eq!(lower_bound_bytes(&absurd, &digits), u64::MAX);
+    // ProxylessNAS at the widest and deepest it may be, on large images: refused unbuilt.
+    let wide = SearchConfig {
+        strategy: StrategyKind::Proxyless,
+        per_stage: 8,
+        ..config(1, 256, 4, 512)
+    };
+    let big = input(3, 512, 10);
+    assert!(lower_bound_bytes(&wide, &big) > 24 * GIB);
+    assert!(check_fits(&wide, &big, 24 * GIB).is_err());
+    let absurd = SearchConfig {
+        strategy: StrategyKind::Proxyless,
+        per_stage: usize::MAX,
+        ..absurd
+    };
+    assert_eq!(lower_bound_bytes(&absurd, &digits), u64::MAX);
 }
 
 /// The bound against what `estimate` measures (this process's peak resident memory, with the
@@ -147,6 +162,12 @@ fn the_lower_bound_is_below_the_measured_memory() -> Result<(), Box<dyn std::err
         SearchConfig {
             max_steps_per_epoch: Some(1),
             order: Order::First,
+            ..config(5, 16, 4, 256)
+        },
+        // ProxylessNAS's layers (issue 17), counted by `proxyless::cost`.
+        SearchConfig {
+            strategy: StrategyKind::Proxyless,
+            per_stage: 3,
             ..config(5, 16, 4, 256)
         },
     ] {

@@ -71,7 +71,10 @@ async fn a_proxyless_search_is_retrained_and_compared_through_the_api() {
     s.wait_status(base["id"].as_i64().unwrap(), &["succeeded"], MINUTES)
         .await;
     assert_eq!(train["result"]["architecture"], "proxyless");
-    assert_eq!(train["result"]["layers"], searched["result"]["architecture"]);
+    assert_eq!(
+        train["result"]["layers"],
+        searched["result"]["architecture"]
+    );
     let names: Vec<String> = s
         .get(&format!("/api/runs/{}/artifacts", train["id"]))
         .await

@@ -2,6 +2,7 @@
 //! binary gates, one path per layer in the forward pass, and a latency term in the loss taken
 //! from a lookup table measured on the target device.
 pub mod block;
+pub mod cost;
 pub mod gates;
 pub mod net;
 pub mod result;
