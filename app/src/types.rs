@@ -200,6 +200,9 @@ pub struct EstimateFigures {
     pub device: String,
     pub fits: Option<bool>,
     pub reason: Option<String>,
+    /// ProxylessNAS: the fastest and slowest network of the space, batch-1 ms on the device.
+    #[serde(default)]
+    pub latency_ms: Option<(f64, f64)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

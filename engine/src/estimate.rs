@@ -32,6 +32,52 @@ pub struct Estimate {
     /// the process's GPU memory on CUDA), bytes.
     pub memory_bytes: u64,
     pub device: String,
+    /// ProxylessNAS: how fast this space's networks can be on the device.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latency: Option<LatencySpan>,
+}
+
+/// The batch-1 milliseconds of the fastest and the slowest network of a ProxylessNAS space, as
+/// the device's latency table predicts them.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct LatencySpan {
+    pub fastest_ms: f64,
+    pub slowest_ms: f64,
+    /// Blocks the table lacked and the estimate measured now.
+    pub measured: usize,
+}
+
+/// The span of `layout`'s networks from the device's table under `tables` (measured where it
+/// lacks them, and saved back).
+fn latency_span(
+    layout: &Layout,
+    device: Device,
+    tables: Option<&std::path::Path>,
+) -> Option<LatencySpan> {
+    use crate::proxyless::table::{LatencyTable, TABLE_REPEATS};
+    let mut table = match tables {
+        Some(dir) => LatencyTable::load_or_empty(dir, device),
+        None => LatencyTable::empty(device),
+    };
+    let measured = table.measure(layout, device, TABLE_REPEATS);
+    if let (Some(dir), true) = (tables, measured > 0) {
+        // Not saved: the search measures again; the estimate stands.
+        let _ = table.save(dir, device);
+    }
+    let frame = table.frame_ms(layout)?;
+    let per_layer = table.candidate_ms(layout)?;
+    let sum = |pick: fn(f64, f64) -> f64, start: f64| {
+        frame
+            + per_layer
+                .iter()
+                .map(|ms| ms.iter().copied().fold(start, pick))
+                .sum::<f64>()
+    };
+    Some(LatencySpan {
+        fastest_ms: sum(f64::min, f64::INFINITY),
+        slowest_ms: sum(f64::max, 0.0),
+        measured,
+    })
 }
 
 /// A searcher whose steps are timed: one weight step and one architecture step.
@@ -99,10 +145,12 @@ pub fn cpu_memory(_: Device) -> u64 {
 
 /// `memory` reads the memory in use on the device after each probe (`cpu_memory` for the CPU;
 /// the caller supplies a reading for a GPU, which libtorch's C API does not report).
+/// `tables`: where the devices' latency tables are kept (ProxylessNAS's span is read there).
 pub fn estimate(
     data: &Dataset,
     cfg: &SearchConfig,
     memory: &dyn Fn(Device) -> u64,
+    tables: Option<&std::path::Path>,
 ) -> Result<Estimate, SearchError> {
     let errors = cfg.validate();
     if !errors.is_empty() {
@@ -123,6 +171,7 @@ pub fn estimate(
         init_channels: cfg.init_channels,
         layers: cfg.layers,
     };
+    let mut latency = None;
     let (mut s, weights, alphas): (Box<dyn Probed>, i64, i64) = if cfg.strategy.searches_cells() {
         let s = Searcher::new(&shape, cfg, loss, device);
         let weights = crate::count_weights(&s.weights_vs);
@@ -131,6 +180,7 @@ pub fn estimate(
     } else {
         let (c, h, w) = data.image_shape();
         let layout = Layout::new(c, (h, w), shape.outputs, cfg.init_channels, cfg.per_stage);
+        latency = latency_span(&layout, device, tables);
         let s = ProxylessSearcher::new(
             &layout,
             device,
@@ -180,6 +230,7 @@ pub fn estimate(
         seconds_per_epoch: step_seconds * steps as f64 + eval_seconds,
         memory_bytes: memory.max(m2 as f64) as u64,
         device: crate::device::describe(device),
+        latency,
     })
 }
 

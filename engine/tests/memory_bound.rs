@@ -175,7 +175,8 @@ fn the_lower_bound_is_below_the_measured_memory() -> Result<(), Box<dyn std::err
             device: "cpu".into(),
             ..cfg
         };
-        let measured = engine::estimate::estimate(&data, &cfg, &engine::estimate::cpu_memory)?;
+        let measured =
+            engine::estimate::estimate(&data, &cfg, &engine::estimate::cpu_memory, None)?;
         let bound = lower_bound_bytes(&cfg, &digits);
         assert_eq!(measured.weights as u64, supernet_weights(&cfg, &digits));
         eprintln!(

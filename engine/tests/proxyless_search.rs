@@ -89,7 +89,14 @@ fn a_search_writes_its_architecture_and_streams_layer_probabilities() {
     assert!(r
         .supernet_test_metric
         .is_some_and(|a| (0.0..=1.0).contains(&a)));
-    assert!(tables.join("latency-cpu.json").exists());
+    let stored: Vec<String> = std::fs::read_dir(&tables)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        stored.len() == 1 && stored[0].starts_with("latency-") && stored[0].contains("-cpu-"),
+        "{stored:?}"
+    );
     assert!(out.join("latency.json").exists());
 
     let events = read_events(&out);
@@ -209,10 +216,14 @@ fn a_low_latency_target_finds_a_faster_network() {
         low.predicted_latency_ms < 0.9 * high.predicted_latency_ms,
         "{figures}"
     );
-    let measured = |arch: &Architecture| {
+    let build = |arch: &Architecture| {
         let layout = arch.layout(1, (8, 8), 10).unwrap();
         let vs = VarStore::new(Device::Cpu);
         let net = ProxylessNet::new(&vs.root(), &layout, &arch.choices);
+        (vs, net)
+    };
+    let ((_a, low_net), (_b, high_net)) = (build(&low.architecture), build(&high.architecture));
+    let time = |net: &ProxylessNet| {
         forward_ms(
             &|x| net.forward(x, Mode::Eval),
             1,
@@ -221,7 +232,13 @@ fn a_low_latency_target_finds_a_faster_network() {
             TABLE_REPEATS,
         )
     };
-    let (low_ms, high_ms) = (measured(&low.architecture), measured(&high.architecture));
+    // Each network's fastest pass over rounds that alternate between them: other tests of this
+    // binary (and whatever else the machine runs) slow both alike, and never speed one up.
+    let (mut low_ms, mut high_ms) = (f64::INFINITY, f64::INFINITY);
+    for _ in 0..5 {
+        low_ms = low_ms.min(time(&low_net));
+        high_ms = high_ms.min(time(&high_net));
+    }
     assert!(
         low_ms < high_ms,
         "{figures}; measured {low_ms:.3} vs {high_ms:.3} ms"

@@ -21,7 +21,8 @@ pub fn run(mut args: Args) -> Result<()> {
         anyhow!("invalid config: {}", lines.join("; "))
     })?;
     let (data, _) = engine::data::store::load(&data_dir, &id)?;
-    let estimate = engine::estimate::estimate(&data, &cfg, &memory)?;
+    let tables = crate::latency_cmd::tables_dir(&data_dir);
+    let estimate = engine::estimate::estimate(&data, &cfg, &memory, Some(&tables))?;
     println!("{}", serde_json::to_string(&estimate)?);
     Ok(())
 }

@@ -33,7 +33,9 @@ fn latency_search_and_train_from_the_command_line() {
     assert_eq!(second["zero"], 0.0);
     assert!(second["mb6_k7"].as_f64().unwrap() > 0.0);
     assert_eq!(table["measured"], 2 + 6 * 8);
-    assert!(data_dir.join("latency/latency-cpu.json").is_file());
+    let stored = std::path::PathBuf::from(table["table"].as_str().unwrap());
+    assert_eq!(stored.parent(), Some(data_dir.join("latency").as_path()));
+    assert!(stored.is_file());
     // Measured once: a second call adds nothing.
     let again = json_line(&dartboard(&[
         "latency",

@@ -1,8 +1,24 @@
 //! A cell's softmaxed architecture weights as a heatmap: a row per edge, a column per op, a
 //! colour scale, and the (edge, op) pairs discretisation keeps outlined. Perturbation-based
-//! selection's importance (the metric lost when an op is removed) is drawn the same way.
+//! selection's importance (the metric lost when an op is removed) and ProxylessNAS's per-layer
+//! block probabilities are drawn the same way.
 use super::{edge_index, escape, input_name};
-use crate::live::Cell;
+use crate::live::{Cell, LayerSnap};
+
+/// ProxylessNAS's blocks in the paper's order, the heatmap's columns.
+pub const BLOCKS: [&str; 7] = [
+    "mb3_k3", "mb3_k5", "mb3_k7", "mb6_k3", "mb6_k5", "mb6_k7", "zero",
+];
+
+/// What a row of a cell's table is: "input → node", in the DARTS edge order.
+fn edge_label(row: usize) -> String {
+    let (mut node, mut first) = (0, 0);
+    while row >= first + node + 2 {
+        first += node + 2;
+        node += 1;
+    }
+    format!("{} → {node}", input_name(row - first))
+}
 
 const CELL_W: usize = 50;
 const CELL_H: usize = 20;
@@ -37,7 +53,46 @@ pub fn heatmap(title: &str, primitives: &[String], weights: &[Vec<f32>], kept: &
         primitives,
         weights,
         &outlined,
-        "softmax weight; outlined: kept",
+        &edge_label,
+        ("softmax weight; outlined: kept", "not measured"),
+    )
+}
+
+/// ProxylessNAS's layers after an epoch: a row per searchable layer, a column per block, each
+/// block's probability (grey where the layer cannot take it: the zero op where the shape
+/// changes), the most likely block outlined.
+pub fn layers(title: &str, snap: &LayerSnap) -> String {
+    let columns: Vec<String> = BLOCKS.iter().map(|b| b.to_string()).collect();
+    let values: Vec<Vec<f32>> = snap
+        .candidates
+        .iter()
+        .zip(&snap.probabilities)
+        .map(|(names, probs)| {
+            columns
+                .iter()
+                .map(|c| {
+                    names
+                        .iter()
+                        .position(|n| n == c)
+                        .and_then(|i| probs.get(i).copied())
+                        .unwrap_or(f32::NAN)
+                })
+                .collect()
+        })
+        .collect();
+    let outlined: Vec<(usize, usize)> = snap
+        .chosen
+        .iter()
+        .enumerate()
+        .filter_map(|(row, b)| Some((row, columns.iter().position(|c| c == b)?)))
+        .collect();
+    grid(
+        title,
+        &columns,
+        &values,
+        &outlined,
+        &|row| format!("layer {}", row + 1),
+        ("probability; outlined: most likely", "not a candidate here"),
     )
 }
 
@@ -58,17 +113,20 @@ pub fn importance(
         primitives,
         drops,
         &outlined,
-        "metric lost when removed; outlined: kept",
+        &edge_label,
+        ("metric lost when removed; outlined: kept", "not measured"),
     )
 }
 
-/// The heatmap of `values` (edges x ops) with the (row, column) cells of `outlined` outlined.
+/// The heatmap of `values` (rows x columns) with the (row, column) cells of `outlined`
+/// outlined; `legend` names the scale and what a NaN (grey) cell means.
 fn grid(
     title: &str,
     primitives: &[String],
     values: &[Vec<f32>],
     outlined: &[(usize, usize)],
-    legend: &str,
+    row_label: &dyn Fn(usize) -> String,
+    (legend, missing): (&str, &str),
 ) -> String {
     let weights = values;
     let ops = primitives.len();
@@ -102,36 +160,25 @@ fn grid(
             escape(p)
         );
     }
-    // Row labels: "input -> node".
-    let mut node = 0;
-    let mut input = 0;
     for (r, row) in weights.iter().enumerate() {
         let y = TOP + r * CELL_H;
+        let label = escape(&row_label(r));
         s += &format!(
-            r##"<text x="{}" y="{}" font-size="10" text-anchor="end">{} → {}</text>"##,
+            r##"<text x="{}" y="{}" font-size="10" text-anchor="end">{label}</text>"##,
             LEFT - 6,
             y + CELL_H / 2 + 4,
-            escape(&input_name(input)),
-            node
         );
         for (c, v) in row.iter().enumerate() {
             let (fill, shown) = if v.is_finite() {
                 (colour((v - lo) / (hi - lo)), format!("{v:.3}"))
             } else {
-                ("#eeeeee".to_string(), "not measured".to_string())
+                ("#eeeeee".to_string(), missing.to_string())
             };
             s += &format!(
-                r##"<rect x="{}" y="{y}" width="{CELL_W}" height="{CELL_H}" fill="{fill}" stroke="#fff"><title>{} → {}, {}: {shown}</title></rect>"##,
+                r##"<rect x="{}" y="{y}" width="{CELL_W}" height="{CELL_H}" fill="{fill}" stroke="#fff"><title>{label}, {}: {shown}</title></rect>"##,
                 LEFT + c * CELL_W,
-                escape(&input_name(input)),
-                node,
                 escape(primitives.get(c).map(String::as_str).unwrap_or("?")),
             );
-        }
-        input += 1;
-        if input == node + 2 {
-            node += 1;
-            input = 0;
         }
     }
     for &(row, col) in outlined {
@@ -230,7 +277,42 @@ mod tests {
     }
 
     #[test]
+    fn layer_map_greys_what_a_layer_cannot_take_and_outlines_the_most_likely() {
+        let snap = LayerSnap {
+            epoch: 1,
+            candidates: vec![
+                BLOCKS[..6].iter().map(|b| b.to_string()).collect(),
+                BLOCKS.iter().map(|b| b.to_string()).collect(),
+            ],
+            probabilities: vec![
+                vec![0.1, 0.1, 0.1, 0.1, 0.1, 0.5],
+                vec![0.1; 6].into_iter().chain([0.4]).collect(),
+            ],
+            expected_ms: 1.0,
+            chosen: vec!["mb6_k7".into(), "zero".into()],
+            chosen_ms: 0.5,
+        };
+        let svg = layers("layers", &snap);
+        assert_eq!(
+            svg.matches("not a candidate here").count(),
+            1,
+            "layer 1 has no zero op"
+        );
+        assert!(svg.contains("layer 2, zero: 0.400"), "{svg}");
+        assert_eq!(svg.matches(r##"class="kept""##).count(), 2);
+        // Layer 2's zero op: row 1, column 6.
+        assert!(svg.contains(&format!(
+            r##"class="kept" x="{}" y="{}""##,
+            LEFT + 6 * CELL_W + 1,
+            TOP + CELL_H + 1
+        )));
+    }
+
+    #[test]
     fn edge_rows_follow_the_darts_order() {
+        assert_eq!(edge_label(0), format!("{} → 0", input_name(0)));
+        assert_eq!(edge_label(4), format!("{} → 1", input_name(2)));
+        assert_eq!(edge_label(13), format!("{} → 3", input_name(4)));
         // Node 3 has inputs 0..5 starting at row 2 + 3 + 4 = 9; the last row of 4 nodes is 13.
         assert_eq!(edge_index(3, 0), 9);
         assert_eq!(edge_index(3, 4), 13);

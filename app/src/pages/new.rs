@@ -232,6 +232,12 @@ fn Form(form: SearchForm) -> impl IntoView {
                 Ok(Estimated::Figures(f)) => view! {
                     <p>{format!("{} weights; about {} of memory on {}; about {} per epoch ({} steps).",
                         f.weights, gb(f.memory_bytes), f.device, duration(f.seconds_per_epoch), f.steps_per_epoch)}</p>
+                    {f.latency_ms.map(|(fast, slow)| view! {
+                        <p data-testid="latency-span">{format!(
+                            "This space's networks take {fast:.2} to {slow:.2} ms per image on {} (its latency table, measured on this machine): set latency_target_ms within that span.",
+                            f.device
+                        )}</p>
+                    })}
                     {(f.fits == Some(false)).then(|| view! { <p class="warning-box">{format!("It will not fit: {}", f.reason.clone().unwrap_or_default())}</p> })}
                 }.into_any(),
                 Ok(Estimated::Invalid(_)) => view! { <p class="error">"Fix the fields marked above first."</p> }.into_any(),

@@ -5,6 +5,7 @@
 mod architecture;
 mod controls;
 mod facts;
+mod layers;
 mod study;
 
 use crate::charts::lines;
@@ -142,6 +143,16 @@ pub fn RunView(detail: RunDetail) -> impl IntoView {
         detail.row.id, detail.row.kind, detail.row.dataset_name
     );
     let is_search = detail.row.kind == "search";
+    let config_key = |k: &str| {
+        detail
+            .config
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+    };
+    // ProxylessNAS searches layers, not a cell.
+    let layered = is_search && config_key("strategy").as_deref() == Some("\"proxyless\"");
+    let target_ms = config_key("latency_target_ms").and_then(|v| v.parse::<f64>().ok());
     let log = Memo::new(move |_| {
         state.with(|s| {
             let skip = s.log.len().saturating_sub(300);
@@ -160,7 +171,8 @@ pub fn RunView(detail: RunDetail) -> impl IntoView {
             <div class="chart fixed" inner_html=loss_chart></div>
             <div class="chart fixed" inner_html=metric_chart></div>
         </div>
-        {is_search.then(|| view! { <architecture::Architecture state/> }.into_any())}
+        {(is_search && !layered).then(|| view! { <architecture::Architecture state/> }.into_any())}
+        {layered.then(|| view! { <layers::Layers state target_ms/> }.into_any())}
         {is_search.then(|| view! { <study::Study current state/> }.into_any())}
         <h2>"Log"</h2>
         <pre class="log" data-testid="log">{move || log.get().into_iter().map(|l| format!("[{}] {}\n", l.level, l.message)).collect::<String>()}</pre>

@@ -200,7 +200,8 @@ impl LatencyTable {
         }
     }
 
-    /// The table stored for `device` under `dir` (`dir/latency-cpu.json`), or an empty one.
+    /// The table stored for `device` on this machine at libtorch's current threads under
+    /// `dir`, or an empty one.
     pub fn load_or_empty(dir: &Path, device: Device) -> LatencyTable {
         std::fs::read(Self::path(dir, device))
             .ok()
@@ -209,22 +210,50 @@ impl LatencyTable {
             .unwrap_or_else(|| LatencyTable::empty(device))
     }
 
-    /// Where the table of `device` lives under `dir`.
+    /// Where the table of `device` lives under `dir`: one file per machine (a data directory
+    /// may be shared by a server and its cluster's nodes), device and thread count
+    /// (`latency-HOST-cpu-2t.json`).
     pub fn path(dir: &Path, device: Device) -> std::path::PathBuf {
         let name = crate::device::describe(device).replace(':', "");
-        dir.join(format!("latency-{name}.json"))
+        let threads = tch::get_num_threads();
+        dir.join(format!("latency-{}-{name}-{threads}t.json", host()))
     }
 
     pub fn save(&self, dir: &Path, device: Device) -> std::io::Result<std::path::PathBuf> {
         std::fs::create_dir_all(dir)?;
         let path = Self::path(dir, device);
-        let tmp = path.with_extension("json.tmp");
+        // Searches on one machine may save at once: each writes its own file, then renames.
+        let tmp = path.with_extension(format!("json.{}.tmp", std::process::id()));
         std::fs::write(
             &tmp,
             serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?,
         )?;
         std::fs::rename(&tmp, &path)?;
         Ok(path)
+    }
+}
+
+/// This machine's name as a file name: the kernel's host name with anything but letters,
+/// digits, `-` and `.` replaced.
+fn host() -> String {
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::env::var("HOSTNAME"))
+        .unwrap_or_default();
+    let name: String = name
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if name.is_empty() {
+        "host".into()
+    } else {
+        name
     }
 }
 

@@ -72,6 +72,11 @@ pub async fn estimate(state: State, request: Body<EstimateRequest>) -> ApiResult
             "--data-dir",
         ])
         .arg(&state.data_dir)
+        // As a worker runs: ProxylessNAS's latency table is measured at the workers' threads.
+        .env(
+            crate::worker::THREADS_VAR,
+            state.runner.threads().to_string(),
+        )
         .kill_on_drop(true)
         .output();
     let out = tokio::time::timeout(LIMIT, child)

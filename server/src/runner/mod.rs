@@ -87,6 +87,11 @@ impl Runner {
         })
     }
 
+    /// The CPU threads each local worker's libtorch uses.
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
     fn children(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Child>> {
         locked(&self.children)
     }

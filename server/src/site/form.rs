@@ -129,6 +129,9 @@ pub async fn estimate(state: &Arc<AppState>, dataset_id: String, config: String)
             device: v["device"].as_str().unwrap_or("").into(),
             fits: v["fits"].as_bool(),
             reason: v["reason"].as_str().map(str::to_string),
+            latency_ms: v["latency"]["fastest_ms"]
+                .as_f64()
+                .zip(v["latency"]["slowest_ms"].as_f64()),
         }),
         Err(e) => Estimated::Invalid(messages(&e.body)),
     }

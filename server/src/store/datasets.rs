@@ -54,7 +54,14 @@ impl Store {
         .bind(id)
         .bind(id)
         .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        .await;
+        match done {
+            Ok(done) => Ok(done.rows_affected() == 1),
+            // PostgreSQL: a run created meanwhile commits while the delete waits on the row its
+            // foreign key locked; the delete then fails the key (SQLSTATE 23503). The dataset is
+            // in use, as if the run had come first.
+            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("23503") => Ok(false),
+            Err(e) => Err(e.into()),
+        }
     }
 }

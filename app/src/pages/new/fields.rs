@@ -11,12 +11,33 @@ pub enum Kind {
 }
 
 /// Every config key but `preset` and `primitives`, in the order the form shows them.
-pub const FIELDS: [(&str, &str, Kind); 30] = [
+pub const FIELDS: [(&str, &str, Kind); 35] = [
     (
         "strategy",
         "Search strategy",
-        Kind::Choice(&["darts", "pc-darts", "gdas"]),
+        Kind::Choice(&["darts", "pc-darts", "gdas", "proxyless"]),
     ),
+    (
+        "latency_target_ms",
+        "Latency target, ms per image (ProxylessNAS; empty: none)",
+        Kind::Optional,
+    ),
+    (
+        "latency_loss",
+        "How latency enters the loss (ProxylessNAS)",
+        Kind::Choice(&["add", "mul_log"]),
+    ),
+    (
+        "latency_lambda",
+        "Latency weight lambda (add)",
+        Kind::Number,
+    ),
+    (
+        "latency_beta",
+        "Latency exponent beta (mul_log)",
+        Kind::Number,
+    ),
+    ("per_stage", "Layers per stage (ProxylessNAS)", Kind::Number),
     ("pc_k", "PC-DARTS channel share 1/K", Kind::Number),
     (
         "gdas_tau_max",
@@ -105,8 +126,11 @@ pub const FIELDS: [(&str, &str, Kind); 30] = [
 ];
 
 /// What the less familiar keys do, shown under their fields.
-pub const HELP: [(&str, &str); 10] = [
-    ("strategy", "darts runs every op on every edge; pc-darts sends 1/K of the channels through the ops and weighs each edge (less memory, larger batches); gdas samples one op per edge each step (much faster steps)."),
+pub const HELP: [(&str, &str); 13] = [
+    ("strategy", "darts runs every op on every edge; pc-darts sends 1/K of the channels through the ops and weighs each edge (less memory, larger batches); gdas samples one op per edge each step (much faster steps); proxyless searches a stack of inverted-bottleneck layers (ProxylessNAS) for accuracy against the latency measured on the device, with a binary gate per layer (one block runs per step)."),
+    ("latency_target_ms", "proxyless only: the batch-1 latency you aim at on the search's device. Estimate shows how fast this space's networks can be here (its latency table, measured once per device)."),
+    ("latency_loss", "add: loss + lambda x (E - T) / T presses harder the lower the target; mul_log: loss x (log E / log T)^beta, the paper's, presses about equally whatever the target."),
+    ("per_stage", "proxyless only: searchable layers in each of 4 stages; the stem width is the initial channels."),
     ("pc_k", "pc-darts only: the ops see 1/K of each edge's channels; K must divide the initial channels."),
     ("gdas_tau_max", "gdas only: the Gumbel-softmax temperature, annealed linearly down to the end value."),
     ("gdas_tau_min", "gdas only: the temperature of the last epoch."),

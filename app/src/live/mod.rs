@@ -4,6 +4,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+mod snaps;
+pub use snaps::*;
+
 /// An f64 that may be NaN (a training run has no validation loss) through JSON, which has no
 /// NaN: written as null, read back as NaN.
 pub mod nan_as_null {
@@ -22,88 +25,6 @@ pub mod nan_as_null {
     }
 }
 
-/// One finished epoch.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct EpochPoint {
-    pub epoch: usize,
-    #[serde(with = "nan_as_null")]
-    pub train_loss: f64,
-    #[serde(with = "nan_as_null")]
-    pub train_metric: f64,
-    #[serde(with = "nan_as_null")]
-    pub val_loss: f64,
-    #[serde(with = "nan_as_null")]
-    pub val_metric: f64,
-    #[serde(with = "nan_as_null")]
-    pub seconds: f64,
-}
-
-/// Softmaxed architecture weights after an epoch, edges x ops.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct AlphaSnap {
-    pub epoch: usize,
-    pub primitives: Vec<String>,
-    pub normal: Vec<Vec<f32>>,
-    pub reduce: Vec<Vec<f32>>,
-}
-
-/// A discretised cell: two (op, input) edges per intermediate node; input 0 is c_{k-2}, 1 is
-/// c_{k-1}, 2 + i is node i.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Cell {
-    pub edges: Vec<(String, usize)>,
-    pub concat: Vec<usize>,
-}
-
-/// The cells discretisation keeps after an epoch, with their parameter-free op counts.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct GenoSnap {
-    pub epoch: usize,
-    pub normal: Cell,
-    pub reduce: Cell,
-    pub param_free_normal: usize,
-    pub param_free_reduce: usize,
-}
-
-/// One op decision of perturbation-based selection: on `edge` (a row of the alpha table) of the
-/// `normal` or `reduce` cell, the metric lost when each op is removed, and the op kept.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct OpDecision {
-    pub cell: String,
-    pub edge: usize,
-    pub drops: Vec<(String, f64)>,
-    pub chosen: String,
-}
-
-impl OpDecision {
-    /// The decisions of one cell type as an edges x ops table of drops (NaN: not measured),
-    /// and the (edge, op) each decision kept.
-    pub fn table(
-        list: &[OpDecision],
-        cell: &str,
-        edges: usize,
-        primitives: &[String],
-    ) -> (Vec<Vec<f32>>, Vec<(usize, String)>) {
-        let mut rows = vec![vec![f32::NAN; primitives.len()]; edges];
-        let mut kept = vec![];
-        for d in list.iter().filter(|d| d.cell == cell && d.edge < edges) {
-            for (name, drop) in &d.drops {
-                if let Some(c) = primitives.iter().position(|p| p == name) {
-                    rows[d.edge][c] = *drop as f32;
-                }
-            }
-            kept.push((d.edge, d.chosen.clone()));
-        }
-        (rows, kept)
-    }
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct LogLine {
-    pub level: String,
-    pub message: String,
-}
-
 /// Everything the live page draws.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunState {
@@ -120,6 +41,9 @@ pub struct RunState {
     /// Perturbation-based selection's op decisions, in order.
     #[serde(default)]
     pub decisions: Vec<OpDecision>,
+    /// ProxylessNAS: its layers after each epoch.
+    #[serde(default)]
+    pub layers: Vec<LayerSnap>,
     pub log: Vec<LogLine>,
     /// The trainable weights of the network being trained, from its first events.
     #[serde(default)]
@@ -138,6 +62,7 @@ impl Default for RunState {
             alphas: vec![],
             genotypes: vec![],
             decisions: vec![],
+            layers: vec![],
             log: vec![],
             weights: None,
         }
@@ -155,6 +80,16 @@ fn usize_of(v: &Value) -> usize {
 
 fn f64_of(v: &Value) -> f64 {
     v.as_f64().unwrap_or(f64::NAN)
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|p| {
+            p.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn matrix(v: &Value) -> Vec<Vec<f32>> {
@@ -229,14 +164,7 @@ impl RunState {
             "alphas" => {
                 let snap = AlphaSnap {
                     epoch: usize_of(&ev["epoch"]),
-                    primitives: ev["primitives"]
-                        .as_array()
-                        .map(|p| {
-                            p.iter()
-                                .filter_map(|x| x.as_str().map(str::to_string))
-                                .collect()
-                        })
-                        .unwrap_or_default(),
+                    primitives: strings(&ev["primitives"]),
                     normal: matrix(&ev["normal"]),
                     reduce: matrix(&ev["reduce"]),
                 };
@@ -280,6 +208,21 @@ impl RunState {
                 self.decisions.push(d);
             }
             "selection" => {}
+            "layers" => {
+                let snap = LayerSnap {
+                    epoch: usize_of(&ev["epoch"]),
+                    candidates: ev["candidates"]
+                        .as_array()
+                        .map(|rows| rows.iter().map(strings).collect())
+                        .unwrap_or_default(),
+                    probabilities: matrix(&ev["probabilities"]),
+                    expected_ms: f64_of(&ev["expected_ms"]),
+                    chosen: strings(&ev["chosen"]),
+                    chosen_ms: f64_of(&ev["chosen_ms"]),
+                };
+                drop_from(&mut self.layers, snap.epoch, |l| l.epoch);
+                self.layers.push(snap);
+            }
             "network" => self.weights = ev["weights"].as_i64(),
             "log" => self.log.push(LogLine {
                 level: ev["level"].as_str().unwrap_or("info").to_string(),
@@ -373,6 +316,26 @@ mod tests {
         assert!(text.contains("\"val_loss\":null"), "{text}");
         let back: EpochPoint = serde_json::from_str(&text).unwrap_or_default();
         assert!(back.val_loss.is_nan() && back.epoch == 1);
+    }
+
+    #[test]
+    fn proxyless_layers_are_read_and_a_resumed_epoch_replaces_its_own() {
+        let mut s = RunState::default();
+        let layers = |seq: i64, epoch: usize, p: f64| {
+            json!({"seq": seq, "type": "layers", "epoch": epoch,
+                "candidates": [["mb3_k3", "mb6_k7"], ["mb3_k3", "mb6_k7", "zero"]],
+                "probabilities": [[p, 1.0 - p], [0.2, 0.3, 0.5]],
+                "expected_ms": 1.25, "chosen": ["mb3_k3", "zero"], "chosen_ms": 0.75})
+        };
+        assert!(s.apply(&layers(0, 1, 0.4)));
+        assert!(s.apply(&layers(1, 2, 0.6)));
+        assert!(s.apply(&layers(2, 2, 0.7)));
+        assert_eq!(s.layers.len(), 2);
+        let last = &s.layers[1];
+        assert_eq!(last.probabilities[0], vec![0.7, 0.3]);
+        assert_eq!(last.candidates[1][2], "zero");
+        assert_eq!(last.chosen, vec!["mb3_k3", "zero"]);
+        assert_eq!((last.expected_ms, last.chosen_ms), (1.25, 0.75));
     }
 
     #[test]
