@@ -2,61 +2,15 @@
 // Playwright as a user would. Screenshots of each page go to tests/artifacts/.
 // Run by `make test` (after the release build); `node tests/browser.mjs` from the repo root.
 import { chromium } from 'playwright-core';
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const shots = 'tests/artifacts';
-mkdirSync(shots, { recursive: true });
-
-const DATASETS = process.env.DARTBOARD_DATASETS ?? '../shared/datasets';
-
-function startServer(dir, addr = '127.0.0.1:0', env = {}, sample = true) {
-  const child = spawn('target/release/dartboard', ['serve', '--addr', addr, '--data-dir', dir,
-    ...(sample ? ['--sample', 'data/sample/digits.csv.gz'] : []), '--worker-threads', '1'],
-    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.stdout.once('data', (chunk) => {
-      const m = /listening on (http:\/\/\S+)/.exec(chunk.toString());
-      // A server bound to 0.0.0.0 is reached on loopback.
-      m ? resolve({ child, base: m[1].replace('0.0.0.0', '127.0.0.1') }) : reject(new Error(`unexpected: ${chunk}`));
-    });
-  });
-}
-
-async function api(base, method, path, body) {
-  const r = await fetch(base + path, { method, headers: { 'content-type': 'application/json' },
-    body: body && JSON.stringify(body) });
-  return [r.status, await r.json().catch(() => null)];
-}
-
-async function waitStatus(base, id, want, seconds = 240) {
-  const t0 = Date.now();
-  let run = null;
-  while (Date.now() - t0 < seconds * 1000) {
-    [, run] = await api(base, 'GET', `/api/runs/${id}`);
-    if (run.status === want) return run;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`waited ${seconds} s for run ${id} to become ${want}; it is ${run?.status} at epoch ${run?.epoch}: ${run?.message ?? ''}`);
-}
-
-// Waits on a state of the page (never on elapsed time alone); a failure says what it waited for
-// and for how long.
-async function until(page, what, fn, arg = null, timeout = 30000) {
-  const t0 = Date.now();
-  try {
-    await page.waitForFunction(fn, arg, { timeout });
-  } catch (e) {
-    throw new Error(`waited ${((Date.now() - t0) / 1000).toFixed(1)} s for ${what}: ${e.message.split('\n')[0]}`);
-  }
-}
+import { ARGS, shots, DATASETS, startServer, api, waitStatus, until } from './browser/harness.mjs';
+import proxyless from './browser/proxyless.mjs';
 
 const tests = [];
 const test = (name, fn) => tests.push([name, fn]);
@@ -492,11 +446,16 @@ test('off loopback, a page sends the browser to log in; the token starts a sessi
   }
 });
 
+// The searches of the seeds' other strategies, in files of their own.
+proxyless(test);
+
 const dir = mkdtempSync(join(tmpdir(), 'dartboard-browser-'));
 const { child, base } = await startServer(dir);
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
 let failed = 0;
-for (const [name, fn] of tests) {
+// BROWSER_ONLY=TEXT runs the tests whose names contain TEXT (while working on one).
+const chosen = tests.filter(([name]) => name.includes(process.env.BROWSER_ONLY ?? ''));
+for (const [name, fn] of chosen) {
   const t0 = Date.now();
   try {
     await fn({ base, browser });
@@ -509,5 +468,5 @@ for (const [name, fn] of tests) {
 await browser.close();
 child.kill();
 rmSync(dir, { recursive: true, force: true });
-console.log(`${tests.length - failed} passed, ${failed} failed`);
+console.log(`${chosen.length - failed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

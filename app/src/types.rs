@@ -65,6 +65,21 @@ pub struct DatasetDetail {
     pub warnings: Vec<String>,
     pub sha256: String,
     pub runs: Vec<RunRow>,
+    /// Every network trained on the dataset with its measured speed.
+    #[serde(default)]
+    pub networks: Vec<NetworkPoint>,
+}
+
+/// A trained network as the dataset's accuracy-against-latency scatter draws it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NetworkPoint {
+    pub run: i64,
+    /// `darts`, `proxyless`, `resnet18`, `random`, ...
+    pub architecture: String,
+    pub latency_ms: f64,
+    pub test_metric: f64,
+    pub higher_is_better: bool,
+    pub metric: String,
 }
 
 /// A file a run offers for download.

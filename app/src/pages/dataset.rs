@@ -1,14 +1,56 @@
 //! One dataset: sample images per class, class counts as a chart (or target statistics for
-//! regression), splits, per-channel statistics, duplicates, warnings, and the runs that used it.
+//! regression), splits, per-channel statistics, duplicates, warnings, every network trained on
+//! it as accuracy against latency (Pareto front highlighted), and the runs that used it.
 use crate::calls::get_dataset;
-use crate::charts::bars;
+use crate::charts::{bars, pareto, scatter, Point};
 use crate::format::utc;
-use crate::types::DatasetDetail;
+use crate::types::{DatasetDetail, NetworkPoint};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
+/// The scatter of the dataset's trained networks and the list of its Pareto front.
+fn networks(list: &[NetworkPoint]) -> impl IntoView {
+    let higher = list.first().is_none_or(|n| n.higher_is_better);
+    let metric = list
+        .first()
+        .map_or("metric".to_string(), |n| n.metric.clone());
+    let points: Vec<Point> = list
+        .iter()
+        .map(|n| Point {
+            latency_ms: n.latency_ms,
+            metric: n.test_metric,
+        })
+        .collect();
+    let front = pareto(&points, higher);
+    let svg = scatter(&points, higher, &format!("test {metric}"));
+    view! {
+        <h2>"Trained networks: accuracy against latency"</h2>
+        <p class="muted">{format!(
+            "{} networks trained on this dataset, each at its measured batch-1 latency on the device it trained on. On the Pareto front, no other network is both faster and {}.",
+            list.len(),
+            if higher { "more accurate" } else { "lower in error" }
+        )}</p>
+        <div class="chart fixed" data-testid="pareto-chart" inner_html=svg></div>
+        <table class="runs" data-testid="pareto-front">
+            <thead><tr><th>"On the front"</th><th>"Network"</th><th>"Latency"</th><th>{format!("Test {metric}")}</th></tr></thead>
+            <tbody>{front.into_iter().map(|i| {
+                let n = &list[i];
+                view! {
+                    <tr>
+                        <td><a href=format!("/runs/{}", n.run)>{format!("#{}", n.run)}</a></td>
+                        <td>{n.architecture.clone()}</td>
+                        <td>{format!("{:.3} ms", n.latency_ms)}</td>
+                        <td>{format!("{:.4}", n.test_metric)}</td>
+                    </tr>
+                }
+            }).collect_view()}</tbody>
+        </table>
+    }
+}
+
 fn body(d: DatasetDetail) -> impl IntoView {
     let id = d.row.id.clone();
+    let trained = (!d.networks.is_empty()).then(|| networks(&d.networks));
     let class_chart = (!d.classes.is_empty()).then(|| {
         let labels: Vec<String> = d.classes.iter().map(|(n, _)| n.clone()).collect();
         let counts: Vec<f64> = d.classes.iter().map(|(_, c)| *c as f64).collect();
@@ -75,6 +117,7 @@ fn body(d: DatasetDetail) -> impl IntoView {
             {d.warnings.iter().map(|w| view! { <li class="warning">{w.clone()}</li> }).collect_view()}
             <li class="muted">{format!("sha256 {}", d.sha256)}</li>
         </ul>
+        {trained}
         <h2>"Runs on this dataset"</h2>
         {if d.runs.is_empty() {
             view! { <p class="muted">"None yet."</p> }.into_any()

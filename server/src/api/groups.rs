@@ -18,6 +18,16 @@ pub const MAX_SEEDS: u64 = 20;
 /// pruned to its cell and fine-tuned.
 pub const BASELINES: [&str; 4] = ["resnet18", "resnet10", "random", "pruned"];
 
+/// The baselines of a search with `config`: a ProxylessNAS search has no cell for random search
+/// to sample nor a cell supernet to prune, so the ResNets alone.
+pub fn baselines_for(config: &Value) -> &'static [&'static str] {
+    if config["strategy"] == "proxyless" {
+        &BASELINES[..2]
+    } else {
+        &BASELINES
+    }
+}
+
 /// `seeds` checked: 1 when absent.
 pub fn seeds(requested: Option<u64>) -> ApiResult<u64> {
     match requested {
@@ -82,14 +92,15 @@ pub async fn follow_up(store: &Store, hub: &Hub, id: i64) -> ApiResult<Vec<i64>>
     let Some(study) = request.get("study").filter(|s| s.is_object()) else {
         return Ok(vec![]);
     };
-    let seed = store
+    let searched = store
         .run(id)
         .await?
-        .and_then(|r| r.config["seed"].as_u64())
-        .unwrap_or(0);
+        .map(|r| r.config)
+        .unwrap_or(Value::Null);
+    let seed = searched["seed"].as_u64().unwrap_or(0);
     let config = json!({"preset": study["preset"], "device": study["device"], "seed": seed});
     let mut ids = vec![];
-    for kind in std::iter::once("train").chain(BASELINES) {
+    for kind in std::iter::once("train").chain(baselines_for(&searched).iter().copied()) {
         let new = derived(store, id, kind, config.clone()).await?;
         ids.extend(insert(store, hub, new, 1).await?);
     }
@@ -136,7 +147,7 @@ pub async fn repeat(
     let mut ids = vec![];
     if src.status == Status::Succeeded && !all.iter().any(|r| r.source_run == Some(src.id)) {
         let config = json!({"preset": study["preset"], "device": study["device"]});
-        for kind in std::iter::once("train").chain(BASELINES) {
+        for kind in std::iter::once("train").chain(baselines_for(&src.config).iter().copied()) {
             let new = derived(store, src.id, kind, config.clone()).await?;
             ids.extend(insert(store, hub, new, 1).await?);
         }

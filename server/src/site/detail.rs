@@ -181,7 +181,16 @@ pub async fn derive(
     let config = serde_json::json!({"preset": preset, "device": device});
     let kinds: Vec<&str> = match what {
         "retrain" => vec!["train"],
-        "baselines" => groups::BASELINES.to_vec(),
+        "baselines" => {
+            let searched = state
+                .store
+                .run(source)
+                .await
+                .map_err(|e| e.to_string())?
+                .map(|r| r.config)
+                .unwrap_or_default();
+            groups::baselines_for(&searched).to_vec()
+        }
         other => match other.strip_prefix("seeds:").map(str::parse::<u64>) {
             Some(Ok(n)) => {
                 let study = groups::study(&config).map_err(refusal)?;

@@ -41,13 +41,19 @@ impl Backend for StoreBackend {
                 return Ok(None);
             };
             let names = names(store).await?;
-            let runs = store.runs().await.map_err(|e| e.to_string())?;
-            let runs = runs
+            let runs: Vec<_> = store
+                .runs()
+                .await
+                .map_err(|e| e.to_string())?
                 .into_iter()
                 .filter(|r| r.dataset_id == id)
-                .map(|r| run_row(r, &names))
                 .collect();
-            Ok(Some(detail(d, runs)))
+            let networks = runs.iter().filter_map(rows::network).collect();
+            let runs = runs.into_iter().map(|r| run_row(r, &names)).collect();
+            Ok(Some(DatasetDetail {
+                networks,
+                ..detail(d, runs)
+            }))
         })
     }
 

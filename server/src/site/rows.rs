@@ -92,8 +92,26 @@ pub fn detail(d: crate::store::DatasetRow, runs: Vec<RunRow>) -> DatasetDetail {
             .collect(),
         sha256: s["sha256"].as_str().unwrap_or("").into(),
         runs,
+        networks: vec![],
         row: dataset_row(d),
     }
+}
+
+/// A trained network (a `train` or `baseline` run that succeeded) as a point of the dataset's
+/// accuracy-against-latency scatter; None without a measured speed.
+pub fn network(r: &crate::store::RunRow) -> Option<app::types::NetworkPoint> {
+    let result = r.result.as_ref()?;
+    if !matches!(r.kind.as_str(), "train" | "baseline") {
+        return None;
+    }
+    Some(app::types::NetworkPoint {
+        run: r.id,
+        architecture: result["architecture"].as_str()?.to_string(),
+        latency_ms: result["speed"]["latency_ms"].as_f64()?,
+        test_metric: result["test_metric"].as_f64()?,
+        higher_is_better: result["higher_is_better"].as_bool().unwrap_or(true),
+        metric: result["metric"].as_str().unwrap_or("metric").to_string(),
+    })
 }
 
 /// Dataset names by id.

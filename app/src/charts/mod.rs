@@ -1,0 +1,22 @@
+//! Charts as SVG strings, drawn with plotters the same way on the server and in the browser, and
+//! put inline into the page (they print and need no scripts): bars, lines over epochs, and the
+//! accuracy-against-latency scatter with its Pareto front.
+mod bars;
+mod lines;
+mod scatter;
+
+pub use bars::bars;
+pub use lines::lines;
+pub use scatter::{pareto, scatter, Point};
+
+use plotters::style::RGBColor;
+
+/// Colours of successive series.
+pub(crate) const SERIES: [RGBColor; 6] = [
+    RGBColor(47, 95, 208),
+    RGBColor(232, 89, 12),
+    RGBColor(31, 138, 76),
+    RGBColor(142, 68, 173),
+    RGBColor(192, 57, 43),
+    RGBColor(90, 100, 117),
+];
