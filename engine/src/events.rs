@@ -66,6 +66,14 @@ pub enum Event {
     },
     /// One decision of perturbation-based selection (DARTS-PT).
     Selection(Decision),
+    /// ENAS, each epoch: the controller's mean reward and entropy over its REINFORCE steps
+    /// (NaN during the warm-up) and its moving-average baseline.
+    Controller {
+        epoch: usize,
+        reward: f64,
+        entropy: f64,
+        baseline: f64,
+    },
     /// ProxylessNAS, each epoch: every searchable layer's candidates (by name) and their
     /// probabilities, the expected batch-1 latency (each candidate's milliseconds weighed by
     /// its probability), and each layer's most likely block with that network's latency as the

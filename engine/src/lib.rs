@@ -18,6 +18,7 @@ pub fn count_weights(vs: &tch::nn::VarStore) -> i64 {
 pub mod config;
 pub mod data;
 pub mod device;
+pub mod enas;
 pub mod estimate;
 pub mod events;
 pub mod export;

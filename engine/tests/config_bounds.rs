@@ -361,7 +361,7 @@ fn strategy_keys_are_validated_by_name() {
             .any(|m| m.starts_with("gdas_tau_min: 2 is above gdas_tau_max")),
         "{e:?}"
     );
-    let e = fields(json!({"strategy": "enas", "alpha_reg": "l1", "beta_lambda": -1}));
+    let e = fields(json!({"strategy": "snas", "alpha_reg": "l1", "beta_lambda": -1}));
     for key in ["strategy", "alpha_reg", "beta_lambda"] {
         assert!(
             e.iter().any(|m| m.starts_with(&format!("{key}:"))),

@@ -189,7 +189,11 @@ fn a_cancelled_search_resumes_to_the_same_architecture() {
 
 /// The test: the same data and seed, a latency target far below what any network of
 /// the space takes and one far above; the first finds a faster network, as the table predicts
-/// it and as measured whole (fastest of repeated batch-1 passes, the table's own figure).
+/// it and as measured whole (fastest of repeated batch-1 passes, the table's own figure). The
+/// `add` objective's pull on the alphas is lambda / T: 100 against 0.001 here (lambda 1), so the
+/// low target outweighs the noisy two-path task gradient within the 30 architecture steps and
+/// the high one leaves the search to the task. Here: about 0.45 against 0.83 ms predicted, alone
+/// and beside a 2-thread search.
 #[test]
 fn a_low_latency_target_finds_a_faster_network() {
     let tables = common::scratch("proxyless-target-tables");
@@ -197,13 +201,14 @@ fn a_low_latency_target_finds_a_faster_network() {
         let cfg = SearchConfig {
             latency_target_ms: Some(target_ms),
             latency_loss: LatencyLoss::Add,
+            latency_lambda: 1.0,
             epochs: 3,
             max_steps_per_epoch: Some(10),
             ..tiny()
         };
         search(&cfg, &common::scratch(name), &tables)
     };
-    let low = with_target(0.02, "proxyless-target-low");
+    let low = with_target(0.01, "proxyless-target-low");
     let high = with_target(1000.0, "proxyless-target-high");
     let figures = format!(
         "low target: {:?} {:.3} ms; high target: {:?} {:.3} ms",

@@ -224,10 +224,25 @@ pub fn run(mut args: Args) -> Result<()> {
         candidates.push(sampled.map_or(0, |s| s.candidates.len()));
         random.push(Measure::trained(&r, sampled.map(|s| s.sampling_seconds)));
     }
+    let enas = searched.strategy == engine::config::StrategyKind::Enas;
     let rows: Vec<Value> = if searched.strategy.searches_cells() {
         vec![
-            row("DARTS supernet (during search)", &supernet),
-            row("DARTS cell, retrained", &cell),
+            row(
+                if enas {
+                    "ENAS shared weights through the kept cell (during search)"
+                } else {
+                    "DARTS supernet (during search)"
+                },
+                &supernet,
+            ),
+            row(
+                if enas {
+                    "ENAS cell, retrained"
+                } else {
+                    "DARTS cell, retrained"
+                },
+                &cell,
+            ),
             row(crate::api::comparison::PRUNED_METHOD, &pruned),
             row("ResNet-18", &r18),
             row("ResNet-10", &r10),

@@ -93,6 +93,14 @@ impl Progress {
                     ops(&genotype.reduce)
                 ));
             }
+            Event::Controller {
+                reward,
+                entropy,
+                baseline,
+                ..
+            } => self.line(format!(
+                "  controller: reward {reward:.4}, entropy {entropy:.3}, baseline {baseline:.4}"
+            )),
             Event::Layers {
                 chosen,
                 expected_ms,

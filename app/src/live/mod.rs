@@ -44,6 +44,9 @@ pub struct RunState {
     /// ProxylessNAS: its layers after each epoch.
     #[serde(default)]
     pub layers: Vec<LayerSnap>,
+    /// ENAS: its controller after each epoch.
+    #[serde(default)]
+    pub controller: Vec<ControllerPoint>,
     pub log: Vec<LogLine>,
     /// The trainable weights of the network being trained, from its first events.
     #[serde(default)]
@@ -63,6 +66,7 @@ impl Default for RunState {
             genotypes: vec![],
             decisions: vec![],
             layers: vec![],
+            controller: vec![],
             log: vec![],
             weights: None,
         }
@@ -208,6 +212,16 @@ impl RunState {
                 self.decisions.push(d);
             }
             "selection" => {}
+            "controller" => {
+                let p = ControllerPoint {
+                    epoch: usize_of(&ev["epoch"]),
+                    reward: f64_of(&ev["reward"]),
+                    entropy: f64_of(&ev["entropy"]),
+                    baseline: f64_of(&ev["baseline"]),
+                };
+                drop_from(&mut self.controller, p.epoch, |c| c.epoch);
+                self.controller.push(p);
+            }
             "layers" => {
                 let snap = LayerSnap {
                     epoch: usize_of(&ev["epoch"]),
@@ -316,6 +330,23 @@ mod tests {
         assert!(text.contains("\"val_loss\":null"), "{text}");
         let back: EpochPoint = serde_json::from_str(&text).unwrap_or_default();
         assert!(back.val_loss.is_nan() && back.epoch == 1);
+    }
+
+    #[test]
+    fn enas_controller_points_are_read_with_a_warm_up_as_missing() {
+        let mut s = RunState::default();
+        s.apply(&json!({"seq": 0, "type": "controller", "epoch": 1, "reward": null, "entropy": null, "baseline": null}));
+        s.apply(&json!({"seq": 1, "type": "controller", "epoch": 2, "reward": 0.5, "entropy": 30.25, "baseline": 0.45}));
+        assert_eq!(s.controller.len(), 2);
+        assert!(s.controller[0].reward.is_nan());
+        assert_eq!(
+            (
+                s.controller[1].reward,
+                s.controller[1].entropy,
+                s.controller[1].baseline
+            ),
+            (0.5, 30.25, 0.45)
+        );
     }
 
     #[test]

@@ -84,6 +84,18 @@ pub struct LogLine {
     pub message: String,
 }
 
+/// ENAS's controller after an epoch: its mean reward and entropy, and its baseline.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ControllerPoint {
+    pub epoch: usize,
+    #[serde(with = "super::nan_as_null")]
+    pub reward: f64,
+    #[serde(with = "super::nan_as_null")]
+    pub entropy: f64,
+    #[serde(with = "super::nan_as_null")]
+    pub baseline: f64,
+}
+
 /// ProxylessNAS after an epoch: each searchable layer's candidates and their probabilities, the
 /// expected latency, and the most likely blocks with their network's predicted latency.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

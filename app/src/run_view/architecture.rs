@@ -31,6 +31,8 @@ pub fn Architecture(state: RwSignal<RunState>) -> impl IntoView {
     // None follows the latest epoch; the slider picks an earlier one.
     let picked = RwSignal::new(None::<usize>);
     let count = Memo::new(move |_| state.with(|s| s.alphas.len()));
+    // ENAS writes cells without alphas.
+    let drawn = Memo::new(move |_| state.with(|s| s.alphas.len().max(s.genotypes.len())));
     let last_epoch = Memo::new(move |_| state.with(|s| s.alphas.last().map_or(0, |a| a.epoch)));
     let first_epoch = Memo::new(move |_| state.with(|s| s.alphas.first().map_or(0, |a| a.epoch)));
     let alphas: Memo<Option<AlphaSnap>> =
@@ -100,7 +102,7 @@ pub fn Architecture(state: RwSignal<RunState>) -> impl IntoView {
     };
     view! {
         <h2>"Architecture"</h2>
-        {move || (count.get() == 0).then(|| view! { <p class="muted">"The heatmaps and cells appear after the first epoch."</p> })}
+        {move || (drawn.get() == 0).then(|| view! { <p class="muted">"The heatmaps and cells appear after the first epoch."</p> })}
         <div class="slider" class:hidden=move || count.get() < 2>
             <label for="epoch-slider">"Show epoch"</label>
             <input id="epoch-slider" type="range" data-testid="epoch-slider"

@@ -3,6 +3,7 @@
 //! same view read-only. Everything is in the server's HTML; after hydration the run's websocket
 //! keeps it current.
 mod architecture;
+mod controller;
 mod controls;
 mod facts;
 mod layers;
@@ -171,7 +172,7 @@ pub fn RunView(detail: RunDetail) -> impl IntoView {
             <div class="chart fixed" inner_html=loss_chart></div>
             <div class="chart fixed" inner_html=metric_chart></div>
         </div>
-        {(is_search && !layered).then(|| view! { <architecture::Architecture state/> }.into_any())}
+        {(is_search && !layered).then(|| view! { <controller::Controller state/> <architecture::Architecture state/> }.into_any())}
         {layered.then(|| view! { <layers::Layers state target_ms/> }.into_any())}
         {is_search.then(|| view! { <study::Study current state/> }.into_any())}
         <h2>"Log"</h2>

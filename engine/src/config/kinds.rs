@@ -32,6 +32,9 @@ pub enum StrategyKind {
     /// ProxylessNAS: its own layer-wise space of inverted bottlenecks (`crate::proxyless`),
     /// binary gates, and the expected latency from the device's table in the loss.
     Proxyless,
+    /// ENAS: an LSTM controller writes cells, trained by REINFORCE; the supernet's weights
+    /// are shared by the cells (`crate::enas`).
+    Enas,
 }
 
 impl StrategyKind {

@@ -24,7 +24,7 @@ pub struct SearchConfig {
     pub init_channels: i64,
     pub nodes: usize,
     pub primitives: Vec<Primitive>,
-    /// `darts`, `pc-darts`, `gdas` or `proxyless`. Configs written before strategies existed
+    /// `darts`, `pc-darts`, `gdas`, `enas` or `proxyless`. Configs written before strategies existed
     /// mean `darts`.
     #[serde(default)]
     pub strategy: StrategyKind,
@@ -84,6 +84,21 @@ pub struct SearchConfig {
     /// ProxylessNAS, `add`: the weight lambda of the relative excess latency.
     #[serde(default = "default_latency_lambda")]
     pub latency_lambda: f64,
+    /// ENAS: the controller's Adam learning rate (the reference's 0.0035).
+    #[serde(default = "default_enas_controller_lr")]
+    pub enas_controller_lr: f64,
+    /// ENAS: REINFORCE steps of the controller after each epoch of the shared weights.
+    #[serde(default = "default_enas_controller_steps")]
+    pub enas_controller_steps: usize,
+    /// ENAS: the entropy bonus's weight (the reference's 1e-4).
+    #[serde(default = "default_enas_entropy_weight")]
+    pub enas_entropy_weight: f64,
+    /// ENAS: the baseline's moving-average decay (the reference's 0.99).
+    #[serde(default = "default_enas_baseline_decay")]
+    pub enas_baseline_decay: f64,
+    /// ENAS: sampled cells the final one is the best of, on the validation part.
+    #[serde(default = "default_enas_samples")]
+    pub enas_samples: usize,
     pub loss: LossKind,
     pub seed: u64,
     /// `auto` (CUDA when present), `cpu`, `cuda` or `cuda:N`.
@@ -121,6 +136,27 @@ fn default_per_stage() -> usize {
 /// The reference's `--grad_reg_loss_beta` (mit-han-lab/proxylessnas search/imagenet_arch_search.py).
 fn default_latency_beta() -> f64 {
     0.3
+}
+
+/// melodyguan/enas `scripts/cifar10_micro_search.sh`: controller_lr, entropy weight, bl_dec.
+fn default_enas_controller_lr() -> f64 {
+    0.0035
+}
+
+fn default_enas_controller_steps() -> usize {
+    10
+}
+
+fn default_enas_entropy_weight() -> f64 {
+    1e-4
+}
+
+fn default_enas_baseline_decay() -> f64 {
+    0.99
+}
+
+fn default_enas_samples() -> usize {
+    20
 }
 
 /// The reference's `--grad_reg_loss_lambda`.

@@ -5,7 +5,9 @@ use crate::bounds::{End, FloatRange, IntRange, MAX_NODES, MAX_SEED, SEED_WHY};
 /// The search's integer keys, checked in JSON by `resolve` and on the struct by `validate`.
 /// `max_skip_connects` is checked here against the most nodes any cell may have and in
 /// `validate` against the config's own `nodes`.
-pub const SEARCH_INTS: [IntRange; 13] = [
+pub const SEARCH_INTS: [IntRange; 15] = [
+    ENAS_CONTROLLER_STEPS,
+    ENAS_SAMPLES,
     PER_STAGE,
     PT_TUNE_STEPS,
     PT_EVAL_SAMPLES,
@@ -210,4 +212,39 @@ pub(super) const LATENCY_LAMBDA: FloatRange = FloatRange {
     max: End::Incl(100.0),
     below: "a negative weight would reward slow networks",
     above: "the latency term would outweigh the loss entirely; the reference uses 0.1",
+};
+pub(super) const ENAS_CONTROLLER_STEPS: IntRange = IntRange {
+    key: "enas_controller_steps",
+    min: 0,
+    max: 100_000,
+    below: "",
+    above: "each step scores a sampled cell on a validation batch: more steps than this take longer than the epochs",
+};
+pub(super) const ENAS_SAMPLES: IntRange = IntRange {
+    key: "enas_samples",
+    min: 1,
+    max: 10_000,
+    below: "the search ends with the best of at least one sampled cell",
+    above: "each cell is scored on up to 256 validation samples; a few tens rank them",
+};
+pub(super) const ENAS_CONTROLLER_LR: FloatRange = FloatRange {
+    key: "enas_controller_lr",
+    min: End::Excl(0.0),
+    max: End::Incl(10.0),
+    below: "the controller learns nothing at 0",
+    above: "no sensible Adam step is that large; the reference uses 0.0035",
+};
+pub(super) const ENAS_ENTROPY_WEIGHT: FloatRange = FloatRange {
+    key: "enas_entropy_weight",
+    min: End::Incl(0.0),
+    max: End::Incl(10.0),
+    below: "a negative weight would reward a controller that stops exploring",
+    above: "the bonus would outweigh the reward; the reference uses 1e-4",
+};
+pub(super) const ENAS_BASELINE_DECAY: FloatRange = FloatRange {
+    key: "enas_baseline_decay",
+    min: End::Incl(0.0),
+    max: End::Excl(1.0),
+    below: "",
+    above: "at 1 the baseline never moves from the first reward; the reference uses 0.99",
 };

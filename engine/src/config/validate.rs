@@ -56,6 +56,11 @@ impl SearchConfig {
                 .and_then(|t| LATENCY_TARGET_MS.check(t)),
             LATENCY_BETA.check(self.latency_beta),
             LATENCY_LAMBDA.check(self.latency_lambda),
+            int(&ENAS_CONTROLLER_STEPS, self.enas_controller_steps),
+            int(&ENAS_SAMPLES, self.enas_samples),
+            ENAS_CONTROLLER_LR.check(self.enas_controller_lr),
+            ENAS_ENTROPY_WEIGHT.check(self.enas_entropy_weight),
+            ENAS_BASELINE_DECAY.check(self.enas_baseline_decay),
         ]
         .into_iter()
         .flatten()

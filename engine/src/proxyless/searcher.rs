@@ -181,8 +181,18 @@ impl ProxylessSearcher {
             let mut grad = Tensor::from_slice(&estimate)
                 .to_kind(Kind::Float)
                 .to_device(self.alphas[l].device());
+            // The latency term reaches the two sampled paths alone, as the task's estimate does.
+            // On every path (the reference's `two` mode adds it to all) Adam's per-parameter
+            // scaling turns even a vanishing pull, a target far above every network, into full
+            // steps towards the fastest blocks on the paths the task left unsampled: every
+            // target then found about the same network.
             if latency_grads[l].defined() {
-                grad = grad + &latency_grads[l];
+                let mut pair = vec![0f32; values[l].len()];
+                for i in two.pair() {
+                    pair[i] = 1.0;
+                }
+                let mask = Tensor::from_slice(&pair).to_device(self.alphas[l].device());
+                grad = grad + &latency_grads[l] * mask;
             }
             alpha_grads.push(grad);
         }

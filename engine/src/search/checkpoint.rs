@@ -62,6 +62,9 @@ pub struct Progress {
     /// checkpoint after each decision).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selection: Option<super::selection::SelectionState>,
+    /// ENAS: the controller's moving-average baseline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub controller_baseline: Option<f64>,
 }
 
 #[derive(Debug, thiserror::Error)]

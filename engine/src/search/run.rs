@@ -53,6 +53,9 @@ pub fn run(
     if !errors.is_empty() {
         return Err(SearchError::Config(errors));
     }
+    if cfg.strategy == crate::config::StrategyKind::Enas {
+        return crate::enas::run::run(data, cfg, out, cancel, listener);
+    }
     let device = config_device(&cfg.device)?;
     let loss = Loss::resolve(cfg.loss, data.task).map_err(|m| {
         SearchError::Config(vec![crate::config::FieldError {

@@ -136,6 +136,12 @@ pub fn build(search: &RunRow, all: &[RunRow]) -> Option<Comparison> {
             "proxyless",
             "ProxylessNAS network",
         )
+    } else if search.config["strategy"] == "enas" {
+        (
+            "ENAS shared weights through the kept cell (during search)",
+            "darts",
+            "ENAS cell",
+        )
     } else {
         ("DARTS supernet (during search)", "darts", "DARTS cell")
     };

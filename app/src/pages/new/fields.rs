@@ -11,11 +11,36 @@ pub enum Kind {
 }
 
 /// Every config key but `preset` and `primitives`, in the order the form shows them.
-pub const FIELDS: [(&str, &str, Kind); 35] = [
+pub const FIELDS: [(&str, &str, Kind); 40] = [
     (
         "strategy",
         "Search strategy",
-        Kind::Choice(&["darts", "pc-darts", "gdas", "proxyless"]),
+        Kind::Choice(&["darts", "pc-darts", "gdas", "enas", "proxyless"]),
+    ),
+    (
+        "enas_controller_steps",
+        "Controller steps per epoch (ENAS)",
+        Kind::Number,
+    ),
+    (
+        "enas_controller_lr",
+        "Controller learning rate (ENAS)",
+        Kind::Number,
+    ),
+    (
+        "enas_entropy_weight",
+        "Entropy bonus weight (ENAS)",
+        Kind::Number,
+    ),
+    (
+        "enas_baseline_decay",
+        "Reward baseline decay (ENAS)",
+        Kind::Number,
+    ),
+    (
+        "enas_samples",
+        "Final cell: best of N sampled (ENAS)",
+        Kind::Number,
     ),
     (
         "latency_target_ms",
@@ -126,8 +151,10 @@ pub const FIELDS: [(&str, &str, Kind); 35] = [
 ];
 
 /// What the less familiar keys do, shown under their fields.
-pub const HELP: [(&str, &str); 13] = [
-    ("strategy", "darts runs every op on every edge; pc-darts sends 1/K of the channels through the ops and weighs each edge (less memory, larger batches); gdas samples one op per edge each step (much faster steps); proxyless searches a stack of inverted-bottleneck layers (ProxylessNAS) for accuracy against the latency measured on the device, with a binary gate per layer (one block runs per step)."),
+pub const HELP: [(&str, &str); 15] = [
+    ("enas_controller_steps", "enas only: after each epoch of the shared weights, the controller samples this many cells, scores each on a validation batch and takes a REINFORCE step (baseline: the rewards' moving average; an entropy bonus keeps it exploring)."),
+    ("enas_samples", "enas only: the search ends with the best of this many sampled cells on up to 256 validation samples."),
+    ("strategy", "darts runs every op on every edge; pc-darts sends 1/K of the channels through the ops and weighs each edge (less memory, larger batches); gdas samples one op per edge each step (much faster steps); enas trains an LSTM controller to write cells, the supernet's weights shared by every cell it samples; proxyless searches a stack of inverted-bottleneck layers (ProxylessNAS) for accuracy against the latency measured on the device, with a binary gate per layer (one block runs per step)."),
     ("latency_target_ms", "proxyless only: the batch-1 latency you aim at on the search's device. Estimate shows how fast this space's networks can be here (its latency table, measured once per device)."),
     ("latency_loss", "add: loss + lambda x (E - T) / T presses harder the lower the target; mul_log: loss x (log E / log T)^beta, the paper's, presses about equally whatever the target."),
     ("per_stage", "proxyless only: searchable layers in each of 4 stages; the stem width is the initial channels."),

@@ -120,11 +120,12 @@ pub trait Strategy: Send + std::fmt::Debug {
     }
 }
 
-/// The strategy a config names. ProxylessNAS searches a space of its own (`search::run` hands
-/// it to `crate::proxyless::run`): a cell supernet built for its config is DARTS's.
+/// The strategy a config names. ProxylessNAS searches a space of its own (`search::run_any`
+/// hands it to `crate::proxyless::run`), and ENAS's controller picks the cells its supernet
+/// runs (`crate::enas`): a cell supernet built for either config is DARTS's.
 pub fn for_config(cfg: &SearchConfig) -> Box<dyn Strategy> {
     match cfg.strategy {
-        StrategyKind::Darts | StrategyKind::Proxyless => Box::new(Darts),
+        StrategyKind::Darts | StrategyKind::Proxyless | StrategyKind::Enas => Box::new(Darts),
         StrategyKind::PcDarts => Box::new(PcDarts {
             k: cfg.pc_k as i64,
             nodes: cfg.nodes,
