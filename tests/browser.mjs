@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 
 import { ARGS, shots, DATASETS, startServer, api, waitStatus, until } from './browser/harness.mjs';
 import proxyless from './browser/proxyless.mjs';
+import enas from './browser/enas.mjs';
 
 const tests = [];
 const test = (name, fn) => tests.push([name, fn]);
@@ -448,6 +449,7 @@ test('off loopback, a page sends the browser to log in; the token starts a sessi
 
 // The searches of the seeds' other strategies, in files of their own.
 proxyless(test);
+enas(test);
 
 const dir = mkdtempSync(join(tmpdir(), 'dartboard-browser-'));
 const { child, base } = await startServer(dir);
