@@ -243,7 +243,14 @@ pub fn run(mut args: Args) -> Result<()> {
                 },
                 &cell,
             ),
-            row(crate::api::comparison::PRUNED_METHOD, &pruned),
+            row(
+                if enas {
+                    crate::api::comparison::ENAS_PRUNED_METHOD
+                } else {
+                    crate::api::comparison::PRUNED_METHOD
+                },
+                &pruned,
+            ),
             row("ResNet-18", &r18),
             row("ResNet-10", &r10),
             row(&crate::api::comparison::random_method(&candidates), &random),

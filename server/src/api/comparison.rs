@@ -15,6 +15,8 @@ use serde_json::Value;
 
 /// The comparison row of the search's supernet pruned to its cell and fine-tuned.
 pub const PRUNED_METHOD: &str = "DARTS network, pruned and fine-tuned";
+/// The same for an ENAS search: its shared weights pruned to the cell it kept.
+pub const ENAS_PRUNED_METHOD: &str = "ENAS shared weights pruned to its cell, fine-tuned";
 
 /// Mean and sample standard deviation (None for fewer than two values).
 pub fn mean_sd(values: &[f64]) -> (Option<f64>, Option<f64>) {
@@ -168,7 +170,12 @@ pub fn build(search: &RunRow, all: &[RunRow]) -> Option<Comparison> {
     }
     let pruned = made("baseline", engine::retrain::net::PRUNED);
     if !pruned.is_empty() {
-        rows.push(trained(PRUNED_METHOD, &pruned, search_seconds));
+        let method = if search.config["strategy"] == "enas" {
+            ENAS_PRUNED_METHOD
+        } else {
+            PRUNED_METHOD
+        };
+        rows.push(trained(method, &pruned, search_seconds));
     }
     if let Some(best) = best_search_retrained(&searches, &retrained) {
         let name = format!(
