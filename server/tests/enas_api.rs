@@ -20,11 +20,20 @@ async fn an_enas_search_is_retrained_pruned_and_compared_through_the_api() {
         .await;
     s.wait_status(search, &["succeeded"], MINUTES).await;
     let events = s.follow(&format!("/api/runs/{search}/ws")).await;
-    let controller: Vec<_> = events.iter().filter(|e| e["type"] == "controller").collect();
+    let controller: Vec<_> = events
+        .iter()
+        .filter(|e| e["type"] == "controller")
+        .collect();
     assert_eq!(controller.len(), 2, "one controller event an epoch");
     assert!(controller[1]["entropy"].as_f64().unwrap() > 0.0);
     let searched = s.get(&format!("/api/runs/{search}")).await.1;
-    assert_eq!(searched["result"]["genotype"]["normal"].as_array().unwrap().len(), 8);
+    assert_eq!(
+        searched["result"]["genotype"]["normal"]
+            .as_array()
+            .unwrap()
+            .len(),
+        8
+    );
 
     let mut made = vec![];
     for body in [
@@ -40,7 +49,13 @@ async fn an_enas_search_is_retrained_pruned_and_compared_through_the_api() {
     }
     let (code, cmp) = s.get(&format!("/api/runs/{search}/comparison")).await;
     assert_eq!(code, 200, "{cmp}");
-    assert!(cmp["searched_with"].as_str().unwrap().starts_with("strategy enas"), "{cmp}");
+    assert!(
+        cmp["searched_with"]
+            .as_str()
+            .unwrap()
+            .starts_with("strategy enas"),
+        "{cmp}"
+    );
     let methods: Vec<&str> = cmp["rows"]
         .as_array()
         .unwrap()
