@@ -15,9 +15,9 @@ use crate::network::NetShape;
 use crate::optim::{cosine_lr, Adam};
 use crate::rng::Rng;
 use crate::scoring::{evaluate_with, metric_name, metric_of};
-use crate::search::checkpoint::{self, Progress};
+use crate::search::checkpoint;
 use crate::search::searcher::{Loss, Searcher};
-use crate::search::{architect, config_device, initialise, parts, write_json, EventLog};
+use crate::search::{architect, initialise, parts, write_json};
 use crate::search::{SearchError, SearchResult};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -67,19 +67,7 @@ pub fn run(
     cancel: &AtomicBool,
     listener: &mut dyn FnMut(u64, &Event),
 ) -> Result<SearchResult, SearchError> {
-    let device = config_device(&cfg.device)?;
-    let loss = Loss::resolve(cfg.loss, data.task)
-        .map_err(|m| SearchError::Config(vec![crate::config::FieldError::new("loss", m)]))?;
-    std::fs::create_dir_all(out).map_err(|source| SearchError::Io {
-        path: out.to_path_buf(),
-        source,
-    })?;
-    write_json(&out.join("config.json"), cfg)?;
-    let mut log = EventLog::open(out, listener)?;
-    log.emit(Event::Status {
-        status: RunStatus::Running,
-        message: None,
-    })?;
+    let (device, loss, mut log) = crate::search::begin(data, cfg, out, listener)?;
     let parts = parts(data, cfg)?;
     let (c, h, w) = data.image_shape();
     let shape = NetShape::of(data, cfg.init_channels, cfg.layers);
@@ -96,17 +84,7 @@ pub fn run(
         }
     });
     let n_weights = crate::count_weights(&s.shared.weights_vs);
-    let mut progress = match checkpoint::find(out) {
-        Some(dir) => {
-            let p = checkpoint::load(&dir, &mut s)?;
-            log.emit(Event::log(
-                LogLevel::Info,
-                format!("resumed from the checkpoint of epoch {}", p.epoch),
-            ))?;
-            p
-        }
-        None => Progress::default(),
-    };
+    let mut progress = crate::search::resume(out, &mut s, &mut log)?;
     log.emit(Event::log(
         LogLevel::Info,
         format!(

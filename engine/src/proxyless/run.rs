@@ -17,9 +17,9 @@ use crate::events::{peak_rss_bytes, Event, LogLevel, RunStatus};
 use crate::optim::cosine_lr;
 use crate::rng::Rng;
 use crate::scoring::{metric_name, metric_of, score};
-use crate::search::checkpoint::{self, Progress};
-use crate::search::searcher::{weight_optimizer, Loss};
-use crate::search::{config_device, initialise, parts, write_json, EventLog, SearchError};
+use crate::search::checkpoint;
+use crate::search::searcher::weight_optimizer;
+use crate::search::{initialise, parts, write_json, EventLog, SearchError};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -125,19 +125,7 @@ pub fn run(
     if !errors.is_empty() {
         return Err(SearchError::Config(errors));
     }
-    let device = config_device(&cfg.device)?;
-    let loss = Loss::resolve(cfg.loss, data.task)
-        .map_err(|m| SearchError::Config(vec![crate::config::FieldError::new("loss", m)]))?;
-    std::fs::create_dir_all(out).map_err(|source| SearchError::Io {
-        path: out.to_path_buf(),
-        source,
-    })?;
-    write_json(&out.join("config.json"), cfg)?;
-    let mut log = EventLog::open(out, listener)?;
-    log.emit(Event::Status {
-        status: RunStatus::Running,
-        message: None,
-    })?;
+    let (device, loss, mut log) = crate::search::begin(data, cfg, out, listener)?;
 
     let parts = parts(data, cfg)?;
     let (c, h, w) = data.image_shape();
@@ -161,17 +149,7 @@ pub fn run(
         )
     });
     let n_weights = crate::count_weights(&searcher.weights_vs);
-    let mut progress = match checkpoint::find(out) {
-        Some(dir) => {
-            let p = checkpoint::load(&dir, &mut searcher)?;
-            log.emit(Event::log(
-                LogLevel::Info,
-                format!("resumed from the checkpoint of epoch {}", p.epoch),
-            ))?;
-            p
-        }
-        None => Progress::default(),
-    };
+    let mut progress = crate::search::resume(out, &mut searcher, &mut log)?;
     log.emit(Event::log(
         LogLevel::Info,
         format!(

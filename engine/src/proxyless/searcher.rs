@@ -6,10 +6,9 @@ use super::gates::{self, TwoPaths};
 use super::space::{Choice, Layout};
 use super::supernet::{self, ProxylessSupernet};
 use crate::nn::Mode;
-use crate::optim::{clip_grad_norm, Adam, State, WeightOptimizer};
+use crate::optim::{clip_grad_norm, Adam, WeightOptimizer};
 use crate::rng::Rng;
 use crate::search::architect;
-use crate::search::checkpoint::Resumable;
 use crate::search::searcher::Loss;
 use tch::nn::VarStore;
 use tch::{Device, Kind, Tensor};
@@ -235,21 +234,4 @@ impl ProxylessSearcher {
     }
 }
 
-impl Resumable for ProxylessSearcher {
-    fn weights_vs(&self) -> &VarStore {
-        &self.weights_vs
-    }
-    fn alphas_vs(&self) -> &VarStore {
-        &self.alphas_vs
-    }
-    fn stores_mut(&mut self) -> (&mut VarStore, &mut VarStore) {
-        (&mut self.weights_vs, &mut self.alphas_vs)
-    }
-    fn optimizer_states(&self) -> (State, State) {
-        (self.w_opt.state(), self.a_opt.state())
-    }
-    fn load_optimizer_states(&mut self, weights: &State, arch: &State) {
-        self.w_opt.load_state(weights);
-        self.a_opt.load_state(arch);
-    }
-}
+crate::resumable_fields!(ProxylessSearcher);

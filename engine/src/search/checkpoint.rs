@@ -21,24 +21,36 @@ pub trait Resumable {
     fn load_optimizer_states(&mut self, weights: &State, arch: &State);
 }
 
-impl Resumable for Searcher {
-    fn weights_vs(&self) -> &VarStore {
-        &self.weights_vs
-    }
-    fn alphas_vs(&self) -> &VarStore {
-        &self.alphas_vs
-    }
-    fn stores_mut(&mut self) -> (&mut VarStore, &mut VarStore) {
-        (&mut self.weights_vs, &mut self.alphas_vs)
-    }
-    fn optimizer_states(&self) -> (State, State) {
-        (self.w_opt.state(), self.a_opt.state())
-    }
-    fn load_optimizer_states(&mut self, weights: &State, arch: &State) {
-        self.w_opt.load_state(weights);
-        self.a_opt.load_state(arch);
-    }
+/// `Resumable` for a searcher with `weights_vs`, `alphas_vs`, `w_opt` and `a_opt` fields.
+#[macro_export]
+macro_rules! resumable_fields {
+    ($t:ty) => {
+        impl $crate::search::checkpoint::Resumable for $t {
+            fn weights_vs(&self) -> &tch::nn::VarStore {
+                &self.weights_vs
+            }
+            fn alphas_vs(&self) -> &tch::nn::VarStore {
+                &self.alphas_vs
+            }
+            fn stores_mut(&mut self) -> (&mut tch::nn::VarStore, &mut tch::nn::VarStore) {
+                (&mut self.weights_vs, &mut self.alphas_vs)
+            }
+            fn optimizer_states(&self) -> ($crate::optim::State, $crate::optim::State) {
+                (self.w_opt.state(), self.a_opt.state())
+            }
+            fn load_optimizer_states(
+                &mut self,
+                weights: &$crate::optim::State,
+                arch: &$crate::optim::State,
+            ) {
+                self.w_opt.load_state(weights);
+                self.a_opt.load_state(arch);
+            }
+        }
+    };
 }
+
+crate::resumable_fields!(Searcher);
 
 pub const DIR: &str = "checkpoint";
 

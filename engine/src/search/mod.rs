@@ -164,6 +164,50 @@ pub fn parts(data: &Dataset, cfg: &SearchConfig) -> Result<Parts, SearchError> {
     })
 }
 
+/// What every search starts with: its device and loss from the config, the run folder with
+/// `config.json`, and its event log with the run marked running.
+pub(crate) fn begin<'a>(
+    data: &Dataset,
+    cfg: &SearchConfig,
+    out: &std::path::Path,
+    listener: &'a mut dyn FnMut(u64, &crate::events::Event),
+) -> Result<(Device, searcher::Loss, EventLog<'a>), SearchError> {
+    let device = config_device(&cfg.device)?;
+    let loss = searcher::Loss::resolve(cfg.loss, data.task)
+        .map_err(|m| SearchError::Config(vec![crate::config::FieldError::new("loss", m)]))?;
+    std::fs::create_dir_all(out).map_err(|source| SearchError::Io {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    write_json(&out.join("config.json"), cfg)?;
+    let mut log = EventLog::open(out, listener)?;
+    log.emit(crate::events::Event::Status {
+        status: crate::events::RunStatus::Running,
+        message: None,
+    })?;
+    Ok((device, loss, log))
+}
+
+/// The progress of the checkpoint in `out`, loaded into `searcher` (and said in the log), or a
+/// fresh start.
+pub(crate) fn resume(
+    out: &std::path::Path,
+    searcher: &mut dyn checkpoint::Resumable,
+    log: &mut EventLog,
+) -> Result<checkpoint::Progress, SearchError> {
+    Ok(match checkpoint::find(out) {
+        Some(dir) => {
+            let p = checkpoint::load(&dir, searcher)?;
+            log.emit(crate::events::Event::log(
+                crate::events::LogLevel::Info,
+                format!("resumed from the checkpoint of epoch {}", p.epoch),
+            ))?;
+            p
+        }
+        None => checkpoint::Progress::default(),
+    })
+}
+
 /// The config's `device` key as a device, or the config error naming it.
 pub(crate) fn config_device(text: &str) -> Result<Device, SearchError> {
     crate::device::parse(text).map_err(|m| {

@@ -1,9 +1,9 @@
 //! The epoch loop of a search: weight and architecture steps, events, checkpoints, and the
 //! result files at the end.
-use super::checkpoint::{self, Progress};
-use super::searcher::{Loss, Searcher};
+use super::checkpoint;
+use super::searcher::Searcher;
 use super::selection;
-use super::{config_device, parts, write_json, EventLog, SearchError, SearchResult};
+use super::{parts, write_json, SearchError, SearchResult};
 use crate::config::SearchConfig;
 use crate::data::{Dataset, Task};
 use crate::events::{peak_rss_bytes, Event, LogLevel, ParamFree, RunStatus};
@@ -56,23 +56,7 @@ pub fn run(
     if cfg.strategy == crate::config::StrategyKind::Enas {
         return crate::enas::run::run(data, cfg, out, cancel, listener);
     }
-    let device = config_device(&cfg.device)?;
-    let loss = Loss::resolve(cfg.loss, data.task).map_err(|m| {
-        SearchError::Config(vec![crate::config::FieldError {
-            field: "loss".into(),
-            message: m,
-        }])
-    })?;
-    std::fs::create_dir_all(out).map_err(|source| SearchError::Io {
-        path: out.to_path_buf(),
-        source,
-    })?;
-    write_json(&out.join("config.json"), cfg)?;
-    let mut log = EventLog::open(out, listener)?;
-    log.emit(Event::Status {
-        status: RunStatus::Running,
-        message: None,
-    })?;
+    let (device, loss, mut log) = crate::search::begin(data, cfg, out, listener)?;
 
     let parts = parts(data, cfg)?;
     let (c, h, w) = data.image_shape();
@@ -80,17 +64,7 @@ pub fn run(
     let mut searcher =
         super::initialise(Some(cfg.seed), || Searcher::new(&shape, cfg, loss, device));
     let n_weights = crate::count_weights(&searcher.weights_vs);
-    let mut progress = match checkpoint::find(out) {
-        Some(dir) => {
-            let p = checkpoint::load(&dir, &mut searcher)?;
-            log.emit(Event::log(
-                LogLevel::Info,
-                format!("resumed from the checkpoint of epoch {}", p.epoch),
-            ))?;
-            p
-        }
-        None => Progress::default(),
-    };
+    let mut progress = crate::search::resume(out, &mut searcher, &mut log)?;
     log.emit(Event::log(
         LogLevel::Info,
         format!(
