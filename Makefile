@@ -74,7 +74,7 @@ CARGO_TESTS := --release --workspace --exclude frontend
 WITH_CLUSTER := scripts/scaleout/with-cluster
 CLUSTER_SUITES := slurm postgres
 MAIN_SUITES := $(filter-out $(CLUSTER_SUITES),$(basename $(notdir $(wildcard engine/tests/*.rs server/tests/*.rs))))
-PG_SUITES := api races access jobs studies training_runs cross_site hostile_input
+PG_SUITES := api races access jobs studies training_runs cross_site hostile_input sweep_api
 scaleout:
 	$(TIMED) scaleout scripts/scaleout/install
 

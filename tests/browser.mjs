@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { ARGS, shots, DATASETS, startServer, api, waitStatus, until } from './browser/harness.mjs';
 import proxyless from './browser/proxyless.mjs';
 import enas from './browser/enas.mjs';
+import sweeps from './browser/sweeps.mjs';
 
 const tests = [];
 const test = (name, fn) => tests.push([name, fn]);
@@ -203,6 +204,11 @@ test('a new user uploads data, searches, watches it live, shares and downloads t
     // Then its measured latency and throughput on this CPU.
     assert.match(await table.innerText(), /ResNet-18\s+11172810\s+34\.6 M\s+[\d.]+ ms, \d+\/s/);
     assert.match(await table.innerText(), /ResNet-18\s+11172810\b/, 'kuangliu ResNet-18 (11,173,962 for 3 channels) less the stem weights of 2 channels');
+    // The chart writes each network's latency above its bar, as the table reads it.
+    const chart = await page.getByTestId('comparison-chart').innerHTML();
+    const speeds = [...(await table.innerText()).matchAll(/([\d.]+) ms, \d+\/s/g)].map((m) => `${m[1]} ms`);
+    assert.ok(speeds.length >= 4, `latencies in the table: ${speeds}`);
+    for (const ms of speeds) assert.ok(chart.includes(ms), `the comparison chart lacks ${ms}`);
     await page.screenshot({ path: `${shots}/comparison.png`, fullPage: true });
     // The retrained cell's page offers the exported model: TorchScript is a zip archive.
     await table.getByRole('row', { name: /DARTS cell, retrained/ }).getByRole('link').first().click();
@@ -450,6 +456,7 @@ test('off loopback, a page sends the browser to log in; the token starts a sessi
 // The searches of the seeds' other strategies, in files of their own.
 proxyless(test);
 enas(test);
+sweeps(test);
 
 const dir = mkdtempSync(join(tmpdir(), 'dartboard-browser-'));
 const { child, base } = await startServer(dir);

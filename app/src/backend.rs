@@ -1,6 +1,9 @@
 //! What the server functions need from the server (its store, runner and API), provided as
 //! context so this crate stays free of the database and of tch.
-use crate::types::{DatasetDetail, DatasetRow, Estimated, RunDetail, RunRow, SearchForm, Started};
+use crate::types::{
+    DatasetDetail, DatasetRow, Estimated, RunDetail, RunRow, SearchForm, Started, SweepDetail,
+    SweepRow,
+};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -42,6 +45,16 @@ pub trait Backend: Send + Sync {
     /// Err: refused, with the reason.
     fn delete_dataset(&self, id: String) -> Reply<'_, ()>;
     fn estimate(&self, dataset_id: String, config: String) -> Reply<'_, Estimated>;
+    fn sweeps(&self) -> Reply<'_, Vec<SweepRow>>;
+    /// None when there is no such sweep.
+    fn sweep(&self, id: i64) -> Reply<'_, Option<SweepDetail>>;
+    /// The sweep a share token opens, read-only; None for a wrong token.
+    fn shared_sweep(&self, token: String) -> Reply<'_, Option<SweepDetail>>;
+    /// `request` is the sweep as JSON (a run request with axes, seeds, mode, ...); its id, or
+    /// Err with every refused field.
+    fn start_sweep(&self, request: String) -> Reply<'_, i64>;
+    /// `cancel` or `share`: Ok(Some(token)) for `share`.
+    fn sweep_act(&self, id: i64, action: String) -> Reply<'_, Option<String>>;
 }
 
 /// The backend the server put into the request's context.

@@ -1,6 +1,9 @@
 //! Server functions: run on the server during rendering, called over HTTP (`/fn/...`) from the
 //! browser after hydration. They reach the server only through `backend::Backend`.
-use crate::types::{DatasetDetail, DatasetRow, Estimated, RunDetail, RunRow, SearchForm, Started};
+use crate::types::{
+    DatasetDetail, DatasetRow, Estimated, RunDetail, RunRow, SearchForm, Started, SweepDetail,
+    SweepRow,
+};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
@@ -118,4 +121,44 @@ pub async fn derive_runs(
     Ok(crate::backend::backend()?
         .derive(source, what, preset, device)
         .await)
+}
+
+#[server(prefix = "/fn")]
+pub async fn list_sweeps() -> Result<Vec<SweepRow>, ServerFnError> {
+    crate::backend::backend()?.sweeps().await.map_err(failed)
+}
+
+#[server(prefix = "/fn")]
+pub async fn get_sweep(id: i64) -> Result<Option<SweepDetail>, ServerFnError> {
+    crate::backend::backend()?.sweep(id).await.map_err(failed)
+}
+
+/// The sweep behind a share link. A wrong token answers 404 on the page.
+#[server(prefix = "/fn")]
+pub async fn get_shared_sweep(token: String) -> Result<Option<SweepDetail>, ServerFnError> {
+    let sweep = crate::backend::backend()?
+        .shared_sweep(token)
+        .await
+        .map_err(failed)?;
+    if sweep.is_none() {
+        if let Some(r) = use_context::<leptos_axum::ResponseOptions>() {
+            r.set_status(http::StatusCode::NOT_FOUND);
+        }
+    }
+    Ok(sweep)
+}
+
+/// Ok(Err(reason)) when refused (every bad field, one a line).
+#[server(prefix = "/fn")]
+pub async fn start_sweep(request: String) -> Result<Result<i64, String>, ServerFnError> {
+    Ok(crate::backend::backend()?.start_sweep(request).await)
+}
+
+/// `action`: cancel or share. Ok(Err(reason)) when refused.
+#[server(prefix = "/fn")]
+pub async fn sweep_action(
+    id: i64,
+    action: String,
+) -> Result<Result<Option<String>, String>, ServerFnError> {
+    Ok(crate::backend::backend()?.sweep_act(id, action).await)
 }

@@ -5,6 +5,7 @@ pub mod backend;
 mod browser;
 pub mod calls;
 pub mod charts;
+mod comparison;
 pub mod draw;
 pub mod format;
 pub mod live;
@@ -77,6 +78,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/runs/:id") view=pages::run::RunPage ssr=SsrMode::Async/>
                     <Route path=path!("/share/:token") view=pages::run::SharePage ssr=SsrMode::Async/>
                     <Route path=path!("/compare") view=pages::compare::ComparePage ssr=SsrMode::Async/>
+                    <Route path=path!("/sweeps") view=pages::sweep::SweepsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/sweeps/new") view=pages::sweep_new::NewSweepPage/>
+                    <Route path=path!("/sweeps/:id") view=pages::sweep::SweepPage ssr=SsrMode::Async/>
+                    <Route path=path!("/share/sweeps/:token") view=pages::sweep::SharedSweepPage ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=pages::login::LoginPage/>
                 </Routes>
             </main>
@@ -96,6 +101,7 @@ fn Header() -> impl IntoView {
                 <A href="/">"Runs"</A>
                 <A href="/datasets">"Datasets"</A>
                 <A href="/new">"New search"</A>
+                <A href="/sweeps">"Sweeps"</A>
                 <A href="/upload">"Upload"</A>
             </nav>
         </header>

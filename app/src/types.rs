@@ -1,6 +1,9 @@
 //! What the pages show, as the server sends it to the browser.
 use serde::{Deserialize, Serialize};
 
+mod sweep;
+pub use sweep::{SweepAxis, SweepCell, SweepDetail, SweepMember, SweepRow, SweetSpot};
+
 /// A run as the runs list shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRow {
@@ -68,6 +71,9 @@ pub struct DatasetDetail {
     /// Every network trained on the dataset with its measured speed.
     #[serde(default)]
     pub networks: Vec<NetworkPoint>,
+    /// Every method trained on the dataset, transferred cells included.
+    #[serde(default)]
+    pub comparison: Option<Comparison>,
 }
 
 /// A trained network as the dataset's accuracy-against-latency scatter draws it.
@@ -128,6 +134,12 @@ pub struct RunDetail {
     /// Where the run executes on a cluster: "Slurm job 12 (RUNNING)"; None for local runs.
     #[serde(default)]
     pub job: Option<String>,
+    /// A cell trained on other data than its search's: where it came from and what was rebuilt.
+    #[serde(default)]
+    pub transfer: Option<String>,
+    /// For a transferred cell: the comparison of everything trained on its dataset.
+    #[serde(default)]
+    pub dataset_comparison: Option<Comparison>,
 }
 
 /// One method of a comparison (`GET /api/runs/{id}/comparison` returns these too).

@@ -278,3 +278,20 @@ fn diverging_search_fails_with_a_readable_message() {
     let err = search::run(&data, &cfg, &out, &AtomicBool::new(false), &mut |_, _| {}).unwrap_err();
     assert!(err.to_string().contains("diverged"), "{err}");
 }
+
+#[test]
+fn an_exploding_validation_loss_is_divergence() {
+    // SGD at w_lr 10 without clipping: batch norm keeps each training step finite, but the
+    // validation loss (running statistics) reaches 1e8 or more in the first epoch.
+    let data = load(&common::sample()).unwrap();
+    let cfg = SearchConfig {
+        w_optimizer: engine::config::WOptimizer::Sgd,
+        w_lr: 10.0,
+        w_momentum: 0.99,
+        grad_clip: 1e30,
+        ..tiny()
+    };
+    let out = common::scratch("diverge-explode");
+    let err = search::run(&data, &cfg, &out, &AtomicBool::new(false), &mut |_, _| {}).unwrap_err();
+    assert!(err.to_string().contains("diverged at epoch 1"), "{err}");
+}

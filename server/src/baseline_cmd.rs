@@ -68,9 +68,9 @@ pub fn run(mut args: Args) -> Result<()> {
             })?;
             let source = PrunedSource::open(std::path::Path::new(&dir))
                 .map_err(|e| anyhow!("--search {dir}: {e}"))?;
-            Trainee::Network(Architecture::Pruned(Box::new(source)))
+            Trainee::Network(Architecture::Pruned(Box::new(source)), None)
         }
-        other => Trainee::Network(Architecture::ResNet(depth(other)?)),
+        other => Trainee::Network(Architecture::ResNet(depth(other)?), None),
     };
     let data_arg = args
         .take("data")

@@ -18,6 +18,7 @@ mod search_cmd;
 mod serve;
 mod site;
 mod store;
+mod sweep;
 mod train_cmd;
 mod worker;
 
@@ -71,6 +72,7 @@ fn main() {
         "predict" => args.and_then(predict_cmd::run),
         "baseline" => args.and_then(baseline_cmd::run),
         "pipeline" => args.and_then(pipeline_cmd::run),
+        "sweep" => sweep::cli::run(sub),
         "serve" => args.and_then(serve::run),
         "worker" => args.and_then(worker::run),
         "estimate" => args.and_then(estimate_cmd::run),

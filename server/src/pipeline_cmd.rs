@@ -70,7 +70,7 @@ fn resnets(
     for (depth, list) in [(Depth::ResNet18, r18), (Depth::ResNet10, r10)] {
         let r = train(
             data,
-            &Trainee::Network(Architecture::ResNet(depth)),
+            &Trainee::Network(Architecture::ResNet(depth), None),
             tcfg,
             &dir.join(depth.name()),
         )?;
@@ -173,7 +173,7 @@ pub fn run(mut args: Args) -> Result<()> {
                 });
                 let t = train(
                     &data,
-                    &Trainee::Network(Architecture::Proxyless(found.architecture.clone())),
+                    &Trainee::Network(Architecture::Proxyless(found.architecture.clone()), None),
                     &tcfg,
                     &dir.join("train"),
                 )?;
@@ -194,7 +194,7 @@ pub fn run(mut args: Args) -> Result<()> {
         });
         let t = train(
             &data,
-            &Trainee::Network(Architecture::Cell(found.genotype.clone())),
+            &Trainee::Network(Architecture::Cell(found.genotype.clone()), None),
             &tcfg,
             &dir.join("train"),
         )?;
@@ -202,7 +202,7 @@ pub fn run(mut args: Args) -> Result<()> {
         let source = PrunedSource::open(&dir.join("search")).map_err(|e| anyhow!("{e}"))?;
         let p = train(
             &data,
-            &Trainee::Network(Architecture::Pruned(Box::new(source))),
+            &Trainee::Network(Architecture::Pruned(Box::new(source)), None),
             &tcfg,
             &dir.join("pruned"),
         )?;

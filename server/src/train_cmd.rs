@@ -6,6 +6,7 @@ use crate::args::Args;
 use crate::progress::run_job;
 use anyhow::{anyhow, bail, Context, Result};
 use engine::config::{flag_value, Preset};
+use engine::data::about::About;
 use engine::retrain::config::TrainConfig;
 use engine::retrain::net::Architecture;
 use engine::retrain::random::{self, Budget, Space};
@@ -76,18 +77,58 @@ pub fn run(mut args: Args) -> Result<()> {
     let data_arg = args
         .take("data")
         .ok_or_else(|| anyhow!("--data PATH is required"))?;
-    let arch = network(
-        &args
-            .take("genotype")
-            .ok_or_else(|| anyhow!("--genotype FILE|darts-v1|darts-v2 is required"))?,
-    )?;
-    train_command(args, &out, &data_arg, &Trainee::Network(arch))
+    let genotype = args
+        .take("genotype")
+        .ok_or_else(|| anyhow!("--genotype FILE|darts-v1|darts-v2 is required"))?;
+    let arch = network(&genotype)?;
+    let searched_on = searched_on(&genotype);
+    train_command(args, &out, &data_arg, &Trainee::Network(arch, searched_on))
 }
 
-/// What a command trains: one network, or a random search that picks one.
+/// The data the search that wrote genotype file `text` ran on (its `data.json`), if any.
+fn searched_on(text: &str) -> Option<About> {
+    let dir = std::path::Path::new(text).parent()?;
+    let json = std::fs::read_to_string(dir.join(engine::data::about::FILE)).ok()?;
+    serde_json::from_str(&json).ok()
+}
+
+/// What a command trains: one network (with the data it was searched on, when known), or a
+/// random search that picks one.
 pub enum Trainee {
-    Network(Architecture),
+    Network(Architecture, Option<About>),
     Random(Space, Budget),
+}
+
+/// A cell searched on other data than `data`: said on stderr, written to `transfer.json`,
+/// and returned for the printed result.
+fn transfer(
+    what: &Trainee,
+    data: &engine::data::Dataset,
+    out: &std::path::Path,
+) -> Result<Option<Value>> {
+    let Trainee::Network(_, Some(from)) = what else {
+        return Ok(None);
+    };
+    let to = About::of(data);
+    if *from == to {
+        return Ok(None);
+    }
+    let record = serde_json::json!({
+        "from": from,
+        "to": to,
+        "rebuilt": from.rebuilt(&to),
+    });
+    eprintln!(
+        "transferred: the cell searched on {} is trained on {}. {}",
+        from.text(),
+        to.text(),
+        from.rebuilt(&to)
+    );
+    std::fs::create_dir_all(out).with_context(|| out.display().to_string())?;
+    let path = out.join("transfer.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&record)?)
+        .with_context(|| path.display().to_string())?;
+    Ok(Some(record))
 }
 
 /// What `train` and `baseline` share once they know the network: the data, the training config
@@ -108,8 +149,13 @@ pub fn train_command(
     let cfg = resolve(preset.as_deref(), &flags)?;
     refuse_non_empty(out)?;
     let data = crate::data_cmd::open(data_arg, &data_dir, &import)?;
+    let moved = transfer(what, &data, out)?;
     let result = train(&data, what, &cfg, out)?;
-    println!("{}", serde_json::to_string(&result)?);
+    let mut printed = serde_json::to_value(&result)?;
+    if let Some(record) = moved {
+        printed["transfer"] = record;
+    }
+    println!("{}", serde_json::to_string(&printed)?);
     Ok(())
 }
 
@@ -135,7 +181,7 @@ pub fn train(
     out: &std::path::Path,
 ) -> Result<TrainResult> {
     let outcome = run_job(|cancel, listener| match what {
-        Trainee::Network(arch) => engine::retrain::run(data, arch, cfg, out, cancel, listener),
+        Trainee::Network(arch, _) => engine::retrain::run(data, arch, cfg, out, cancel, listener),
         Trainee::Random(space, budget) => {
             random::run(data, space, *budget, cfg, out, cancel, listener)
         }

@@ -123,3 +123,97 @@ fn train_refuses_bad_keys_and_unknown_genotypes_clearly() {
     assert!(err.contains("cutout") && err.contains("bogus"), "{err}");
     assert!(!out.exists(), "nothing written");
 }
+
+/// A small regression CSV as the sklearn digits' CSV is laid out (64 pixels, then the target):
+/// 40 images with targets 0.5 to 20.5.
+pub fn ramp_csv(dir: &std::path::Path) -> std::path::PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let rows: Vec<String> = (0..40)
+        .map(|i| {
+            let mut v: Vec<String> = (0..64)
+                .map(|p| ((i * 7 + p * 3) % 17).to_string())
+                .collect();
+            v.push(format!("{}", 0.5 + f64::from(i) * 20.0 / 39.0));
+            v.join(",")
+        })
+        .collect();
+    let path = dir.join("ramp.csv");
+    std::fs::write(&path, rows.join("\n") + "\n").unwrap();
+    path
+}
+
+/// A cell found on the digits (classification) trained on a regression dataset: the search's
+/// `data.json` says what it was searched on; the training says it is a transfer, what it
+/// rebuilt (the head), and writes `transfer.json`; trained on the search's own data it is none.
+#[test]
+fn a_cell_trained_on_other_data_is_a_transfer() {
+    let search = scratch("train-cli-transfer-search");
+    let s = search.display().to_string();
+    json_line(&dartboard(&[
+        "search",
+        "--data",
+        &sample(),
+        "--preset",
+        "tiny",
+        "--device",
+        "cpu",
+        "--out",
+        &s,
+    ]));
+    let about: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(search.join("data.json")).unwrap()).unwrap();
+    // The sklearn digits: 8x8 grey images of 10 classes.
+    assert_eq!(
+        about,
+        serde_json::json!({"name": about["name"], "task": "classification", "channels": 1,
+            "height": 8, "width": 8, "outputs": 10})
+    );
+    let csv = ramp_csv(&scratch("train-cli-transfer-data"));
+    let out = scratch("train-cli-transfer");
+    let g = search.join("genotype.json").display().to_string();
+    let run = dartboard(&[
+        "train",
+        "--genotype",
+        &g,
+        "--data",
+        &csv.display().to_string(),
+        "--task",
+        "regression",
+        "--preset",
+        "tiny",
+        "--device",
+        "cpu",
+        "--out",
+        &out.display().to_string(),
+    ]);
+    let r = json_line(&run);
+    let said = "Rebuilt: the head for regression (the search did classification).";
+    assert_eq!(r["transfer"]["rebuilt"], said, "{r}");
+    assert_eq!(r["transfer"]["to"]["task"], "regression");
+    assert_eq!(r["metric"], "rmse");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("transferred: the cell searched on") && stderr.contains(said),
+        "{stderr}"
+    );
+    let record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("transfer.json")).unwrap()).unwrap();
+    assert_eq!(record, r["transfer"]);
+    // The same cell on its own data: no transfer.
+    let home = scratch("train-cli-transfer-home");
+    let r = json_line(&dartboard(&[
+        "train",
+        "--genotype",
+        &g,
+        "--data",
+        &sample(),
+        "--preset",
+        "tiny",
+        "--device",
+        "cpu",
+        "--out",
+        &home.display().to_string(),
+    ]));
+    assert!(r.get("transfer").is_none(), "{r}");
+    assert!(!home.join("transfer.json").exists());
+}

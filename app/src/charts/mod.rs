@@ -1,13 +1,15 @@
 //! Charts as SVG strings, drawn with plotters the same way on the server and in the browser, and
 //! put inline into the page (they print and need no scripts): bars, lines over epochs, and the
-//! accuracy-against-latency scatter with its Pareto front.
+//! accuracy-against-latency scatter with its Pareto front, and a sweep's map.
 mod bars;
 mod lines;
 mod scatter;
+mod sweep;
 
-pub use bars::bars;
+pub use bars::{bars, bars_noted};
 pub use lines::lines;
 pub use scatter::{pareto, scatter, Point};
+pub use sweep::sweep_map;
 
 use plotters::style::RGBColor;
 

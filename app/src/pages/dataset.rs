@@ -117,6 +117,11 @@ fn body(d: DatasetDetail) -> impl IntoView {
             {d.warnings.iter().map(|w| view! { <li class="warning">{w.clone()}</li> }).collect_view()}
             <li class="muted">{format!("sha256 {}", d.sha256)}</li>
         </ul>
+        {d.comparison.clone().filter(|c| !c.rows.is_empty()).map(|c| view! {
+            <h2>"Every method on this dataset"</h2>
+            <p class="muted">"Cells of this dataset's searches, cells transferred from searches on other data, and the baselines, each trained and tested here."</p>
+            {crate::comparison::comparison_table(&c)}
+        })}
         {trained}
         <h2>"Runs on this dataset"</h2>
         {if d.runs.is_empty() {

@@ -6,4 +6,6 @@ pub mod login;
 pub mod new;
 pub mod run;
 pub mod runs;
+pub mod sweep;
+pub mod sweep_new;
 pub mod upload;

@@ -1,5 +1,5 @@
-//! The run's buttons: cancel, resume, and the share link (create, copy, revoke). Not on the share
-//! page.
+//! The run's buttons: cancel, resume, "Sweep..." (vary its settings), and the share link
+//! (create, copy, revoke). Not on the share page.
 use crate::calls::run_action;
 use crate::live::{is_final, RunState};
 use crate::types::RunDetail;
@@ -46,6 +46,10 @@ pub fn Controls(current: RwSignal<RunDetail>, state: RwSignal<RunState>) -> impl
         <div class="actions run-actions">
             {move || (!is_final(&status.get())).then(|| view! {
                 <button class="button secondary" on:click=move |_| { act.dispatch("cancel".into()); }>"Cancel"</button>
+            })}
+            // A finished run's settings, varied: the sweep form filled in from this run.
+            {move || (status.get() == "succeeded").then(|| view! {
+                <a class="button secondary" data-testid="sweep-from-run" href=format!("/sweeps/new?from={id}")>"Sweep..."</a>
             })}
             {move || matches!(status.get().as_str(), "interrupted" | "failed" | "cancelled").then(|| view! {
                 <button class="button secondary" on:click=move |_| { act.dispatch("resume".into()); }>"Resume"</button>

@@ -8,6 +8,7 @@ mod controls;
 mod facts;
 mod layers;
 mod study;
+mod transfer;
 
 use crate::charts::lines;
 use crate::format::duration;
@@ -166,6 +167,7 @@ pub fn RunView(detail: RunDetail) -> impl IntoView {
             {(!detail.read_only).then(|| view! { <controls::Controls current state/> })}
         </div>
         {detail.source_run.map(|s| view! { <p class="facts">"Made from "<a href=format!("/runs/{s}")>{format!("run #{s}")}</a></p> })}
+        {detail.transfer.clone().map(|t| view! { <p class="facts" data-testid="transferred">{t}</p> })}
         {view! { <Progress state online/> <facts::Figures current state/> }.into_any()}
         <h2>"Curves"</h2>
         <div class="charts">
@@ -175,6 +177,10 @@ pub fn RunView(detail: RunDetail) -> impl IntoView {
         {(is_search && !layered).then(|| view! { <controller::Controller state/> <architecture::Architecture state/> }.into_any())}
         {layered.then(|| view! { <layers::Layers state target_ms/> }.into_any())}
         {is_search.then(|| view! { <study::Study current state/> }.into_any())}
+        {move || current.with(|d| d.dataset_comparison.clone().filter(|c| !c.rows.is_empty()).map(|c| view! {
+            <h2>{format!("On {}: every method", d.row.dataset_name)}</h2>
+            {crate::comparison::comparison_table(&c)}
+        }))}
         <h2>"Log"</h2>
         <pre class="log" data-testid="log">{move || log.get().into_iter().map(|l| format!("[{}] {}\n", l.level, l.message)).collect::<String>()}</pre>
         <facts::Reproducibility current/>

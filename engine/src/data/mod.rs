@@ -1,6 +1,7 @@
 //! Datasets: images as stored (float32 [N, C, H, W] in their original value scale), targets,
 //! splits, and the statistics training normalises with. Readers for each file format live in
 //! their own modules; `load` picks one from the path.
+pub mod about;
 mod archive;
 mod arrays;
 mod cells;

@@ -147,6 +147,13 @@ pub fn run(
             }
         }
         let val = evaluate(&searcher, data, &parts.arch, &parts.stats, device, 2 * b);
+        if super::exploded(val.loss) {
+            return Err(SearchError::Diverged {
+                epoch,
+                step: steps,
+                loss: val.loss,
+            });
+        }
         let val_metric = val
             .metrics
             .get(metric_name(data.task))

@@ -6,12 +6,14 @@
 //! picked.
 use super::auth::{readable_run, Access};
 use super::runs::TokenQuery;
+use super::transfer;
 use super::{ApiError, ApiResult, State};
 use crate::store::{RunRow, Status};
 use app::types::{Comparison, ComparisonRow as Row};
 use axum::extract::{Path, Query};
 use axum::{Extension, Json};
 use serde_json::Value;
+use std::collections::HashMap;
 
 /// The comparison row of the search's supernet pruned to its cell and fine-tuned.
 pub const PRUNED_METHOD: &str = "DARTS network, pruned and fine-tuned";
@@ -59,8 +61,9 @@ pub fn random_method(candidates: &[usize]) -> String {
     )
 }
 
-/// A row of trained networks: `seconds` is their training; random search adds its sampling.
-fn trained(method: &str, runs: &[&RunRow], search_seconds: Option<f64>) -> Row {
+/// A row of trained networks: `search_seconds` is what finding them cost (random search adds
+/// its sampling).
+pub(crate) fn trained(method: &str, runs: &[&RunRow], search_seconds: Option<f64>) -> Row {
     let results: Vec<&Value> = runs.iter().filter_map(|r| r.result.as_ref()).collect();
     let metrics: Vec<f64> = results
         .iter()
@@ -106,9 +109,24 @@ fn group<'a>(search: &'a RunRow, all: &'a [RunRow]) -> Vec<&'a RunRow> {
     }
 }
 
-/// The comparison of a search (and its seed group) with the succeeded runs made from it; None
-/// for other runs.
-pub fn build(search: &RunRow, all: &[RunRow]) -> Option<Comparison> {
+/// The random-search row of `random`'s runs.
+pub(crate) fn random_row(random: &[&RunRow]) -> Row {
+    let counts: Vec<usize> = random
+        .iter()
+        .filter_map(|r| r.result.as_ref())
+        .filter_map(|r| r["random_search"]["candidates"].as_array().map(Vec::len))
+        .collect();
+    trained(&random_method(&counts), random, None)
+}
+
+/// The comparison of a search (and its seed group) with the succeeded runs made from it on its
+/// own data, then the cells of other datasets' searches transferred to that data; None for
+/// other runs. `names`: dataset names by id.
+pub fn build(
+    search: &RunRow,
+    all: &[RunRow],
+    names: &HashMap<String, String>,
+) -> Option<Comparison> {
     if search.kind != "search" {
         return None;
     }
@@ -120,7 +138,7 @@ pub fn build(search: &RunRow, all: &[RunRow]) -> Option<Comparison> {
     let made = |kind: &str, arch: &str| -> Vec<&RunRow> {
         all.iter()
             .filter(|r| r.source_run.is_some_and(|s| ids.contains(&s)) && r.kind == kind)
-            .filter(|r| r.status == Status::Succeeded)
+            .filter(|r| r.status == Status::Succeeded && r.dataset_id == search.dataset_id)
             .filter(|r| r.result.as_ref().is_some_and(|v| v["architecture"] == arch))
             .collect()
     };
@@ -192,13 +210,9 @@ pub fn build(search: &RunRow, all: &[RunRow]) -> Option<Comparison> {
     }
     let random = made("baseline", "random");
     if !random.is_empty() {
-        let counts: Vec<usize> = random
-            .iter()
-            .filter_map(|r| r.result.as_ref())
-            .filter_map(|r| r["random_search"]["candidates"].as_array().map(Vec::len))
-            .collect();
-        rows.push(trained(&random_method(&counts), &random, None));
+        rows.push(random_row(&random));
     }
+    rows.extend(transfer::rows(&search.dataset_id, all, names));
     let higher = search
         .result
         .as_ref()
@@ -280,7 +294,8 @@ pub async fn comparison(
 ) -> ApiResult<Json<Comparison>> {
     let run = readable_run(&state, access, q.token.as_deref(), id).await?;
     let all = state.store.runs().await?;
-    build(&run, &all).map(Json).ok_or_else(|| {
+    let names = super::datasets::names(&state.store).await?;
+    build(&run, &all, &names).map(Json).ok_or_else(|| {
         ApiError::new(
             axum::http::StatusCode::NOT_FOUND,
             format!(

@@ -8,6 +8,18 @@ use axum::Json;
 use engine::data::store;
 use serde_json::Value;
 
+/// Dataset names by id (comparisons name the data a transferred cell came from).
+pub async fn names(
+    store: &crate::store::Store,
+) -> ApiResult<std::collections::HashMap<String, String>> {
+    Ok(store
+        .datasets()
+        .await?
+        .into_iter()
+        .map(|d| (d.id, d.name))
+        .collect())
+}
+
 pub async fn list(state: State) -> ApiResult<Json<Value>> {
     Ok(Json(
         serde_json::to_value(state.store.datasets().await?).map_err(ApiError::internal)?,

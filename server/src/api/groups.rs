@@ -92,11 +92,16 @@ pub async fn follow_up(store: &Store, hub: &Hub, id: i64) -> ApiResult<Vec<i64>>
     let Some(study) = request.get("study").filter(|s| s.is_object()) else {
         return Ok(vec![]);
     };
-    let searched = store
-        .run(id)
-        .await?
-        .map(|r| r.config)
-        .unwrap_or(Value::Null);
+    let Some(run) = store.run(id).await? else {
+        return Ok(vec![]);
+    };
+    // A cancelled sweep starts no more studies.
+    if let Some(sweep) = run.sweep_id {
+        if store.sweep(sweep).await?.is_none_or(|s| s.cancelled) {
+            return Ok(vec![]);
+        }
+    }
+    let searched = run.config;
     let seed = searched["seed"].as_u64().unwrap_or(0);
     let config = json!({"preset": study["preset"], "device": study["device"], "seed": seed});
     let mut ids = vec![];

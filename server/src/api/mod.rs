@@ -1,6 +1,7 @@
 //! The JSON API (`/api/...`) and the share page, over the store, the hub and the runner.
 mod auth;
 pub(crate) mod comparison;
+pub(crate) mod dataset_comparison;
 pub(crate) mod datasets;
 pub(crate) mod estimate;
 pub(crate) mod groups;
@@ -13,6 +14,7 @@ mod stream;
 pub(crate) mod system;
 mod throttle;
 mod training;
+pub(crate) mod transfer;
 mod uploads;
 
 use crate::hub::Hub;
@@ -137,6 +139,10 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(datasets::get).delete(datasets::delete),
         )
         .route("/api/datasets/{id}/samples.png", get(datasets::samples))
+        .route(
+            "/api/datasets/{id}/comparison",
+            get(dataset_comparison::comparison),
+        )
         .route("/api/runs", get(runs::list).post(runs::create))
         .route("/api/estimate", post(estimate::estimate))
         .route("/api/runs/{id}", get(runs::get).delete(runs::delete))
@@ -151,6 +157,22 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(share::create).delete(share::revoke),
         )
         .route("/api/share/{token}", get(share::page))
+        .route(
+            "/api/sweeps",
+            get(crate::sweep::api::list).post(crate::sweep::api::create),
+        )
+        .route("/api/sweeps/{id}", get(crate::sweep::api::get))
+        .route("/api/sweeps/{id}/cancel", post(crate::sweep::api::cancel))
+        .route("/api/sweeps/{id}/sweep.csv", get(crate::sweep::api::csv))
+        .route(
+            "/api/sweeps/{id}/share",
+            post(crate::sweep::api::share_create),
+        )
+        .route("/api/share/sweeps/{token}", get(crate::sweep::api::shared))
+        .route(
+            "/api/share/sweeps/{token}/sweep.csv",
+            get(crate::sweep::api::shared_csv),
+        )
         .route(
             "/api/{*rest}",
             axum::routing::any(|| async { ApiError::not_found() }),

@@ -145,11 +145,22 @@ pub async fn card(state: &State, run: &RunRow) -> ApiResult<Option<String>> {
     if let Some(source) = run.source_run {
         if let Some(search) = state.store.run(source).await? {
             let all = state.store.runs().await?;
-            if let Some(cmp) = comparison::build(&search, &all) {
-                let _ = writeln!(
-                    md,
-                    "## Baselines (from search #{source}, same data and recipe)\n"
-                );
+            let names = super::datasets::names(&state.store).await?;
+            // A cell moved from other data is compared with everything trained on this data.
+            let (cmp, heading) = if super::transfer::source_of(&run, &all).is_some() {
+                let from = names.get(&search.dataset_id).unwrap_or(&search.dataset_id);
+                (
+                    super::dataset_comparison::build(&run.dataset_id, &all, &names),
+                    format!("## Transferred: the cell of search #{source} on {from}, next to every method trained on this data\n"),
+                )
+            } else {
+                (
+                    comparison::build(&search, &all, &names),
+                    format!("## Baselines (from search #{source}, same data and recipe)\n"),
+                )
+            };
+            if let Some(cmp) = cmp {
+                let _ = writeln!(md, "{heading}");
                 let _ = writeln!(
                     md,
                     "| method | parameters | multiply-adds | latency (ms) | test {} (mean ± sd) | runs |\n|---|---|---|---|---|---|",

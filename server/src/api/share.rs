@@ -7,7 +7,7 @@ use axum::Json;
 use serde_json::{json, Value};
 
 /// 128 random bits as 32 hex digits.
-fn new_token() -> ApiResult<String> {
+pub(crate) fn new_token() -> ApiResult<String> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).map_err(ApiError::internal)?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())

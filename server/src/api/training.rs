@@ -155,6 +155,16 @@ pub async fn validate(store: &Store, kind: &str, body: CreateRun) -> ApiResult<T
                 Some(Found::Cell(g)) => {
                     job.insert("genotype".into(), json!(g));
                 }
+                Some(Found::Layers(_))
+                    if body.dataset_id.is_some()
+                        && body.dataset_id.as_deref()
+                            != source.as_ref().map(|s| s.dataset_id.as_str()) =>
+                {
+                    errors.push(field(
+                        "dataset_id",
+                        "ProxylessNAS's layers were searched for their own dataset's input size and cost; only cells move to other data",
+                    ));
+                }
                 Some(Found::Layers(layers)) => {
                     job.insert("layers".into(), layers);
                 }

@@ -150,6 +150,23 @@ pub fn command() -> Command {
         .args(search_keys(&["device"]))
         .args(train_keys("train-", &["device"]))
         .arg(rest());
+    let sweep = Command::new("sweep")
+        .about("Runs a search (or training) at every point of up to three config keys times seeds, and maps the metric")
+        .args([
+            Arg::new("vary")
+                .long("vary")
+                .value_name("KEY=VALUES")
+                .action(clap::ArgAction::Append)
+                .help("a key and its values, up to 3 times: alpha_lr=1e-3,3e-3 or w_lr=log:1e-4:1e-2:3 (lin: for a linear range)"),
+            opt("seeds", "N", "seeds per point (1), from --seed on"),
+            opt("random", "N", "a random sample of N of the grid's points"),
+            opt("sample-seed", "S", "the random sample's seed (0)"),
+            opt("tolerance", "F", "the sweet spot: points within this fraction of the best (0.02)"),
+            opt("kind", "KIND", "search (the default), train or baseline"),
+            opt("out", "DIR", "the sweep's folder: a folder a run, sweep.json, sweep.csv, map.svg"),
+        ])
+        .after_help("Every other option goes to each run's command (dartboard search|train|baseline): --data, --preset, config keys, ...")
+        .arg(rest());
     let predict = Command::new("predict")
         .about("Predicts with a trained model.pt on images the importer reads")
         .args([
@@ -262,6 +279,7 @@ pub fn command() -> Command {
             train,
             baseline,
             pipeline,
+            sweep,
             predict,
             params,
             latency,

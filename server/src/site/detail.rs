@@ -5,6 +5,7 @@ use app::backend::RunAction;
 use app::live::RunState;
 use app::types::{Artifact, RunDetail};
 use axum::extract::{Path, State};
+use engine::data::about::About;
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -68,7 +69,26 @@ pub async fn run_detail(
         .unwrap_or_default();
     let names = super::rows::names(store).await?;
     let all = store.runs().await.map_err(|e| e.to_string())?;
-    let comparison = crate::api::comparison::build(&run, &all);
+    let comparison = crate::api::comparison::build(&run, &all, &names);
+    let (transfer, dataset_comparison) = match crate::api::transfer::source_of(&run, &all) {
+        Some(source) => {
+            let from = store
+                .dataset(&source.dataset_id)
+                .await
+                .map_err(|e| e.to_string())?
+                .map(|d| d.summary)
+                .unwrap_or(Value::Null);
+            let name = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_string());
+            let sentence = crate::api::transfer::describe(
+                source,
+                &About::from_summary(&name(&source.dataset_id), &from),
+                &About::from_summary(&name(&run.dataset_id), &summary),
+            );
+            let cmp = crate::api::dataset_comparison::build(&run.dataset_id, &all, &names);
+            (Some(sentence), cmp)
+        }
+        None => (None, None),
+    };
     let group: Vec<i64> = match run.group_id {
         Some(g) => all
             .iter()
@@ -89,6 +109,8 @@ pub async fn run_detail(
     members.reverse();
     Ok(Some(RunDetail {
         comparison,
+        transfer,
+        dataset_comparison,
         derived,
         group: members,
         source_run: run.source_run,
@@ -167,8 +189,9 @@ pub async fn delete_dataset(state: &Arc<AppState>, id: String) -> Result<(), Str
 }
 
 /// Starts the runs a finished search's buttons ask for, with a training preset and device:
-/// `retrain` (its cell), `baselines` (ResNet-18, ResNet-10 and random search) or `seeds:N`
-/// (repeat the search until its group has N seeds, each retrained and with its baselines).
+/// `retrain` (its cell), `baselines` (ResNet-18, ResNet-10 and random search), `seeds:N`
+/// (repeat the search until its group has N seeds, each retrained and with its baselines) or
+/// `transfer:DATASET` (its cell trained on another dataset).
 /// The new run ids.
 pub async fn derive(
     state: &Arc<AppState>,
@@ -179,6 +202,18 @@ pub async fn derive(
 ) -> Result<Vec<i64>, String> {
     use crate::api::groups;
     let config = serde_json::json!({"preset": preset, "device": device});
+    if let Some(dataset) = what.strip_prefix("transfer:") {
+        let admitted = runs::room(state, 1).await.map_err(refusal)?;
+        let new = crate::api::transfer::new_run(&state.store, source, dataset, config)
+            .await
+            .map_err(refusal)?;
+        let ids = groups::insert(&state.store, &state.hub, new, 1)
+            .await
+            .map_err(refusal)?;
+        drop(admitted);
+        state.runner.poke();
+        return Ok(ids);
+    }
     let kinds: Vec<&str> = match what {
         "retrain" => vec!["train"],
         "baselines" => {

@@ -3,10 +3,14 @@
 mod detail;
 mod form;
 mod rows;
+mod sweeps;
 
 use crate::api::AppState;
 use app::backend::{Backend, Reply, RunAction};
-use app::types::{DatasetDetail, DatasetRow, Estimated, RunDetail, RunRow, SearchForm, Started};
+use app::types::{
+    DatasetDetail, DatasetRow, Estimated, RunDetail, RunRow, SearchForm, Started, SweepDetail,
+    SweepRow,
+};
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
@@ -41,17 +45,14 @@ impl Backend for StoreBackend {
                 return Ok(None);
             };
             let names = names(store).await?;
-            let runs: Vec<_> = store
-                .runs()
-                .await
-                .map_err(|e| e.to_string())?
-                .into_iter()
-                .filter(|r| r.dataset_id == id)
-                .collect();
+            let all = store.runs().await.map_err(|e| e.to_string())?;
+            let comparison = crate::api::dataset_comparison::build(&id, &all, &names);
+            let runs: Vec<_> = all.into_iter().filter(|r| r.dataset_id == id).collect();
             let networks = runs.iter().filter_map(rows::network).collect();
             let runs = runs.into_iter().map(|r| run_row(r, &names)).collect();
             Ok(Some(DatasetDetail {
                 networks,
+                comparison,
                 ..detail(d, runs)
             }))
         })
@@ -93,6 +94,26 @@ impl Backend for StoreBackend {
 
     fn estimate(&self, dataset_id: String, config: String) -> Reply<'_, Estimated> {
         Box::pin(async move { Ok(form::estimate(&self.0, dataset_id, config).await) })
+    }
+
+    fn sweeps(&self) -> Reply<'_, Vec<SweepRow>> {
+        Box::pin(sweeps::list(&self.0))
+    }
+
+    fn sweep(&self, id: i64) -> Reply<'_, Option<SweepDetail>> {
+        Box::pin(sweeps::detail(&self.0, id, None))
+    }
+
+    fn shared_sweep(&self, token: String) -> Reply<'_, Option<SweepDetail>> {
+        Box::pin(async move { sweeps::shared(&self.0, &token).await })
+    }
+
+    fn start_sweep(&self, request: String) -> Reply<'_, i64> {
+        Box::pin(async move { sweeps::start(&self.0, &request).await })
+    }
+
+    fn sweep_act(&self, id: i64, action: String) -> Reply<'_, Option<String>> {
+        Box::pin(async move { sweeps::act(&self.0, id, &action).await })
     }
 }
 

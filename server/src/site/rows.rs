@@ -93,6 +93,7 @@ pub fn detail(d: crate::store::DatasetRow, runs: Vec<RunRow>) -> DatasetDetail {
         sha256: s["sha256"].as_str().unwrap_or("").into(),
         runs,
         networks: vec![],
+        comparison: None,
         row: dataset_row(d),
     }
 }
@@ -116,11 +117,7 @@ pub fn network(r: &crate::store::RunRow) -> Option<app::types::NetworkPoint> {
 
 /// Dataset names by id.
 pub async fn names(store: &crate::store::Store) -> Result<HashMap<String, String>, String> {
-    Ok(store
-        .datasets()
+    crate::api::datasets::names(store)
         .await
-        .map_err(|e| e.to_string())?
-        .into_iter()
-        .map(|d| (d.id, d.name))
-        .collect())
+        .map_err(|e| e.body.to_string())
 }

@@ -20,9 +20,9 @@ macro_rules! files {
 }
 
 pub const SQLITE: Files = files!("sqlite":
-    "0001_init.sql", "0002_groups.sql", "0003_sessions.sql", "0004_executors.sql");
+    "0001_init.sql", "0002_groups.sql", "0003_sessions.sql", "0004_executors.sql", "0005_sweeps.sql");
 pub const POSTGRES: Files = files!("postgres":
-    "0001_init.sql", "0002_groups.sql", "0003_sessions.sql", "0004_executors.sql");
+    "0001_init.sql", "0002_groups.sql", "0003_sessions.sql", "0004_executors.sql", "0005_sweeps.sql");
 
 /// The migrator for one store's files.
 pub async fn migrator(files: Files) -> Result<Migrator, sqlx::migrate::MigrateError> {

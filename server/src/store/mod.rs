@@ -10,6 +10,7 @@ mod migrations;
 mod runs;
 mod sessions;
 mod shares;
+mod sweeps;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -19,6 +20,7 @@ use sqlx::Executor;
 use std::path::Path;
 
 pub use runs::{NewRun, SUBMITTING};
+pub use sweeps::SweepRow;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -120,6 +122,9 @@ pub struct RunRow {
     pub job_state: Option<String>,
     /// The server that took the run from the queue (`--server-name`).
     pub owner: Option<String>,
+    /// The sweep the run belongs to, and the index of its point there.
+    pub sweep_id: Option<i64>,
+    pub sweep_point: Option<i64>,
 }
 
 /// One stored event: its body is the event object with `seq`.

@@ -22,7 +22,8 @@ pub const SUBMITTING: &str = "submitting";
 
 const SELECT: &str =
     "SELECT id, kind, dataset_id, source_run, group_id, status, config, message, result,
-    epoch, epochs, best_metric, created_at, started_at, finished_at, job_id, job_state, owner FROM runs";
+    epoch, epochs, best_metric, created_at, started_at, finished_at, job_id, job_state, owner,
+    sweep_id, sweep_point FROM runs";
 
 fn row(r: &sqlx::any::AnyRow) -> Result<RunRow> {
     let status: String = r.try_get("status")?;
@@ -50,6 +51,8 @@ fn row(r: &sqlx::any::AnyRow) -> Result<RunRow> {
         job_id: r.try_get("job_id")?,
         job_state: r.try_get("job_state")?,
         owner: r.try_get("owner")?,
+        sweep_id: r.try_get("sweep_id")?,
+        sweep_point: r.try_get("sweep_point")?,
     })
 }
 

@@ -1,0 +1,228 @@
+//! A stored sweep and its runs as the page, the API and the CSV show it.
+use super::spec::{self, Mode, Spec};
+use super::summary::{cells, parameter_free, sweet_spot};
+use crate::store::{RunRow, Status, SweepRow};
+use app::types::{SweepAxis, SweepDetail, SweepMember, SweepRow as Row};
+use serde_json::Value;
+
+/// The spec a stored sweep was created with (checked then).
+pub fn spec_of(sweep: &SweepRow) -> Spec {
+    spec::parse(&sweep.request).unwrap_or(Spec {
+        axes: vec![],
+        seeds: 1,
+        mode: Mode::Grid,
+        tolerance: 0.02,
+    })
+}
+
+/// Whether the sweep's searches each retrain their cell (a study), which is then the metric.
+fn studied(sweep: &SweepRow) -> bool {
+    sweep.kind == "search" && sweep.request["study"].is_object()
+}
+
+/// A member's status and metric: a search with a study is measured by its retrained cell.
+fn measured(sweep: &SweepRow, run: &RunRow, all: &[RunRow]) -> SweepMember {
+    let result = run.result.as_ref();
+    let mut m = SweepMember {
+        run: run.id,
+        point: usize::try_from(run.sweep_point.unwrap_or(0)).unwrap_or(0),
+        seed: run.config["seed"].as_u64().unwrap_or(0),
+        status: run.status.as_str().to_string(),
+        metric: None,
+        parameter_free: result.and_then(parameter_free),
+        message: run.message.clone(),
+    };
+    if run.status != Status::Succeeded {
+        return m;
+    }
+    let key = if run.kind == "search" {
+        "best_val_metric"
+    } else {
+        "test_metric"
+    };
+    if !studied(sweep) {
+        m.metric = result.and_then(|r| r[key].as_f64());
+        return m;
+    }
+    let retrained = all.iter().find(|r| {
+        r.kind == "train" && r.source_run == Some(run.id) && r.dataset_id == run.dataset_id
+    });
+    match retrained {
+        None => m.status = "queued".into(),
+        Some(t) => {
+            m.status = t.status.as_str().to_string();
+            m.message = t.message.clone();
+            m.metric = t.result.as_ref().and_then(|r| r["test_metric"].as_f64());
+        }
+    }
+    m
+}
+
+fn members(sweep: &SweepRow, all: &[RunRow]) -> Vec<SweepMember> {
+    let mut list: Vec<SweepMember> = all
+        .iter()
+        .filter(|r| r.sweep_id == Some(sweep.id))
+        .map(|r| measured(sweep, r, all))
+        .collect();
+    list.sort_by_key(|m| (m.point, m.seed, m.run));
+    list
+}
+
+fn keys(spec: &Spec) -> String {
+    spec.axes
+        .iter()
+        .map(|a| a.key.as_str())
+        .collect::<Vec<_>>()
+        .join(" x ")
+}
+
+fn status(sweep: &SweepRow, members: &[SweepMember]) -> String {
+    let pending = members
+        .iter()
+        .any(|m| m.status == "queued" || m.status == "running");
+    match (sweep.cancelled, pending) {
+        (true, _) => "cancelled",
+        (false, true) => "running",
+        (false, false) => "finished",
+    }
+    .into()
+}
+
+/// The sweeps list's row.
+pub fn row(sweep: &SweepRow, all: &[RunRow], dataset_name: &str) -> Row {
+    let members = members(sweep, all);
+    Row {
+        id: sweep.id,
+        kind: sweep.kind.clone(),
+        dataset_name: dataset_name.to_string(),
+        keys: keys(&spec_of(sweep)),
+        status: status(sweep, &members),
+        runs: members.len(),
+        done: members
+            .iter()
+            .filter(|m| m.status != "queued" && m.status != "running")
+            .count(),
+        created_at: sweep.created_at,
+    }
+}
+
+/// The whole sweep; `token` on the share page (read-only, the CSV by token).
+pub fn detail(
+    sweep: &SweepRow,
+    all: &[RunRow],
+    dataset_name: &str,
+    token: Option<&str>,
+    share_token: Option<String>,
+) -> SweepDetail {
+    let spec = spec_of(sweep);
+    let members = members(sweep, all);
+    let results: Vec<&Value> = all
+        .iter()
+        .filter(|r| r.dataset_id == sweep.dataset_id)
+        .filter_map(|r| r.result.as_ref())
+        .filter(|r| r["metric"].is_string())
+        .collect();
+    let metric = results
+        .first()
+        .and_then(|r| r["metric"].as_str())
+        .unwrap_or("metric")
+        .to_string();
+    let higher_is_better = results
+        .first()
+        .and_then(|r| r["higher_is_better"].as_bool())
+        .unwrap_or(true);
+    let cells = cells(&spec, &members);
+    let sweet_spot = sweet_spot(&spec, &cells, higher_is_better);
+    let measure = match (sweep.kind.as_str(), studied(sweep)) {
+        ("search", true) => format!("test {metric} of the retrained cell"),
+        ("search", false) => format!("best validation {metric} of the search"),
+        _ => format!("test {metric}"),
+    };
+    let grid: usize = spec.axes.iter().map(|a| a.values.len()).product();
+    let mode = match spec.mode {
+        Mode::Grid => format!("grid of {grid} points"),
+        Mode::Random { samples, .. } => {
+            format!("random sample of {samples} of the grid's {grid} points")
+        }
+    };
+    // What every point shares: the varied keys are the map's.
+    let base = sweep.request["config"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .filter(|(k, _)| !spec.axes.iter().any(|a| &a.key == *k))
+                .map(|(k, v)| (k.clone(), v.to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    SweepDetail {
+        row: row(sweep, all, dataset_name),
+        dataset_id: sweep.dataset_id.clone(),
+        axes: spec
+            .axes
+            .iter()
+            .map(|a| SweepAxis {
+                key: a.key.clone(),
+                values: a
+                    .values
+                    .iter()
+                    .map(|v| v.as_str().map_or(v.to_string(), str::to_string))
+                    .collect(),
+            })
+            .collect(),
+        seeds: spec.seeds,
+        mode,
+        measure,
+        metric,
+        higher_is_better,
+        cells,
+        members,
+        sweet_spot,
+        searches: sweep.kind == "search",
+        base,
+        share_token,
+        read_only: token.is_some(),
+        csv_url: match token {
+            Some(t) => format!("/api/share/sweeps/{t}/sweep.csv"),
+            None => format!("/api/sweeps/{}/sweep.csv", sweep.id),
+        },
+    }
+}
+
+/// One line a run: run, point, seed, each key's value, status, metric, parameter-free ops,
+/// message (quoted where it needs it).
+pub fn csv(d: &SweepDetail) -> String {
+    let quote = |s: &str| {
+        if s.contains([',', '"', '\n']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.to_string()
+        }
+    };
+    let mut head = vec!["run".to_string(), "point".into(), "seed".into()];
+    head.extend(d.axes.iter().map(|a| quote(&a.key)));
+    head.extend([
+        "status".into(),
+        quote(&d.metric),
+        "parameter_free_ops".into(),
+        "message".into(),
+    ]);
+    let mut out = head.join(",") + "\n";
+    for m in &d.members {
+        let mut line = vec![m.run.to_string(), m.point.to_string(), m.seed.to_string()];
+        let point = d
+            .cells
+            .get(m.point)
+            .map(|c| c.point.clone())
+            .unwrap_or_default();
+        for (a, i) in d.axes.iter().zip(&point) {
+            line.push(quote(a.values.get(*i).map_or("", String::as_str)));
+        }
+        line.push(m.status.clone());
+        line.push(m.metric.map(|x| x.to_string()).unwrap_or_default());
+        line.push(m.parameter_free.map(|x| x.to_string()).unwrap_or_default());
+        line.push(quote(m.message.as_deref().unwrap_or("")));
+        out += &(line.join(",") + "\n");
+    }
+    out
+}
