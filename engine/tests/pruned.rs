@@ -37,7 +37,7 @@ fn tiny(strategy: StrategyKind, selection: SelectionKind) -> SearchConfig {
         selection,
         pt_tune_steps: 1,
         pt_eval_samples: 32,
-        max_steps_per_epoch: Some(6),
+        max_steps_per_epoch: Some(3),
         ..Preset::Tiny.config()
     }
 }

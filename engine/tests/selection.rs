@@ -23,7 +23,7 @@ fn tiny_pt() -> SearchConfig {
     SearchConfig {
         device: "cpu".into(),
         selection: SelectionKind::Perturbation,
-        pt_tune_steps: 2,
+        pt_tune_steps: 1,
         pt_eval_samples: 64,
         ..Preset::Tiny.config()
     }

@@ -41,6 +41,7 @@ pub fn run(mut args: Args) -> Result<()> {
     );
     let import = crate::data_cmd::import_options(&mut args)?;
     let config_file = args.take("config").map(PathBuf::from);
+    let check_only = args.flag(crate::train_cmd::VALIDATE_ONLY);
     let (cfg, data_path) = if resume.is_some() {
         let cfg_path = out.join("config.json");
         let cfg: SearchConfig = serde_json::from_value(Value::Object(read_json_object(&cfg_path)?))
@@ -75,6 +76,9 @@ pub fn run(mut args: Args) -> Result<()> {
         }
         layers.push(flags);
         let cfg = SearchConfig::resolve(&layers).map_err(|e| config_errors(&e))?;
+        if check_only {
+            return Ok(());
+        }
         if out.exists()
             && std::fs::read_dir(&out)
                 .map(|mut d| d.next().is_some())

@@ -15,6 +15,10 @@ use engine::search::SearchError;
 use serde_json::Value;
 use std::path::PathBuf;
 
+/// The hidden switch `dartboard sweep` checks each point's config with before running any:
+/// the command resolves its config, names what is wrong, and stops.
+pub const VALIDATE_ONLY: &str = "validate-only";
+
 /// `--preset NAME` as a preset.
 pub fn preset_arg(name: &str) -> Result<Preset> {
     serde_json::from_value(Value::String(name.into())).map_err(|_| {
@@ -145,8 +149,12 @@ pub fn train_command(
     );
     let import = crate::data_cmd::import_options(&mut args)?;
     let preset = args.take("preset");
+    let check_only = args.flag(VALIDATE_ONLY);
     let flags: Vec<(String, String)> = args.into_rest().into_iter().collect();
     let cfg = resolve(preset.as_deref(), &flags)?;
+    if check_only {
+        return Ok(());
+    }
     refuse_non_empty(out)?;
     let data = crate::data_cmd::open(data_arg, &data_dir, &import)?;
     let moved = transfer(what, &data, out)?;

@@ -69,6 +69,7 @@ fn a_sweep_runs_every_point_and_writes_its_map() {
     ]);
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--vary alpha_lr: expected KEY=v1,v2"));
+    let bad_out = scratch("sweep-cli-bad2");
     let bad = dartboard(&[
         "sweep",
         "--data",
@@ -78,12 +79,14 @@ fn a_sweep_runs_every_point_and_writes_its_map() {
         "--vary",
         "alpha_lr=0.01,-1",
         "--out",
-        &scratch("sweep-cli-bad2").display().to_string(),
+        &bad_out.display().to_string(),
     ]);
     assert_eq!(bad.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&bad.stderr);
     assert!(
-        String::from_utf8_lossy(&bad.stderr).contains("alpha_lr"),
-        "{}",
-        String::from_utf8_lossy(&bad.stderr)
+        err.contains("at alpha_lr=-1") && err.contains("alpha_lr:"),
+        "{err}"
     );
+    // Every point is checked before any runs: no run's folder.
+    assert!(!bad_out.exists(), "nothing ran");
 }

@@ -15,6 +15,11 @@ use options::{
     train_keys,
 };
 
+/// Checks the config and stops (what `dartboard sweep` asks of each point before running any).
+fn validate_only() -> Arg {
+    switch(crate::train_cmd::VALIDATE_ONLY, "check the config and stop").hide(true)
+}
+
 pub fn command() -> Command {
     let serve = Command::new("serve")
         .about("The web server with its job runner (http://127.0.0.1:3000)")
@@ -107,6 +112,7 @@ pub fn command() -> Command {
             ),
         ])
         .args(search_keys(&[]))
+        .arg(validate_only())
         .arg(rest());
     let train = Command::new("train")
         .about("Trains a cell (a search's genotype, darts-v1, darts-v2) or a ProxylessNAS search's layers from scratch and tests it")
@@ -122,6 +128,7 @@ pub fn command() -> Command {
             opt("out", "DIR", "the run's folder"),
         ])
         .args(train_keys("", &[]))
+        .arg(validate_only())
         .arg(rest());
     let baseline = Command::new("baseline")
         .about("Trains a baseline with the same recipe: ResNet-18/10, random search, a pruned supernet")
@@ -136,6 +143,7 @@ pub fn command() -> Command {
             opt("out", "DIR", "the run's folder"),
         ])
         .args(train_keys("", &[]))
+        .arg(validate_only())
         .arg(rest());
     let pipeline = Command::new("pipeline")
         .about("The whole study per seed: search, retraining, pruning, ResNets, random search")

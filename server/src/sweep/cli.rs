@@ -151,6 +151,34 @@ pub fn run(m: &ArgMatches) -> Result<()> {
     let points = spec.points();
     let base_seed = seed_flag(&pass)?;
     let exe = std::env::current_exe().context("the dartboard binary")?;
+    let child = |point: &[usize], seed: u64, dir: &Path| {
+        let mut cmd = Command::new(&exe);
+        cmd.arg(&kind).args(without_seed(&pass));
+        for (key, v) in spec.values(point) {
+            cmd.arg(format!("--{key}")).arg(text(&v));
+        }
+        cmd.arg("--seed")
+            .arg(seed.to_string())
+            .arg("--out")
+            .arg(dir);
+        cmd
+    };
+    // Every point's config first, so that a bad value stops the sweep before anything ran.
+    for point in &points {
+        let done = child(point, base_seed, &out)
+            .arg(format!("--{}", crate::train_cmd::VALIDATE_ONLY))
+            .output()
+            .with_context(|| format!("starting {}", exe.display()))?;
+        if !done.status.success() {
+            bail!(
+                "at {}: {}",
+                spec.label(point),
+                String::from_utf8_lossy(&done.stderr)
+                    .trim()
+                    .trim_start_matches("error: ")
+            );
+        }
+    }
     let mut members = vec![];
     let total = points.len() as u64 * spec.seeds;
     let mut n = 0;
@@ -159,15 +187,7 @@ pub fn run(m: &ArgMatches) -> Result<()> {
             n += 1;
             let seed = base_seed + k;
             let dir = out.join(format!("p{i:02}-s{seed}"));
-            let mut cmd = Command::new(&exe);
-            cmd.arg(&kind).args(without_seed(&pass));
-            for (key, v) in spec.values(point) {
-                cmd.arg(format!("--{key}")).arg(text(&v));
-            }
-            cmd.arg("--seed")
-                .arg(seed.to_string())
-                .arg("--out")
-                .arg(&dir);
+            let mut cmd = child(point, seed, &dir);
             eprintln!(
                 "sweep: run {n} of {total}: {} seed {seed}",
                 spec.label(point)
