@@ -92,8 +92,10 @@ test:
 test-build: venv
 	$(TIMED) build $(WITH_TORCH) cargo test $(CARGO_TESTS) --no-run
 
+# One libtorch thread per test: cargo runs two tests at once beside the other lane, and two
+# threads each would oversubscribe the two cores (the server tests' workers use one already).
 lane-main:
-	$(TIMED) test $(WITH_TORCH) cargo test $(CARGO_TESTS) --no-fail-fast --lib --bins $(MAIN_SUITES:%=--test %)
+	$(TIMED) test env OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(WITH_TORCH) cargo test $(CARGO_TESTS) --no-fail-fast --lib --bins $(MAIN_SUITES:%=--test %)
 
 lane-cluster:
 	$(TIMED) cluster $(WITH_TORCH) cargo test $(CARGO_TESTS) --no-fail-fast $(CLUSTER_SUITES:%=--test %)

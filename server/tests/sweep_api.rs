@@ -99,6 +99,30 @@ async fn a_grid_of_searches_is_mapped_with_its_diverged_points_marked() {
     assert!(best.starts_with("w_lr=0.001"), "{d}");
     assert_eq!(d["sweet_spot"]["scored"], 2);
 
+    // A sweep of another kind: the best point's first search's cell, retrained at two
+    // learning rates (a seed each); each point's value is its test metric.
+    let source = cells
+        .iter()
+        .find(|c| c["label"] == best)
+        .map(|c| c["runs"][0].as_i64().unwrap())
+        .unwrap();
+    let (code, trains) = s
+        .post(
+            "/api/sweeps",
+            &json!({"kind": "train", "source_run": source, "config": {"preset": "tiny"},
+                "axes": [{"key": "lr", "values": [0.01, 0.05]}]}),
+        )
+        .await;
+    assert_eq!(code, 201, "{trains}");
+    let t = wait_finished(&s, trains["id"].as_i64().unwrap(), "finished").await;
+    assert_eq!(t["measure"], "test accuracy");
+    for c in t["cells"].as_array().unwrap() {
+        let run = s.get(&format!("/api/runs/{}", c["runs"][0])).await.1;
+        assert_eq!(run["kind"], "train");
+        assert_eq!(run["source_run"], source);
+        assert_eq!(c["mean"], run["result"]["test_metric"], "{c}");
+    }
+
     // The CSV: a line a run; the failed ones say why.
     let (code, csv) = text(&s, &format!("/api/sweeps/{id}/sweep.csv")).await;
     assert_eq!(code, 200);
@@ -169,6 +193,41 @@ async fn bad_sweeps_are_named_and_a_cancelled_sweep_stops_every_run() {
         s.get("/api/sweeps").await.1.as_array().unwrap().is_empty(),
         "nothing stored"
     );
+
+    // More runs than --max-queued admits: 429, nothing stored.
+    let small = Server::start_in(
+        &http::scratch("sweep-429"),
+        "127.0.0.1:0",
+        &["--max-queued", "3"],
+        &[],
+    );
+    let small_data = small.digits().await;
+    let (code, body) = small
+        .post(
+            "/api/sweeps",
+            &json!({"dataset_id": small_data, "config": {"preset": "tiny"},
+                "axes": [{"key": "alpha_lr", "values": [0.01, 0.02]}], "seeds": 2}),
+        )
+        .await;
+    assert_eq!(code, 429, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("--max-queued"),
+        "{body}"
+    );
+    assert!(small
+        .get("/api/runs")
+        .await
+        .1
+        .as_array()
+        .unwrap()
+        .is_empty());
+    assert!(small
+        .get("/api/sweeps")
+        .await
+        .1
+        .as_array()
+        .unwrap()
+        .is_empty());
 
     let (code, made) = s
         .post(

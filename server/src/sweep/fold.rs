@@ -226,3 +226,78 @@ pub fn csv(d: &SweepDetail) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn run(id: i64, kind: &str, status: Status, source: Option<i64>, result: Value) -> RunRow {
+        RunRow {
+            id,
+            kind: kind.into(),
+            dataset_id: "d".into(),
+            source_run: source,
+            group_id: None,
+            status,
+            config: json!({"seed": id}),
+            message: None,
+            result: Some(result).filter(|r| !r.is_null()),
+            epoch: 0,
+            epochs: 0,
+            best_metric: None,
+            created_at: 0.0,
+            started_at: None,
+            finished_at: None,
+            job_id: None,
+            job_state: None,
+            owner: None,
+            sweep_id: (kind == "search").then_some(7),
+            sweep_point: (kind == "search").then_some(0),
+        }
+    }
+
+    /// With a study, a search is measured by its retrained cell: pending until that is trained,
+    /// failed when it failed.
+    #[test]
+    fn a_studied_search_is_measured_by_its_retrained_cell() {
+        let sweep = SweepRow {
+            id: 7,
+            kind: "search".into(),
+            dataset_id: "d".into(),
+            request: json!({"axes": [{"key": "alpha_lr", "values": [0.01]}], "seeds": 3,
+                "study": {"preset": "tiny", "device": "cpu"}}),
+            cancelled: false,
+            created_at: 0.0,
+        };
+        let searched =
+            json!({"metric": "accuracy", "higher_is_better": true, "best_val_metric": 0.5});
+        let all = vec![
+            run(1, "search", Status::Succeeded, None, searched.clone()),
+            run(2, "search", Status::Succeeded, None, searched.clone()),
+            run(3, "search", Status::Failed, None, Value::Null),
+            run(
+                4,
+                "train",
+                Status::Succeeded,
+                Some(1),
+                json!({"metric": "accuracy", "test_metric": 0.9}),
+            ),
+        ];
+        let d = detail(&sweep, &all, "digits", None, None);
+        let by_run = |id: i64| d.members.iter().find(|m| m.run == id).unwrap();
+        assert_eq!(
+            (by_run(1).status.as_str(), by_run(1).metric),
+            ("succeeded", Some(0.9))
+        );
+        assert_eq!(
+            (by_run(2).status.as_str(), by_run(2).metric),
+            ("queued", None)
+        );
+        assert_eq!(by_run(3).status, "failed");
+        assert_eq!(d.measure, "test accuracy of the retrained cell");
+        assert_eq!(d.row.status, "running");
+        let c = &d.cells[0];
+        assert_eq!((c.mean, c.n, c.failed, c.pending), (Some(0.9), 1, 1, 1));
+    }
+}
