@@ -2,7 +2,7 @@
 //! `result.json`) or a named one, retrained, with result.json on stdout.
 mod common;
 
-use common::{dartboard, json_line, sample, scratch};
+use common::{dartboard, json_line, ramp_csv, sample, scratch};
 
 #[test]
 fn train_retrains_a_searched_genotype_and_prints_its_test_result() {
@@ -122,24 +122,6 @@ fn train_refuses_bad_keys_and_unknown_genotypes_clearly() {
     let err = String::from_utf8_lossy(&r.stderr);
     assert!(err.contains("cutout") && err.contains("bogus"), "{err}");
     assert!(!out.exists(), "nothing written");
-}
-
-/// A small regression CSV as the sklearn digits' CSV is laid out (64 pixels, then the target):
-/// 40 images with targets 0.5 to 20.5.
-pub fn ramp_csv(dir: &std::path::Path) -> std::path::PathBuf {
-    std::fs::create_dir_all(dir).unwrap();
-    let rows: Vec<String> = (0..40)
-        .map(|i| {
-            let mut v: Vec<String> = (0..64)
-                .map(|p| ((i * 7 + p * 3) % 17).to_string())
-                .collect();
-            v.push(format!("{}", 0.5 + f64::from(i) * 20.0 / 39.0));
-            v.join(",")
-        })
-        .collect();
-    let path = dir.join("ramp.csv");
-    std::fs::write(&path, rows.join("\n") + "\n").unwrap();
-    path
 }
 
 /// A cell found on the digits (classification) trained on a regression dataset: the search's

@@ -3,30 +3,16 @@
 //! regression dataset, so the head is rebuilt); the run page says so, the target dataset's
 //! comparison lists it as transferred, the search's own comparison does not count it as its
 //! retraining, and the model card names where the cell came from.
+mod common;
 mod http;
+
+use common::ramp_csv;
 
 use http::Server;
 use serde_json::{json, Value};
 use std::time::Duration;
 
 const MINUTES: Duration = Duration::from_secs(240);
-
-/// 40 images of 64 pixels, then the target (0.5 to 20.5), as the sklearn digits' CSV is laid out.
-fn ramp_csv(dir: &std::path::Path) -> std::path::PathBuf {
-    std::fs::create_dir_all(dir).unwrap();
-    let rows: Vec<String> = (0..40)
-        .map(|i| {
-            let mut v: Vec<String> = (0..64)
-                .map(|p| ((i * 7 + p * 3) % 17).to_string())
-                .collect();
-            v.push(format!("{}", 0.5 + f64::from(i) * 20.0 / 39.0));
-            v.join(",")
-        })
-        .collect();
-    let path = dir.join("ramp.csv");
-    std::fs::write(&path, rows.join("\n") + "\n").unwrap();
-    path
-}
 
 async fn text(s: &Server, path: &str) -> String {
     let r = s.http.get(s.url(path)).send().await.unwrap();

@@ -1,4 +1,5 @@
 //! The JSON API (`/api/...`) and the share page, over the store, the hub and the runner.
+pub(crate) mod artifacts;
 mod auth;
 pub(crate) mod comparison;
 pub(crate) mod dataset_comparison;
@@ -150,8 +151,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/runs/{id}/resume", post(runs::resume))
         .route("/api/runs/{id}/ws", get(stream::ws))
         .route("/api/runs/{id}/comparison", get(comparison::comparison))
-        .route("/api/runs/{id}/artifacts", get(runs::artifacts))
-        .route("/api/runs/{id}/artifacts/{name}", get(runs::artifact))
+        .route("/api/runs/{id}/artifacts", get(artifacts::artifacts))
+        .route("/api/runs/{id}/artifacts/{name}", get(artifacts::artifact))
         .route(
             "/api/runs/{id}/share",
             post(share::create).delete(share::revoke),

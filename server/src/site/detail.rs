@@ -45,7 +45,7 @@ pub async fn run_detail(
         .unwrap_or(Value::Null);
     let text = |k: &str| summary[k].as_str().unwrap_or("").to_string();
     let token_query = token.map(|t| format!("?token={t}")).unwrap_or_default();
-    let artifacts = runs::artifact_list(&State(Arc::clone(state)), id)
+    let artifacts = crate::api::artifacts::artifact_list(&State(Arc::clone(state)), id)
         .await
         .map_err(|e| e.body.to_string())?
         .into_iter()
@@ -260,7 +260,7 @@ pub async fn derive(
 }
 
 /// A refused request as one line: each field's message, or the error.
-fn refusal(e: crate::api::ApiError) -> String {
+pub(super) fn refusal(e: crate::api::ApiError) -> String {
     e.body["errors"]
         .as_array()
         .map(|list| {

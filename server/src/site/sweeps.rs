@@ -4,24 +4,9 @@ use crate::sweep::api;
 use app::types::{SweepDetail, SweepRow};
 use std::sync::Arc;
 
-/// An API error as the page says it: each field's message, one a line, or the error.
+/// An API error as the page says it (each refused field, or the error).
 fn reason(e: crate::api::ApiError) -> String {
-    match e.body["errors"].as_array() {
-        Some(list) => list
-            .iter()
-            .map(|x| {
-                format!(
-                    "{}: {}",
-                    x["field"].as_str().unwrap_or(""),
-                    x["message"].as_str().unwrap_or("")
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("\n"),
-        None => e.body["error"]
-            .as_str()
-            .map_or_else(|| e.body.to_string(), str::to_string),
-    }
+    super::detail::refusal(e)
 }
 
 pub async fn list(state: &Arc<AppState>) -> Result<Vec<SweepRow>, String> {

@@ -42,3 +42,21 @@ pub fn scratch(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     dir
 }
+
+/// A small regression CSV as the sklearn digits' CSV is laid out (64 pixels, then the target):
+/// 40 images with targets 0.5 to 20.5.
+pub fn ramp_csv(dir: &std::path::Path) -> std::path::PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let rows: Vec<String> = (0..40)
+        .map(|i| {
+            let mut v: Vec<String> = (0..64)
+                .map(|p| ((i * 7 + p * 3) % 17).to_string())
+                .collect();
+            v.push(format!("{}", 0.5 + f64::from(i) * 20.0 / 39.0));
+            v.join(",")
+        })
+        .collect();
+    let path = dir.join("ramp.csv");
+    std::fs::write(&path, rows.join("\n") + "\n").unwrap();
+    path
+}
