@@ -6,10 +6,10 @@
 //!
 //!   dartboard sweep --data D --vary alpha_lr=log:1e-4:1e-2:3 --vary w_lr=1e-3,3e-3 \
 //!       --seeds 2 --preset quick --out DIR [--kind search|train|baseline] [--random N] [flags]
-use super::spec::{self, Spec};
+use super::spec::{self, shown, Spec};
 use super::summary::{cells, parameter_free, sweet_spot};
 use anyhow::{anyhow, bail, Context, Result};
-use app::types::{SweepAxis, SweepDetail, SweepMember, SweepRow};
+use app::types::{SweepDetail, SweepMember, SweepRow};
 use clap::ArgMatches;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -51,11 +51,6 @@ fn axis(text: &str) -> Result<Value> {
         .map(|v| engine::config::flag_value(&key, v.trim()))
         .collect();
     Ok(json!({"key": key, "values": values}))
-}
-
-/// The value as a flag's text.
-fn text(v: &Value) -> String {
-    v.as_str().map_or(v.to_string(), str::to_string)
 }
 
 /// The sweep's options (from clap, or among the pass-through flags) and the flags left.
@@ -155,7 +150,7 @@ pub fn run(m: &ArgMatches) -> Result<()> {
         let mut cmd = Command::new(&exe);
         cmd.arg(&kind).args(without_seed(&pass));
         for (key, v) in spec.values(point) {
-            cmd.arg(format!("--{key}")).arg(text(&v));
+            cmd.arg(format!("--{key}")).arg(shown(&v));
         }
         cmd.arg("--seed")
             .arg(seed.to_string())
@@ -277,44 +272,22 @@ fn summary(
     let list: Vec<SweepMember> = members.iter().map(|(_, m)| m.clone()).collect();
     let cells = cells(spec, &list);
     let sweet = sweet_spot(spec, &cells, higher);
-    let grid: usize = spec.axes.iter().map(|a| a.values.len()).product();
     SweepDetail {
         row: SweepRow {
             id: 0,
             kind: kind.to_string(),
             dataset_name: String::new(),
-            keys: spec
-                .axes
-                .iter()
-                .map(|a| a.key.as_str())
-                .collect::<Vec<_>>()
-                .join(" x "),
+            keys: spec.keys(),
             status: "finished".into(),
             runs: list.len(),
             done: list.len(),
             created_at: 0.0,
         },
         dataset_id: String::new(),
-        axes: spec
-            .axes
-            .iter()
-            .map(|a| SweepAxis {
-                key: a.key.clone(),
-                values: a.values.iter().map(text).collect(),
-            })
-            .collect(),
+        axes: spec.shown_axes(),
         seeds: spec.seeds,
-        mode: match spec.mode {
-            spec::Mode::Grid => format!("grid of {grid} points"),
-            spec::Mode::Random { samples, .. } => {
-                format!("random sample of {samples} of the grid's {grid} points")
-            }
-        },
-        measure: if kind == "search" {
-            format!("best validation {metric} of the search")
-        } else {
-            format!("test {metric}")
-        },
+        mode: spec.mode_text(),
+        measure: super::fold::measure(kind, false, &metric),
         metric,
         higher_is_better: higher,
         cells,

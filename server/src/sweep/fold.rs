@@ -2,7 +2,7 @@
 use super::spec::{self, Mode, Spec};
 use super::summary::{cells, parameter_free, sweet_spot};
 use crate::store::{RunRow, Status, SweepRow};
-use app::types::{SweepAxis, SweepDetail, SweepMember, SweepRow as Row};
+use app::types::{SweepDetail, SweepMember, SweepRow as Row};
 use serde_json::Value;
 
 /// The spec a stored sweep was created with (checked then).
@@ -68,14 +68,6 @@ fn members(sweep: &SweepRow, all: &[RunRow]) -> Vec<SweepMember> {
     list
 }
 
-fn keys(spec: &Spec) -> String {
-    spec.axes
-        .iter()
-        .map(|a| a.key.as_str())
-        .collect::<Vec<_>>()
-        .join(" x ")
-}
-
 fn status(sweep: &SweepRow, members: &[SweepMember]) -> String {
     let pending = members
         .iter()
@@ -88,6 +80,16 @@ fn status(sweep: &SweepRow, members: &[SweepMember]) -> String {
     .into()
 }
 
+/// What each point's value is: a search's best validation metric, its retrained cell's test
+/// metric with a study, a trained network's test metric.
+pub fn measure(kind: &str, studied: bool, metric: &str) -> String {
+    match (kind, studied) {
+        ("search", true) => format!("test {metric} of the retrained cell"),
+        ("search", false) => format!("best validation {metric} of the search"),
+        _ => format!("test {metric}"),
+    }
+}
+
 /// The sweeps list's row.
 pub fn row(sweep: &SweepRow, all: &[RunRow], dataset_name: &str) -> Row {
     let members = members(sweep, all);
@@ -95,7 +97,7 @@ pub fn row(sweep: &SweepRow, all: &[RunRow], dataset_name: &str) -> Row {
         id: sweep.id,
         kind: sweep.kind.clone(),
         dataset_name: dataset_name.to_string(),
-        keys: keys(&spec_of(sweep)),
+        keys: spec_of(sweep).keys(),
         status: status(sweep, &members),
         runs: members.len(),
         done: members
@@ -133,18 +135,7 @@ pub fn detail(
         .unwrap_or(true);
     let cells = cells(&spec, &members);
     let sweet_spot = sweet_spot(&spec, &cells, higher_is_better);
-    let measure = match (sweep.kind.as_str(), studied(sweep)) {
-        ("search", true) => format!("test {metric} of the retrained cell"),
-        ("search", false) => format!("best validation {metric} of the search"),
-        _ => format!("test {metric}"),
-    };
-    let grid: usize = spec.axes.iter().map(|a| a.values.len()).product();
-    let mode = match spec.mode {
-        Mode::Grid => format!("grid of {grid} points"),
-        Mode::Random { samples, .. } => {
-            format!("random sample of {samples} of the grid's {grid} points")
-        }
-    };
+    let measure = measure(&sweep.kind, studied(sweep), &metric);
     // What every point shares: the varied keys are the map's.
     let base = sweep.request["config"]
         .as_object()
@@ -158,20 +149,9 @@ pub fn detail(
     SweepDetail {
         row: row(sweep, all, dataset_name),
         dataset_id: sweep.dataset_id.clone(),
-        axes: spec
-            .axes
-            .iter()
-            .map(|a| SweepAxis {
-                key: a.key.clone(),
-                values: a
-                    .values
-                    .iter()
-                    .map(|v| v.as_str().map_or(v.to_string(), str::to_string))
-                    .collect(),
-            })
-            .collect(),
+        axes: spec.shown_axes(),
         seeds: spec.seeds,
-        mode,
+        mode: spec.mode_text(),
         measure,
         metric,
         higher_is_better,

@@ -226,7 +226,43 @@ pub fn parse(body: &Value) -> Result<Spec, Vec<FieldError>> {
     }
 }
 
+/// A value as a flag, a label and the page write it: text without quotes, numbers as JSON.
+pub fn shown(v: &Value) -> String {
+    v.as_str().map_or(v.to_string(), str::to_string)
+}
+
 impl Spec {
+    /// "alpha_lr x w_lr".
+    pub fn keys(&self) -> String {
+        self.axes
+            .iter()
+            .map(|a| a.key.as_str())
+            .collect::<Vec<_>>()
+            .join(" x ")
+    }
+
+    /// "grid of 9 points" or "random sample of 5 of the grid's 9 points".
+    pub fn mode_text(&self) -> String {
+        let grid: usize = self.axes.iter().map(|a| a.values.len()).product();
+        match self.mode {
+            Mode::Grid => format!("grid of {grid} points"),
+            Mode::Random { samples, .. } => {
+                format!("random sample of {samples} of the grid's {grid} points")
+            }
+        }
+    }
+
+    /// The axes as the page shows them.
+    pub fn shown_axes(&self) -> Vec<app::types::SweepAxis> {
+        self.axes
+            .iter()
+            .map(|a| app::types::SweepAxis {
+                key: a.key.clone(),
+                values: a.values.iter().map(shown).collect(),
+            })
+            .collect()
+    }
+
     /// The grid's points as indices into each axis, the first axis slowest.
     fn grid(&self) -> Vec<Vec<usize>> {
         let mut points: Vec<Vec<usize>> = vec![vec![]];
@@ -285,7 +321,7 @@ impl Spec {
     pub fn label(&self, point: &[usize]) -> String {
         self.values(point)
             .iter()
-            .map(|(k, v)| format!("{k}={}", v.as_str().map_or(v.to_string(), str::to_string)))
+            .map(|(k, v)| format!("{k}={}", shown(v)))
             .collect::<Vec<_>>()
             .join(", ")
     }
