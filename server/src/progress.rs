@@ -77,8 +77,12 @@ impl Progress {
                 val_metric,
                 seconds,
                 ..
-            } => self.line(format!(
-                "epoch {epoch}/{epochs}: train loss {train_loss:.4} metric {train_metric:.4} | val loss {val_loss:.4} metric {val_metric:.4} | {seconds:.1} s"
+            } => self.line(epoch_line(
+                *epoch,
+                *epochs,
+                (*train_loss, *train_metric),
+                (*val_loss, *val_metric),
+                *seconds,
             )),
             Event::Genotype { genotype, .. } => {
                 let ops = |c: &[(engine::ops::Primitive, usize)]| {
@@ -143,5 +147,38 @@ impl Progress {
             }
             _ => {}
         }
+    }
+}
+
+/// An epoch's line. A training on train + validation has no validation part (its figures are
+/// NaN), and the line says so instead of printing NaN.
+fn epoch_line(
+    epoch: usize,
+    epochs: usize,
+    (train_loss, train_metric): (f64, f64),
+    (val_loss, val_metric): (f64, f64),
+    seconds: f64,
+) -> String {
+    let val = if val_loss.is_finite() {
+        format!("val loss {val_loss:.4} metric {val_metric:.4}")
+    } else {
+        "no validation part (trained on train + validation)".to_string()
+    };
+    format!("epoch {epoch}/{epochs}: train loss {train_loss:.4} metric {train_metric:.4} | {val} | {seconds:.1} s")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::epoch_line;
+
+    #[test]
+    fn a_training_without_validation_says_so_instead_of_nan() {
+        let line = epoch_line(2, 5, (1.7315, 0.4016), (f64::NAN, f64::NAN), 1.4);
+        assert_eq!(
+            line,
+            "epoch 2/5: train loss 1.7315 metric 0.4016 | no validation part (trained on train + validation) | 1.4 s"
+        );
+        let line = epoch_line(1, 5, (0.7, 0.74), (0.6786, 0.7409), 71.3);
+        assert!(line.contains("val loss 0.6786 metric 0.7409"), "{line}");
     }
 }
