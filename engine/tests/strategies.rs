@@ -349,3 +349,43 @@ fn every_strategy_takes_both_orders_of_architecture_step() {
         assert_eq!(betas_before.is_some(), strategy == StrategyKind::PcDarts);
     }
 }
+
+/// GDAS trains an op only in the steps that draw it, so its batch-norm running statistics trail
+/// its weights; before a deterministic pass is scored they are recomputed (Mode::Calibrate, as
+/// precise BN). Recalibrated on one batch, the evaluation-mode output on that batch equals the
+/// batch-statistics output (Mode::Probe) up to PyTorch's unbiased running variance; without it,
+/// it is far off. DARTS runs every op in every step and is left alone.
+#[test]
+fn gdas_recalibrates_its_deterministic_pass_and_darts_does_not() {
+    use engine::search::searcher::{Loss, Searcher};
+    tch::manual_seed(7);
+    let rel = |a: &Tensor, b: &Tensor| max_diff(a, b) / b.abs().max().double_value(&[]);
+    for strategy in [StrategyKind::Gdas, StrategyKind::Darts] {
+        let cfg = SearchConfig {
+            strategy,
+            device: "cpu".into(),
+            ..Preset::Tiny.config()
+        };
+        let mut s = Searcher::new(&shape(1, 3, 4, 3), &cfg, Loss::CrossEntropy, Device::Cpu);
+        // Off-centre inputs: running statistics that start at 0 and 1 trail them for long.
+        let x = Tensor::randn([16, 1, 8, 8], (Kind::Float, Device::Cpu)) * 4.0 + 3.0;
+        let y = Tensor::arange(16, (Kind::Int64, Device::Cpu)).remainder(3);
+        for _ in 0..3 {
+            let _ = s.weight_step(&x, &y);
+        }
+        let probe = tch::no_grad(|| {
+            s.net
+                .forward(&x, &s.strategy.mixing(&s.alphas, None), Mode::Probe)
+        });
+        let before = s.predict(&x);
+        s.recalibrate(std::iter::once(x.shallow_clone()));
+        let after = s.predict(&x);
+        match strategy {
+            StrategyKind::Gdas => {
+                assert!(rel(&before, &probe) > 0.3, "stale: {}", rel(&before, &probe));
+                assert!(rel(&after, &probe) < 0.05, "recalibrated: {}", rel(&after, &probe));
+            }
+            _ => assert_eq!(max_diff(&before, &after), 0.0, "DARTS is left alone"),
+        }
+    }
+}

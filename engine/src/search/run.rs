@@ -3,7 +3,7 @@
 use super::checkpoint;
 use super::searcher::Searcher;
 use super::selection;
-use super::{parts, write_json, SearchError, SearchResult};
+use super::{parts, write_json, Parts, SearchError, SearchResult};
 use crate::config::SearchConfig;
 use crate::data::{Dataset, Task};
 use crate::events::{peak_rss_bytes, Event, LogLevel, ParamFree, RunStatus};
@@ -16,6 +16,22 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 use tch::Device;
+
+/// Weight-part samples on which a recalibrating strategy's batch-norm statistics are
+/// recomputed before each score (as random search's candidates': retrain/candidate.rs).
+const CALIBRATION_SAMPLES: usize = 512;
+
+/// Recomputes the deterministic pass's batch-norm statistics on the first
+/// `CALIBRATION_SAMPLES` of the weight part, in whole batches of `b`, where the strategy
+/// asks for it (`Strategy::recalibrates`).
+fn recalibrate(searcher: &Searcher, data: &Dataset, parts: &Parts, device: Device, b: usize) {
+    let used = &parts.weights[..parts.weights.len().min(CALIBRATION_SAMPLES)];
+    searcher.recalibrate(
+        used.chunks(b.max(2))
+            .filter(|c| c.len() > 1)
+            .map(|c| data.batch(c, &parts.stats, device).0),
+    );
+}
 
 /// The DARTS rule with the config's skip cap.
 fn discretise(normal: &[Vec<f32>], reduce: &[Vec<f32>], cfg: &SearchConfig) -> Genotype {
@@ -146,6 +162,7 @@ pub fn run(
                 last_step_event = Instant::now();
             }
         }
+        recalibrate(&searcher, data, &parts, device, b);
         let val = evaluate(&searcher, data, &parts.arch, &parts.stats, device, 2 * b);
         if super::exploded(val.loss) {
             return Err(SearchError::Diverged {
@@ -221,6 +238,7 @@ pub fn run(
         Some(m) => m.clone(),
         None if data.splits.test.is_empty() => Default::default(),
         None => {
+            recalibrate(&searcher, data, &parts, device, b);
             evaluate(
                 &searcher,
                 data,

@@ -200,6 +200,21 @@ impl Searcher {
         })
     }
 
+    /// Recomputes the deterministic pass's batch-norm statistics from `batches` (PyTorch's
+    /// momentum=None cumulative average, as precise BN) when the strategy asks for it; does
+    /// nothing (and draws no batch) otherwise.
+    pub fn recalibrate(&self, batches: impl Iterator<Item = Tensor>) {
+        if !self.strategy.recalibrates() {
+            return;
+        }
+        tch::no_grad(|| {
+            let mix = self.strategy.mixing(&self.alphas, None);
+            for (k, x) in batches.enumerate() {
+                let _ = self.net.forward(&x, &mix, Mode::Calibrate(k as u32 + 1));
+            }
+        })
+    }
+
     /// The supernet's outputs on `x` in evaluation mode with the edges weighed by `mix`.
     pub fn predict_with(&self, x: &Tensor, mix: &Mixing) -> Tensor {
         tch::no_grad(|| self.net.forward(x, mix, Mode::Eval))

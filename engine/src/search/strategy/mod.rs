@@ -118,6 +118,13 @@ pub trait Strategy: Send + std::fmt::Debug {
     fn op_weights(&self, alphas: &Alphas) -> (Vec<Vec<f32>>, Vec<Vec<f32>>) {
         alphas.softmaxed()
     }
+
+    /// Whether the deterministic pass's batch-norm statistics must be recomputed before it is
+    /// scored: true where an op trains only in the steps that sample it (GDAS), so that its
+    /// running statistics trail its weights.
+    fn recalibrates(&self) -> bool {
+        false
+    }
 }
 
 /// The strategy a config names. ProxylessNAS searches a space of its own (`search::run_any`
