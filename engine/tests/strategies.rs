@@ -382,8 +382,16 @@ fn gdas_recalibrates_its_deterministic_pass_and_darts_does_not() {
         let after = s.predict(&x);
         match strategy {
             StrategyKind::Gdas => {
-                assert!(rel(&before, &probe) > 0.3, "stale: {}", rel(&before, &probe));
-                assert!(rel(&after, &probe) < 0.05, "recalibrated: {}", rel(&after, &probe));
+                assert!(
+                    rel(&before, &probe) > 0.3,
+                    "stale: {}",
+                    rel(&before, &probe)
+                );
+                assert!(
+                    rel(&after, &probe) < 0.05,
+                    "recalibrated: {}",
+                    rel(&after, &probe)
+                );
             }
             _ => assert_eq!(max_diff(&before, &after), 0.0, "DARTS is left alone"),
         }
