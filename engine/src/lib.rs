@@ -1,6 +1,7 @@
 //! Dartboard's engine: the DARTS search space, search strategies, training, data and export on
 //! tch. No web code lives here.
 pub mod bounds;
+pub mod budget;
 pub mod genotype;
 pub mod latency;
 pub mod model;
@@ -32,3 +33,4 @@ pub mod rng;
 pub mod runlog;
 pub mod scoring;
 pub mod search;
+pub mod verdict;

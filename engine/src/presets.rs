@@ -55,6 +55,7 @@ impl Preset {
             enas_entropy_weight: 1e-4,
             enas_baseline_decay: 0.99,
             enas_samples: 20,
+            seconds: None,
             loss: LossKind::Auto,
             seed: 2,
             device: "auto".to_string(),

@@ -138,6 +138,7 @@ fn regression_model_returns_targets_in_original_units() {
         },
         warnings: vec![],
         preprocessing: Default::default(),
+        symmetry: Default::default(),
     };
     let arch = Architecture::ResNet(engine::resnet::Depth::ResNet10);
     let (out, _, cfg) = train(&data, &arch, "export-regression");

@@ -31,6 +31,7 @@ fn cifar_like(n: i64) -> Dataset {
         },
         warnings: vec![],
         preprocessing: Default::default(),
+        symmetry: Default::default(),
     }
 }
 
@@ -70,8 +71,14 @@ fn the_paper_network_has_the_papers_size_without_its_auxiliary_head() {
 #[test]
 fn retraining_on_the_digits_learns_and_scores_the_held_out_test_split_once() {
     let data = load(&common::sample()).unwrap();
+    // The quick recipe at 5 epochs of 20 steps of 32, without seconds or early stopping.
     let cfg = TrainConfig {
         device: "cpu".into(),
+        epochs: 5,
+        batch_size: 32,
+        max_steps_per_epoch: Some(20),
+        seconds: None,
+        patience: None,
         ..TrainConfig::preset(Preset::Quick)
     };
     let out = common::scratch("retrain-digits");
@@ -94,12 +101,15 @@ fn retraining_on_the_digits_learns_and_scores_the_held_out_test_split_once() {
         },
     )
     .unwrap();
-    // Train and validation together, the test split apart: every sample used exactly once.
-    assert_eq!(r.train_samples + r.test_samples, 1797);
+    // Train and validation together less the held-out tenth, the test split apart: every
+    // sample used exactly once.
+    let held = r.stopped.as_ref().unwrap().holdout_samples;
+    assert_eq!(held, 153, "a tenth of the 1,527 train + validation samples");
+    assert_eq!(r.train_samples + held + r.test_samples, 1797);
     assert_eq!(r.test_samples, data.splits.test.len());
     assert_eq!(epochs.len(), 5);
-    // No validation part to report: it was trained on.
-    assert!(epochs.iter().all(|(_, v)| v.is_nan()));
+    // The held-out tenth is scored after every epoch.
+    assert!(epochs.iter().all(|(_, v)| (0.0..=1.0).contains(v)));
     assert!(
         epochs[4].0 < epochs[0].0,
         "the training loss falls: {epochs:?}"
@@ -228,4 +238,92 @@ fn resnet_baselines_have_the_cifar_resnet_sizes_and_train_with_the_same_recipe()
     assert!(r18.latency_ms > 0.0 && r10.latency_ms > 0.0, "{speeds:?}");
     assert!(r18.latency_ms > r10.latency_ms, "{speeds:?}");
     assert!(r18.throughput < r10.throughput, "{speeds:?}");
+}
+
+/// Flips and quarter turns come from the dataset's symmetry, never by default: a dataset
+/// imported without one is never flipped, whatever its task.
+#[test]
+fn a_dataset_without_symmetry_is_never_flipped() {
+    use engine::data::Symmetry;
+    use engine::retrain::fit::augmentation;
+    // A marked left column: a mirror image has it on the right, a quarter turn on a row.
+    let x = Tensor::zeros([64, 1, 6, 6], (Kind::Float, Device::Cpu));
+    let _ = x.narrow(3, 0, 1).fill_(1.0);
+    let moved = |symmetry: Symmetry, flip: Option<bool>| {
+        let mut data = cifar_like(8);
+        data.symmetry = symmetry;
+        let cfg = TrainConfig {
+            flip,
+            crop_padding: Some(0.0),
+            ..TrainConfig::preset(Preset::Quick)
+        };
+        let aug = augmentation(&cfg, &data, 6);
+        let mut rng = engine::rng::Rng::derive(0, 12, 1);
+        let y = aug.apply(&x, &mut rng);
+        // Images whose left column is no longer the marked one.
+        (0..64)
+            .filter(|&i| y.get(i).narrow(2, 0, 1).sum(Kind::Float).double_value(&[]) != 6.0)
+            .count()
+    };
+    assert_eq!(moved(Symmetry::None, None), 0, "no symmetry, no flips");
+    let flipped = moved(Symmetry::Flip, None);
+    assert!(
+        (16..=48).contains(&flipped),
+        "about half flipped: {flipped}"
+    );
+    assert!(moved(Symmetry::Dihedral, None) > flipped / 2);
+    assert_eq!(
+        moved(Symmetry::Dihedral, Some(false)),
+        0,
+        "flip false rules both out"
+    );
+    assert!(
+        moved(Symmetry::None, Some(true)) > 0,
+        "flip true forces flips"
+    );
+}
+
+/// A training with a held-out share keeps its best epoch and says why it stopped.
+#[test]
+fn a_training_keeps_its_best_held_out_epoch_and_records_why_it_stopped() {
+    let data = load(&common::sample()).unwrap();
+    let out = common::scratch("retrain-keeps-best");
+    let cfg = TrainConfig {
+        epochs: 6,
+        batch_size: 32,
+        max_steps_per_epoch: Some(4),
+        layers: 3,
+        init_channels: 4,
+        patience: Some(2),
+        seconds: None,
+        device: "cpu".into(),
+        ..TrainConfig::preset(Preset::Quick)
+    };
+    let r = retrain::run(
+        &data,
+        &Architecture::ResNet(Depth::ResNet10),
+        &cfg,
+        &out,
+        &AtomicBool::new(false),
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let s = r.stopped.expect("stopped is recorded");
+    assert_eq!(s.holdout_curve.len(), s.epochs_run);
+    let best = s.holdout_curve.iter().cloned().fold(f64::MIN, f64::max);
+    assert_eq!(s.holdout_metric, Some(best));
+    assert_eq!(s.holdout_curve[s.kept_epoch - 1], best);
+    match s.reason {
+        engine::retrain::fit::StopReason::Plateau => assert_eq!(s.epochs_run - s.kept_epoch, 2),
+        engine::retrain::fit::StopReason::Epochs => assert_eq!(s.epochs_run, 6),
+        other => panic!("stopped by {other:?} without seconds"),
+    }
+    // 10% of the sample's train + validation samples were held out, not trained on.
+    let all = data.splits.train.len() + data.splits.val.len();
+    assert_eq!(s.holdout_samples, (all as f64 * 0.1).round() as usize);
+    assert_eq!(r.train_samples + s.holdout_samples, all);
+    // Every test image has its score, and they give the test metric.
+    let scores = engine::verdict::TestScores::read(&out).unwrap();
+    assert_eq!(scores.scores.len(), data.splits.test.len());
+    assert!((scores.metric() - r.test_metric).abs() < 1e-9);
 }

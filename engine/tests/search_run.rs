@@ -144,6 +144,7 @@ fn brightness_dataset() -> Dataset {
         splits,
         warnings: vec![],
         preprocessing: Default::default(),
+        symmetry: Default::default(),
     }
 }
 

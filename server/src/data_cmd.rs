@@ -3,7 +3,10 @@
 use crate::args::Args;
 use anyhow::{anyhow, bail, Result};
 use engine::data::store;
-use engine::data::{parse_shape, parse_size, parse_task, Dataset, ImportLimits, ImportOptions};
+use engine::data::{
+    parse_shape, parse_size, parse_symmetry, parse_task, Dataset, ImportLimits, ImportOptions,
+    Symmetry,
+};
 use std::path::{Path, PathBuf};
 
 /// Test hook: `DARTBOARD_IMPORT_FAULT=kill` makes `data import` kill itself with SIGKILL before
@@ -24,8 +27,8 @@ pub fn import_limits(args: &mut Args) -> Result<ImportLimits> {
     })
 }
 
-/// Takes the import options (`--x --y --y-file --target --shape --task --resize --crop`, and the
-/// bounds of `import_limits`).
+/// Takes the import options (`--x --y --y-file --target --shape --task --resize --crop
+/// --symmetry`, and the bounds of `import_limits`).
 pub fn import_options(args: &mut Args) -> Result<ImportOptions> {
     Ok(ImportOptions {
         limits: import_limits(args)?,
@@ -37,6 +40,7 @@ pub fn import_options(args: &mut Args) -> Result<ImportOptions> {
         task: parse("task", args.take("task"), parse_task)?,
         crop: parse("crop", args.take("crop"), parse_size)?,
         resize: parse("resize", args.take("resize"), parse_size)?,
+        symmetry: parse("symmetry", args.take("symmetry"), parse_symmetry)?.unwrap_or_default(),
         max_unpacked: parse("max-unpacked", args.take("max-unpacked"), |t| {
             t.parse::<u64>()
                 .map_err(|_| format!("'{t}' is not a number of bytes"))
@@ -57,7 +61,12 @@ fn parse<T>(
 /// A dataset from a path, or from the store when `data` is an id there.
 pub fn open(data: &str, data_dir: &Path, opts: &ImportOptions) -> Result<Dataset> {
     if store::is_id(data) && store::dataset_dir(data_dir, data).exists() {
-        return Ok(store::load(data_dir, data)?.0);
+        let mut d = store::load(data_dir, data)?.0;
+        // --symmetry on a stored dataset holds for this command.
+        if opts.symmetry != Symmetry::None {
+            d.symmetry = opts.symmetry;
+        }
+        return Ok(d);
     }
     Ok(engine::data::load_with(Path::new(data), opts)?)
 }

@@ -10,7 +10,7 @@ mod hub;
 mod importer;
 mod latency_cmd;
 mod params;
-mod pipeline_cmd;
+mod pipeline;
 mod predict_cmd;
 mod progress;
 mod runner;
@@ -71,7 +71,7 @@ fn main() {
         "train" => args.and_then(train_cmd::run),
         "predict" => args.and_then(predict_cmd::run),
         "baseline" => args.and_then(baseline_cmd::run),
-        "pipeline" => args.and_then(pipeline_cmd::run),
+        "pipeline" => args.and_then(pipeline::run),
         "sweep" => sweep::cli::run(sub),
         "serve" => args.and_then(serve::run),
         "worker" => args.and_then(worker::run),

@@ -8,7 +8,7 @@ mod validate;
 
 use crate::ops::Primitive;
 pub use kinds::*;
-pub use ranges::SEARCH_INTS;
+pub use ranges::{SEARCH_INTS, SECONDS};
 pub use resolve::flag_value;
 use serde::{Deserialize, Serialize};
 
@@ -99,6 +99,11 @@ pub struct SearchConfig {
     /// ENAS: sampled cells the final one is the best of, on the validation part.
     #[serde(default = "default_enas_samples")]
     pub enas_samples: usize,
+    /// Wall-clock seconds the search may take; null: the epochs. With seconds, `epochs` is
+    /// the most it runs: after the first epoch the search plans as many as fit (the schedules
+    /// end with the last of them).
+    #[serde(default)]
+    pub seconds: Option<f64>,
     pub loss: LossKind,
     pub seed: u64,
     /// `auto` (CUDA when present), `cpu`, `cuda` or `cuda:N`.

@@ -248,3 +248,11 @@ pub(super) const ENAS_BASELINE_DECAY: FloatRange = FloatRange {
     below: "",
     above: "at 1 the baseline never moves from the first reward; the reference uses 0.99",
 };
+/// A search's or a training's wall-clock seconds.
+pub const SECONDS: FloatRange = FloatRange {
+    key: "seconds",
+    min: End::Excl(0.0),
+    max: End::Incl(30.0 * 24.0 * 3600.0),
+    below: "a search needs some time; use null to count epochs instead",
+    above: "a month is the most a run may be given",
+};

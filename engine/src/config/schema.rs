@@ -92,6 +92,10 @@ pub const SEARCH: &[KeyDoc] = &[
     key("enas_entropy_weight", "enas: weight of the controller's entropy bonus"),
     key("enas_baseline_decay", "enas: decay of the reward's moving-average baseline"),
     key("enas_samples", "enas: the final cell is the best of this many sampled cells"),
+    key(
+        "seconds",
+        "wall-clock seconds for the search: the epochs that fit, planned from the first (null: the epochs)",
+    ),
     one_of("loss", "auto: cross-entropy or MSE by the task", &["auto", "ce", "mse", "mae"]),
     key("seed", "random seed"),
     key("device", "auto (CUDA if present), cpu, cuda or cuda:N"),
@@ -132,6 +136,23 @@ pub const TRAIN: &[KeyDoc] = &[
     ),
     key("seed", "random seed"),
     key("device", "auto (CUDA if present), cpu, cuda or cuda:N"),
+    one_of(
+        "optimizer",
+        "sgd (momentum) or adam (momentum as beta1), both on the cosine schedule",
+        &["sgd", "adam"],
+    ),
+    key(
+        "seconds",
+        "wall-clock seconds for the training: the epochs that fit, planned from the first (null: the epochs)",
+    ),
+    key(
+        "holdout",
+        "share of the training samples (at most 2,048) scored after each epoch to keep the best weights (0: none)",
+    ),
+    key(
+        "patience",
+        "epochs without a better held-out metric before stopping (null: never early)",
+    ),
 ];
 
 /// The documented key closest to `unknown` when it is a likely typo (`epoch` for `epochs`).

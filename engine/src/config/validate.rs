@@ -61,6 +61,7 @@ impl SearchConfig {
             ENAS_CONTROLLER_LR.check(self.enas_controller_lr),
             ENAS_ENTROPY_WEIGHT.check(self.enas_entropy_weight),
             ENAS_BASELINE_DECAY.check(self.enas_baseline_decay),
+            self.seconds.and_then(|s| SECONDS.check(s)),
         ]
         .into_iter()
         .flatten()
@@ -84,6 +85,14 @@ impl SearchConfig {
                     "{} leaves no epoch of the {} for the architecture weights to learn in; use fewer",
                     self.warmup_epochs, self.epochs
                 ),
+            ));
+        }
+        if self.seconds.is_some() && !self.strategy.searches_cells()
+            || self.seconds.is_some() && self.strategy == StrategyKind::Enas
+        {
+            e.push(FieldError::new(
+                "seconds",
+                "a time budget plans the DARTS family's searches (darts, pc-darts, gdas); enas and proxyless count epochs: give epochs instead",
             ));
         }
         if self.gdas_tau_min > self.gdas_tau_max {

@@ -23,7 +23,9 @@ pub mod summary;
 mod targets;
 mod text;
 
-pub use options::{parse_shape, parse_size, parse_task, ImportLimits, ImportOptions};
+pub use options::{
+    parse_shape, parse_size, parse_symmetry, parse_task, ImportLimits, ImportOptions, Symmetry,
+};
 use origin::Origin;
 pub use split::{holdout_test, Splits, TEST_FRACTION, TEST_SEED};
 pub use summary::Preprocessing;
@@ -87,6 +89,8 @@ pub struct Dataset {
     pub warnings: Vec<String>,
     /// The crop and resize the import applied, for a model that takes the source images.
     pub preprocessing: Preprocessing,
+    /// What training may flip and turn the images by.
+    pub symmetry: Symmetry,
 }
 
 /// Per-channel image statistics and, for regression, per-target statistics of the train split.
@@ -376,6 +380,7 @@ impl Raw {
             splits,
             warnings: resolved.warnings,
             preprocessing,
+            symmetry: opts.symmetry,
         })
     }
 }

@@ -22,6 +22,10 @@ pub struct ImportOptions {
     pub crop: Option<(i64, i64)>,
     /// Resize to (H, W).
     pub resize: Option<(i64, i64)>,
+    /// Which flips and quarter turns leave the images' meaning unchanged: what training may
+    /// augment with. Not part of the dataset's identity (it can be changed after the import).
+    #[serde(default)]
+    pub symmetry: Symmetry,
     /// Bound on the bytes an archive may unpack to (default 8 GiB), checked while streaming.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_unpacked: Option<u64>,
@@ -56,6 +60,57 @@ impl Default for ImportLimits {
             max_dataset_bytes: 4 << 30,
         }
     }
+}
+
+/// The transformations under which an image keeps its label (its target), so that training may
+/// apply them at random. None by default: a flipped digit or a mirrored chest X-ray is another
+/// image, while a micrograph or a galaxy has no preferred side.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Symmetry {
+    #[default]
+    None,
+    /// Horizontal mirror images.
+    Flip,
+    /// Quarter turns (square images).
+    Rot90,
+    /// Quarter turns and mirror images: the eight symmetries of the square.
+    Dihedral,
+}
+
+impl Symmetry {
+    pub const ALL: [Symmetry; 4] = [
+        Symmetry::None,
+        Symmetry::Flip,
+        Symmetry::Rot90,
+        Symmetry::Dihedral,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Symmetry::None => "none",
+            Symmetry::Flip => "flip",
+            Symmetry::Rot90 => "rot90",
+            Symmetry::Dihedral => "dihedral",
+        }
+    }
+
+    /// Whether training may mirror and turn the images: (horizontal flips, quarter turns).
+    pub fn moves(self) -> (bool, bool) {
+        match self {
+            Symmetry::None => (false, false),
+            Symmetry::Flip => (true, false),
+            Symmetry::Rot90 => (false, true),
+            Symmetry::Dihedral => (true, true),
+        }
+    }
+}
+
+pub fn parse_symmetry(text: &str) -> Result<Symmetry, String> {
+    Symmetry::ALL
+        .into_iter()
+        .find(|s| s.name() == text)
+        .ok_or_else(|| format!("'{text}' is not a symmetry: use none, flip, rot90 or dihedral"))
 }
 
 /// Parses `H` or `H,W` (a square when one number is given).

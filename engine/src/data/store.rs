@@ -71,6 +71,10 @@ pub fn import(
     let dir = dataset_dir(data_dir, &id);
     if dir.join(SUMMARY_FILE).exists() {
         let existing = read_summary(&dir)?;
+        // The same data imported again with a symmetry named: the newer word holds.
+        if opts.symmetry != super::Symmetry::None && opts.symmetry != existing.symmetry {
+            return Ok((set_symmetry(data_dir, &id, opts.symmetry)?, false));
+        }
         return Ok((existing, false));
     }
     let tmp = TempDir::create(data_dir, &id)?;
@@ -97,6 +101,25 @@ pub fn import(
         Err(_) if dir.join(SUMMARY_FILE).exists() => Ok((read_summary(&dir)?, false)),
         Err(e) => Err(DataError::io(&dir, e)),
     }
+}
+
+/// Changes what training may flip and turn a stored dataset's images by (it is not part of the
+/// dataset's identity): `summary.json` is rewritten through a temporary file and a rename.
+pub fn set_symmetry(
+    data_dir: &Path,
+    id: &str,
+    symmetry: super::Symmetry,
+) -> Result<Summary, DataError> {
+    let dir = dataset_dir(data_dir, id);
+    let mut summary = read_summary(&dir)?;
+    summary.symmetry = symmetry;
+    let path = dir.join(SUMMARY_FILE);
+    let tmp = dir.join(format!(".{SUMMARY_FILE}.{}.tmp", std::process::id()));
+    let text = serde_json::to_string_pretty(&summary)
+        .map_err(|e| DataError::format(&path, e.to_string()))?;
+    std::fs::write(&tmp, text).map_err(|e| DataError::io(&tmp, e))?;
+    std::fs::rename(&tmp, &path).map_err(|e| DataError::io(&path, e))?;
+    Ok(summary)
 }
 
 fn read_summary(dir: &Path) -> Result<Summary, DataError> {
@@ -147,6 +170,7 @@ pub fn load(data_dir: &Path, id: &str) -> Result<(Dataset, Summary), DataError> 
         splits,
         warnings: summary.warnings.clone(),
         preprocessing: summary.preprocessing.clone(),
+        symmetry: summary.symmetry,
     };
     Ok((d, summary))
 }

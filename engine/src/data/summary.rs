@@ -1,7 +1,7 @@
 //! What an import tells the user: shape, task, classes or target statistics, splits, channel
 //! statistics, exact duplicates, warnings, and a content hash that is the same for the same
 //! data read from another format.
-use super::{Dataset, ImportOptions, Task};
+use super::{Dataset, ImportOptions, Symmetry, Task};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
@@ -83,6 +83,9 @@ pub struct Summary {
     /// 8 when every value is an integer in 0-255 (stored as uint8), else 32 (float32).
     pub bit_depth: u8,
     pub preprocessing: Preprocessing,
+    /// What training may flip and turn the images by (not hashed: it can be changed).
+    #[serde(default)]
+    pub symmetry: Symmetry,
     /// sha256 of the decoded images, targets and preprocessing.
     pub sha256: String,
 }
@@ -251,6 +254,11 @@ pub fn summarize(d: &Dataset, opts: &ImportOptions) -> Summary {
         warnings,
         bit_depth: if kind == Kind::Uint8 { 8 } else { 32 },
         preprocessing,
+        symmetry: if opts.symmetry == Symmetry::None {
+            d.symmetry
+        } else {
+            opts.symmetry
+        },
         sha256,
     }
 }

@@ -245,7 +245,7 @@ pub fn run(
     }
 
     // Best of N: sampled cells scored through the shared weights on the validation part.
-    let scored = &parts.arch[..parts.arch.len().min(FINAL_SAMPLES)];
+    let scored = &crate::retrain::fit::calibration_sample(&parts.arch, FINAL_SAMPLES);
     let mut finals = Rng::derive(cfg.seed, 7, 0);
     let mut best: Option<(Genotype, f64)> = None;
     for _ in 0..cfg.enas_samples {

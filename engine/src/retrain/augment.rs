@@ -1,12 +1,16 @@
 //! Training-time augmentation on normalised batches [N, C, H, W]: random crops after zero
-//! padding, horizontal flips and cutout (quark0/darts utils.py Cutout: one square per image,
+//! padding, horizontal flips, quarter turns (square images; only where the dataset's symmetry
+//! allows them) and cutout (quark0/darts utils.py Cutout: one square per image,
 //! centred anywhere, clipped at the border, set to zero), each drawn from the run's seeded RNG.
 use crate::rng::Rng;
+use serde::{Deserialize, Serialize};
 use tch::{Kind, Tensor};
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Augment {
     pub flip: bool,
+    /// Random quarter turns (k x 90 degrees, k drawn from 0-3) of square images.
+    pub rot90: bool,
     /// Zero padding on each side before the crop, pixels.
     pub pad: i64,
     /// Cutout side, pixels (0: none).
@@ -31,6 +35,12 @@ impl Augment {
             }
             if self.flip && rng.below(2) == 1 {
                 img = img.flip([2]);
+            }
+            if self.rot90 && h == w {
+                let k = rng.below(4) as i64;
+                if k > 0 {
+                    img = img.rot90(k, [1, 2]);
+                }
             }
             if self.cutout > 0 {
                 let cy = rng.below(h as usize) as i64;
@@ -64,6 +74,7 @@ mod tests {
         let mut rng = Rng::derive(1, 2, 3);
         let a = Augment {
             flip: true,
+            rot90: false,
             pad: 2,
             cutout: 4,
         };
@@ -72,6 +83,7 @@ mod tests {
         // Without the pad, a 4x4 cutout inside the image zeroes at most 16 pixels per channel.
         let only_cutout = Augment {
             flip: false,
+            rot90: false,
             pad: 0,
             cutout: 4,
         }
@@ -98,6 +110,7 @@ mod tests {
         let _ = m.narrow(3, 0, 1).fill_(1.0);
         let f = Augment {
             flip: true,
+            rot90: false,
             pad: 0,
             cutout: 0,
         }

@@ -44,10 +44,24 @@ pub fn sample(space: &Space, rng: &mut Rng) -> Genotype {
     }
 }
 
-/// A candidate's recipe at a rung: the full one with `steps` steps per epoch.
+/// Epochs of a candidate's training when the recipe counts seconds, not epochs.
+pub const TIMED_CANDIDATE_EPOCHS: usize = 3;
+
+/// A candidate's recipe at a rung: the full one with `steps` steps per epoch. A recipe with
+/// seconds gives each candidate `TIMED_CANDIDATE_EPOCHS` (the sampling's own budget bounds
+/// them), and no candidate holds samples out: it is scored on the search's held-out part.
 pub fn candidate_config(cfg: &TrainConfig, steps: usize) -> TrainConfig {
+    let timed = cfg.seconds.is_some();
     TrainConfig {
         max_steps_per_epoch: Some(steps),
+        epochs: if timed {
+            TIMED_CANDIDATE_EPOCHS.min(cfg.epochs)
+        } else {
+            cfg.epochs
+        },
+        seconds: None,
+        holdout: 0.0,
+        patience: None,
         ..cfg.clone()
     }
 }

@@ -71,6 +71,14 @@ pub struct TrainResult {
     /// Random search only: the candidates sampled and the budget they were sampled in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub random_search: Option<random::Sampled>,
+    /// How the training ended: why, the epochs run and planned, the epoch kept and the
+    /// held-out metric after each epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<fit::Stopped>,
+    /// What the training augmented with (flips and quarter turns only where the dataset's
+    /// symmetry allows them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub augmentation: Option<augment::Augment>,
     /// What the network's inputs and outputs were standardised with (the train + validation
     /// samples'); `model.pt` applies it itself.
     pub normalisation: Stats,
@@ -176,14 +184,18 @@ pub fn train_and_test(
         .collect();
     let (c, h, w) = data.image_shape();
     let (_, _, params) = fit::build(data, arch, cfg, Device::Cpu);
-    let aug = fit::augmentation(cfg, data.task, h);
+    let aug = fit::augmentation(cfg, data, h);
     report.log.emit(Event::log(
         LogLevel::Info,
         format!(
-            "{}: training {} on {} samples (train + validation), testing on {}; network of {params} weights on {}; augmentation {aug:?}",
+            "{}: training {} on {} samples (train + validation{}), testing on {}; network of {params} weights on {}; augmentation {aug:?}",
             data.name,
             arch.name(),
             train.len(),
+            match fit::split_holdout(&train, cfg).1.len() {
+                0 => String::new(),
+                n => format!(", {n} of them held out to keep the best epoch"),
+            },
             data.splits.test.len(),
             crate::device::describe(device)
         ),
@@ -197,6 +209,8 @@ pub fn train_and_test(
         net,
         params,
         stats,
+        stopped,
+        fitted_samples,
     } = fit::fit(data, arch, cfg, &train, device, report)?;
     let b = cfg.batch_size;
     // "Precise BN" (facebookresearch/pycls, precise_bn): the running statistics recomputed over
@@ -222,6 +236,8 @@ pub fn train_and_test(
     let measuring = measuring.elapsed();
     let (out_t, y_t) = fit::predict(&net, data, &data.splits.test, &stats, device, b.max(64));
     let mut test_metrics = all_metrics(data.task, &out_t, &y_t, &stats, data.names.len());
+    // Each test image's own score, for the paired comparison of networks on the same images.
+    crate::verdict::TestScores::of(data, &out_t, &y_t, &stats).write(out)?;
     let mut confusion_matrix = None;
     if data.task == Task::Classification {
         let pred = Vec::<i64>::try_from(out_t.argmax(-1, false)).unwrap_or_default();
@@ -281,8 +297,10 @@ pub fn train_and_test(
         test_metrics,
         params,
         seconds: (started.elapsed() - measuring).as_secs_f64(),
-        epochs: cfg.epochs,
-        train_samples: train.len(),
+        epochs: stopped.epochs_run,
+        stopped: Some(stopped),
+        augmentation: Some(aug),
+        train_samples: fitted_samples,
         test_samples: data.splits.test.len(),
         device: crate::device::describe(device),
         genotype: arch.genotype().cloned(),

@@ -144,14 +144,15 @@ pub fn run(
     // Steps of the final retraining per step of a rung-0 candidate, to estimate its time.
     let final_steps =
         cfg.epochs * fit::steps_per_epoch(cfg, data.splits.train.len() + data.splits.val.len());
-    let retrain_ratio = final_steps as f64 / (cfg.epochs * steps[0]).max(1) as f64;
+    let candidate_epochs = candidate_config(cfg, steps[0]).epochs;
+    let retrain_ratio = final_steps as f64 / (candidate_epochs * steps[0]).max(1) as f64;
     log.emit(Event::log(
         LogLevel::Info,
         format!(
             "random search: sampling from {} ops on {} nodes within {budget:?}, ranked by successive halving: {} epochs of {:?} steps per rung, the best third going on; trained on {} samples, scored on {} held-out samples",
             space.primitives.len(),
             space.nodes,
-            cfg.epochs,
+            candidate_epochs,
             steps,
             parts.weights.len(),
             parts.arch.len()
@@ -330,7 +331,7 @@ pub fn run(
     result.random_search = Some(Sampled {
         space: space.clone(),
         budget,
-        candidate_epochs: cfg.epochs,
+        candidate_epochs,
         rungs,
         sampling_seconds,
         candidates,

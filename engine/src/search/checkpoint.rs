@@ -74,6 +74,9 @@ pub struct Progress {
     /// checkpoint after each decision).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selection: Option<super::selection::SelectionState>,
+    /// The epochs planned after the first to fit the config's seconds (none without them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub planned_epochs: Option<usize>,
     /// ENAS: the controller's moving-average baseline.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub controller_baseline: Option<f64>,

@@ -21,16 +21,39 @@ use tch::Device;
 /// recomputed before each score (as random search's candidates': retrain/candidate.rs).
 const CALIBRATION_SAMPLES: usize = 512;
 
-/// Recomputes the deterministic pass's batch-norm statistics on the first
-/// `CALIBRATION_SAMPLES` of the weight part, in whole batches of `b`, where the strategy
-/// asks for it (`Strategy::recalibrates`).
-fn recalibrate(searcher: &Searcher, data: &Dataset, parts: &Parts, device: Device, b: usize) {
-    let used = &parts.weights[..parts.weights.len().min(CALIBRATION_SAMPLES)];
+/// Validation samples scored after each epoch: a fixed seeded sample of the architecture part,
+/// so that an epoch's cost follows its steps, not the dataset's size (a 30,000-image
+/// validation part scored after every 10-step epoch was most of a search's time).
+pub const VAL_SAMPLES: usize = 2048;
+
+/// Recomputes the deterministic pass's batch-norm statistics on the first `samples` of the
+/// weight part, in whole batches of `b`: where the strategy asks for it (`Strategy::recalibrates`)
+/// or `always` (the supernet's test score, measured as the trained networks' are).
+fn recalibrate(
+    searcher: &Searcher,
+    data: &Dataset,
+    parts: &Parts,
+    device: Device,
+    (b, samples, always): (usize, usize, bool),
+) {
+    // A random sample: the weight part is in file order when the dataset has a validation split.
+    let sample = crate::retrain::fit::calibration_sample(&parts.weights, samples);
+    let used = &sample[..];
     searcher.recalibrate(
         used.chunks(b.max(2))
             .filter(|c| c.len() > 1)
             .map(|c| data.batch(c, &parts.stats, device).0),
+        always,
     );
+}
+
+/// The epochs a search with `seconds` plans once its first took `first` seconds: as many as
+/// fit, at least one, at most the config's.
+pub fn planned_epochs(cfg: &SearchConfig, first: f64) -> usize {
+    match cfg.seconds {
+        Some(s) if first > 0.0 => ((s / first).floor() as usize).clamp(1, cfg.epochs),
+        _ => cfg.epochs,
+    }
 }
 
 /// The DARTS rule with the config's skip cap.
@@ -106,14 +129,18 @@ pub fn run(
     let steps = cfg
         .max_steps_per_epoch
         .map_or(steps_all, |m| m.min(steps_all));
-    for epoch in progress.epoch + 1..=cfg.epochs {
+    let scored = validation_sample(&parts.arch, cfg.seed);
+    let mut epochs = progress.planned_epochs.unwrap_or(cfg.epochs);
+    let mut epoch = progress.epoch;
+    while epoch < epochs {
+        epoch += 1;
         let epoch_start = Instant::now();
-        searcher.begin_epoch(epoch, cfg.epochs);
+        searcher.begin_epoch(epoch, epochs);
         // PC-DARTS's warm-up: the first epochs train the weights alone.
         let alphas_learn = epoch > cfg.warmup_epochs;
         searcher
             .w_opt
-            .set_lr(cosine_lr(cfg.w_lr, cfg.w_lr_min, epoch - 1, cfg.epochs));
+            .set_lr(cosine_lr(cfg.w_lr, cfg.w_lr_min, epoch - 1, epochs));
         let (mut w_order, mut a_order) = (parts.weights.clone(), parts.arch.clone());
         Rng::derive(cfg.seed, 1, epoch as u64).shuffle(&mut w_order);
         Rng::derive(cfg.seed, 2, epoch as u64).shuffle(&mut a_order);
@@ -132,7 +159,7 @@ pub fn run(
             let (xt, yt) = data.batch(wb, &parts.stats, device);
             let (xv, yv) = data.batch(ab, &parts.stats, device);
             if alphas_learn {
-                let done = ((epoch - 1) * steps + step) as f64 / (cfg.epochs * steps) as f64;
+                let done = ((epoch - 1) * steps + step) as f64 / (epochs * steps) as f64;
                 searcher.alpha_step((&xt, &yt), (&xv, &yv), None, done);
             }
             let (l, out) = searcher.weight_step(&xt, &yt);
@@ -162,8 +189,14 @@ pub fn run(
                 last_step_event = Instant::now();
             }
         }
-        recalibrate(&searcher, data, &parts, device, b);
-        let val = evaluate(&searcher, data, &parts.arch, &parts.stats, device, 2 * b);
+        recalibrate(
+            &searcher,
+            data,
+            &parts,
+            device,
+            (b, CALIBRATION_SAMPLES, false),
+        );
+        let val = evaluate(&searcher, data, &scored, &parts.stats, device, 2 * b);
         if super::exploded(val.loss) {
             return Err(SearchError::Diverged {
                 epoch,
@@ -202,9 +235,24 @@ pub fn run(
         if raw_skips > 2 {
             log.emit(Event::log(LogLevel::Warn, format!("the normal cell's strongest ops include {raw_skips} skip connections: the search may be collapsing into parameter-free cells")))?;
         }
+        if epoch == 1 && progress.planned_epochs.is_none() {
+            epochs = planned_epochs(cfg, epoch_start.elapsed().as_secs_f64());
+            progress.planned_epochs = Some(epochs);
+            if epochs < cfg.epochs {
+                log.emit(Event::log(
+                    LogLevel::Info,
+                    format!(
+                        "the first epoch took {:.1} s: {epochs} epochs of the {} fit the search's {:.0} s",
+                        epoch_start.elapsed().as_secs_f64(),
+                        cfg.epochs,
+                        cfg.seconds.unwrap_or(0.0)
+                    ),
+                ))?;
+            }
+        }
         let epoch_event = Event::Epoch {
             epoch,
-            epochs: cfg.epochs,
+            epochs,
             train_loss: loss_sum / seen.max(1) as f64,
             train_metric: metric_sum / seen.max(1) as f64,
             val_loss: val.loss,
@@ -238,7 +286,14 @@ pub fn run(
         Some(m) => m.clone(),
         None if data.splits.test.is_empty() => Default::default(),
         None => {
-            recalibrate(&searcher, data, &parts, device, b);
+            // Precise BN, as every trained network is scored: the gap compares like with like.
+            recalibrate(
+                &searcher,
+                data,
+                &parts,
+                device,
+                (b, crate::retrain::PRECISE_BN_SAMPLES, true),
+            );
             evaluate(
                 &searcher,
                 data,
@@ -279,7 +334,7 @@ pub fn run(
         higher_is_better: data.task == Task::Classification,
         best_val_metric: progress.best_val_metric.unwrap_or(f64::NAN),
         final_val_metric: final_val,
-        epochs: cfg.epochs,
+        epochs,
         seconds: progress.seconds + started.elapsed().as_secs_f64(),
         weights: n_weights,
         device: crate::device::describe(device),
@@ -293,7 +348,7 @@ pub fn run(
     if genotype != discretise(&normal, &reduce, cfg) {
         let (pf_normal, pf_reduce) = genotype.param_free();
         log.emit(Event::Genotype {
-            epoch: cfg.epochs,
+            epoch: epochs,
             genotype: genotype.clone(),
             param_free: ParamFree {
                 normal: pf_normal,
@@ -312,4 +367,17 @@ pub fn run(
     write_json(&out.join("alphas.json"), &alphas)?;
     crate::runlog::succeed(&mut log, out, &result)?;
     Ok(result)
+}
+
+/// The validation samples scored after each epoch: all of `arch` up to `VAL_SAMPLES`, else a
+/// sample of that many drawn with the search's seed (the same every epoch).
+pub fn validation_sample(arch: &[i64], seed: u64) -> Vec<i64> {
+    if arch.len() <= VAL_SAMPLES {
+        return arch.to_vec();
+    }
+    let mut order = arch.to_vec();
+    Rng::derive(seed, 3, 0).shuffle(&mut order);
+    order.truncate(VAL_SAMPLES);
+    order.sort_unstable();
+    order
 }

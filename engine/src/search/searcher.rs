@@ -203,8 +203,8 @@ impl Searcher {
     /// Recomputes the deterministic pass's batch-norm statistics from `batches` (PyTorch's
     /// momentum=None cumulative average, as precise BN) when the strategy asks for it; does
     /// nothing (and draws no batch) otherwise.
-    pub fn recalibrate(&self, batches: impl Iterator<Item = Tensor>) {
-        if !self.strategy.recalibrates() {
+    pub fn recalibrate(&self, batches: impl Iterator<Item = Tensor>, always: bool) {
+        if !always && !self.strategy.recalibrates() {
             return;
         }
         tch::no_grad(|| {

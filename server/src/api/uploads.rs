@@ -6,7 +6,7 @@ use crate::importer::ImportError;
 use axum::extract::Multipart;
 use axum::http::StatusCode;
 use axum::Json;
-use engine::data::{parse_shape, parse_size, parse_task, ImportOptions};
+use engine::data::{parse_shape, parse_size, parse_symmetry, parse_task, ImportOptions};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -80,6 +80,7 @@ fn options(text: &HashMap<String, String>, y_file: Option<PathBuf>) -> ApiResult
         task: opt(text, "task", parse_task)?,
         crop: opt(text, "crop", parse_size)?,
         resize: opt(text, "resize", parse_size)?,
+        symmetry: opt(text, "symmetry", parse_symmetry)?.unwrap_or_default(),
         max_unpacked: None,
         limits: Default::default(),
     })

@@ -152,6 +152,11 @@ pub fn command() -> Command {
         .args([
             preset_opt(),
             opt("seeds", "N", "seeds to repeat the study with (1)"),
+            opt(
+                "budget",
+                "TIME",
+                "wall-clock time for one seed's whole study: 15m, 90s, 1.5h (quick: 15m; default: 60m; tiny: its epochs)",
+            ),
             opt("device", "D", "auto, cpu, cuda or cuda:N"),
             opt("out", "DIR", "the study's folder"),
         ])

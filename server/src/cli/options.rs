@@ -124,6 +124,11 @@ pub fn import_options() -> Vec<Arg> {
         ("crop", "H[,W]", "centre crop before the resize"),
         ("resize", "H[,W]", "resize the images"),
         ("max-unpacked", "BYTES", "the most an archive may unpack to"),
+        (
+            "symmetry",
+            "none|flip|rot90|dihedral",
+            "what training may flip and turn the images by (none)",
+        ),
     ]
     .into_iter()
     .map(|(n, v, h)| opt(n, v, h).help_heading("Import"))

@@ -271,13 +271,9 @@ impl Selection for Perturbation {
             decisions: vec![],
         });
         let steps = plan(nodes, cx.cfg.seed);
-        let eval: Vec<i64> = cx
-            .parts
-            .arch
-            .iter()
-            .take(cx.cfg.pt_eval_samples)
-            .copied()
-            .collect();
+        // A random sample: the architecture part is in file order when the data has a
+        // validation split, and files are often sorted by class.
+        let eval = crate::retrain::fit::calibration_sample(&cx.parts.arch, cx.cfg.pt_eval_samples);
         if state.done == 0 {
             cx.log.emit(Event::log(
                 LogLevel::Info,

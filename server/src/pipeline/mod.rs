@@ -7,10 +7,18 @@
 //! search key over the preset (`--strategy pc-darts`), `--train-KEY VALUE` a training key.
 //! With `--strategy proxyless` each seed's search finds layers, retrained the same way next to
 //! the ResNets; pruning and random search work on cells and are left out.
+//!
+//! `--budget 15m` (else the preset's, `Preset::study_seconds`) is one seed's wall-clock time,
+//! split by `engine::budget`'s rule; every training holds out part of its samples, keeps its best
+//! epoch and stops on a plateau or when its share is spent. The comparison ends with the
+//! verdict (`verdict`): the derived network against every other, paired on the test images.
+mod verdict;
+
 use crate::args::Args;
 use crate::progress::run_job;
 use crate::train_cmd::{preset_arg, refuse_non_empty, train, Trainee};
 use anyhow::{anyhow, Context, Result};
+use engine::budget::Plan;
 use engine::config::SearchConfig;
 use engine::resnet::Depth;
 use engine::retrain::config::TrainConfig;
@@ -22,7 +30,7 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
 /// One method at one seed.
-struct Measure {
+pub(crate) struct Measure {
     test_metric: Option<f64>,
     params: Option<i64>,
     macs: Option<i64>,
@@ -30,11 +38,22 @@ struct Measure {
     speed: Option<engine::latency::Speed>,
     search_seconds: Option<f64>,
     train_seconds: Option<f64>,
+    /// The run's folder (its `test_scores.json`), for trained networks.
+    dir: Option<PathBuf>,
+    /// The metric on the training's held-out part at the kept epoch: what the pipeline picks
+    /// the derived network by (never the test split).
+    holdout: Option<f64>,
+    /// Why the training stopped, and at which epoch of how many.
+    stopped: Option<Value>,
 }
 
 impl Measure {
     /// A trained network; `search_seconds` for what found it.
-    fn trained(r: &engine::retrain::TrainResult, search_seconds: Option<f64>) -> Measure {
+    fn trained(
+        r: &engine::retrain::TrainResult,
+        search_seconds: Option<f64>,
+        dir: &Path,
+    ) -> Measure {
         Measure {
             test_metric: Some(r.test_metric),
             params: Some(r.params),
@@ -42,6 +61,32 @@ impl Measure {
             speed: r.speed,
             search_seconds,
             train_seconds: Some(r.seconds),
+            dir: Some(dir.to_path_buf()),
+            holdout: r.stopped.as_ref().and_then(|s| s.holdout_metric),
+            stopped: r.stopped.as_ref().map(|s| {
+                json!({"reason": s.reason, "epochs_run": s.epochs_run,
+                       "planned_epochs": s.planned_epochs, "kept_epoch": s.kept_epoch})
+            }),
+        }
+    }
+
+    /// The supernet as the search scored it.
+    fn searched(
+        test_metric: Option<f64>,
+        weights: i64,
+        macs: Option<i64>,
+        seconds: f64,
+    ) -> Measure {
+        Measure {
+            test_metric,
+            params: Some(weights),
+            macs,
+            speed: None,
+            search_seconds: Some(seconds),
+            train_seconds: None,
+            dir: None,
+            holdout: None,
+            stopped: None,
         }
     }
 }
@@ -59,22 +104,49 @@ fn search(
     .map_err(|e| anyhow!("search failed: {e}"))
 }
 
+/// One seed's recipe for its next training: the preset's, with its share of the budget.
+struct Trainings<'a> {
+    recipe: &'a TrainConfig,
+    plan: Option<Plan>,
+}
+
+impl Trainings<'_> {
+    /// The recipe for the next training, keeping `reserved` seconds of the budget for what
+    /// is not a training.
+    fn next(&mut self, reserved: f64) -> TrainConfig {
+        match &mut self.plan {
+            Some(plan) => TrainConfig {
+                seconds: Some(plan.next_training(reserved)),
+                ..self.recipe.clone()
+            },
+            None => self.recipe.clone(),
+        }
+    }
+
+    fn train(
+        &mut self,
+        data: &engine::data::Dataset,
+        what: &Trainee,
+        dir: &Path,
+        search_seconds: Option<f64>,
+    ) -> Result<Measure> {
+        let cfg = self.next(0.0);
+        let r = train(data, what, &cfg, dir)?;
+        Ok(Measure::trained(&r, search_seconds, dir))
+    }
+}
+
 /// ResNet-18 and ResNet-10 trained with a seed's recipe into its folder.
 fn resnets(
     data: &engine::data::Dataset,
-    tcfg: &TrainConfig,
+    trainings: &mut Trainings,
     dir: &Path,
     r18: &mut Vec<Measure>,
     r10: &mut Vec<Measure>,
 ) -> Result<()> {
     for (depth, list) in [(Depth::ResNet18, r18), (Depth::ResNet10, r10)] {
-        let r = train(
-            data,
-            &Trainee::Network(Architecture::ResNet(depth), None),
-            tcfg,
-            &dir.join(depth.name()),
-        )?;
-        list.push(Measure::trained(&r, None));
+        let what = Trainee::Network(Architecture::ResNet(depth), None);
+        list.push(trainings.train(data, &what, &dir.join(depth.name()), None)?);
     }
     Ok(())
 }
@@ -95,8 +167,13 @@ fn row(method: &str, measures: &[Measure]) -> Value {
         "throughput": avg(measures.iter().filter_map(|m| m.speed.map(|s| s.throughput)).collect()),
         "search_seconds": avg(measures.iter().filter_map(|m| m.search_seconds).collect()),
         "train_seconds": avg(measures.iter().filter_map(|m| m.train_seconds).collect()),
+        "stopped": measures.iter().map(|m| m.stopped.clone()).collect::<Vec<_>>(),
     })
 }
+
+/// The most epochs a budgeted search or training may run: the budget stops it long before.
+const BUDGET_SEARCH_EPOCHS: usize = 100;
+const BUDGET_TRAIN_EPOCHS: usize = 500;
 
 pub fn run(mut args: Args) -> Result<()> {
     let out = PathBuf::from(
@@ -118,6 +195,10 @@ pub fn run(mut args: Args) -> Result<()> {
         .unwrap_or(1)
         .max(1);
     let device = args.take("device").unwrap_or_else(|| "auto".into());
+    let budget = match args.take("budget") {
+        Some(text) => Some(engine::budget::parse(&text).map_err(|m| anyhow!("--budget: {m}"))?),
+        None => preset_arg(&preset_name)?.study_seconds(),
+    };
     let data_dir = PathBuf::from(
         args.take("data-dir")
             .unwrap_or_else(|| crate::data_cmd::DEFAULT_DATA_DIR.into()),
@@ -136,9 +217,19 @@ pub fn run(mut args: Args) -> Result<()> {
             }
         }
     }
-    let searched =
+    let explicit_epochs = search_layer.contains_key("epochs");
+    let mut searched =
         SearchConfig::resolve(&[search_layer]).map_err(|e| crate::search_cmd::config_errors(&e))?;
-    let recipe = crate::train_cmd::resolve(Some(&preset_name), &train_flags)?;
+    let mut recipe = crate::train_cmd::resolve(Some(&preset_name), &train_flags)?;
+    if budget.is_some() {
+        // The budget decides how long each part runs; epochs are only the most it may run.
+        if !explicit_epochs && searched.seconds.is_none() {
+            searched.epochs = searched.epochs.max(BUDGET_SEARCH_EPOCHS);
+        }
+        if !train_flags.iter().any(|(k, _)| k == "epochs") {
+            recipe.epochs = recipe.epochs.max(BUDGET_TRAIN_EPOCHS);
+        }
+    }
     refuse_non_empty(&out)?;
     let data = crate::data_cmd::open(&data_arg, &data_dir, &import)?;
     let (mut supernet, mut cell, mut r18, mut r10) = (vec![], vec![], vec![], vec![]);
@@ -146,83 +237,96 @@ pub fn run(mut args: Args) -> Result<()> {
     let (mut random, mut candidates) = (vec![], vec![]);
     let (mut metric, mut higher) = (String::new(), true);
     let tables = crate::latency_cmd::tables_dir(&data_dir);
+    let started = std::time::Instant::now();
     for s in 0..seeds {
         let dir = out.join(format!("seed-{s}"));
-        let scfg = SearchConfig {
+        let cells = searched.strategy.searches_cells();
+        let plan = budget.map(|b| Plan::new(b, if cells { 5 } else { 3 }));
+        let mut scfg = SearchConfig {
             seed: s,
             device: device.clone(),
             ..searched.clone()
         };
+        // Only the DARTS family plans its epochs by seconds; ENAS and ProxylessNAS count them.
+        if let (Some(p), None, true) = (&plan, scfg.seconds, scfg.validate().is_empty()) {
+            let timed = SearchConfig {
+                seconds: Some(p.search_seconds()),
+                ..scfg.clone()
+            };
+            if timed.validate().is_empty() {
+                scfg = timed;
+            }
+        }
         let tcfg = TrainConfig {
             seed: s,
             device: device.clone(),
             ..recipe.clone()
+        };
+        let mut trainings = Trainings {
+            recipe: &tcfg,
+            plan,
         };
         let found = match search(&data, &scfg, &dir.join("search"), &tables)? {
             Outcome::Cell(found) => found,
             Outcome::Layers(found) => {
                 metric = found.metric.clone();
                 higher = found.higher_is_better;
-                supernet.push(Measure {
-                    test_metric: found.supernet_test_metric,
-                    params: Some(found.weights),
-                    macs: Some(found.macs),
-                    speed: None,
-                    search_seconds: Some(found.seconds),
-                    train_seconds: None,
-                });
-                let t = train(
+                supernet.push(Measure::searched(
+                    found.supernet_test_metric,
+                    found.weights,
+                    Some(found.macs),
+                    found.seconds,
+                ));
+                let what =
+                    Trainee::Network(Architecture::Proxyless(found.architecture.clone()), None);
+                cell.push(trainings.train(
                     &data,
-                    &Trainee::Network(Architecture::Proxyless(found.architecture.clone()), None),
-                    &tcfg,
+                    &what,
                     &dir.join("train"),
-                )?;
-                cell.push(Measure::trained(&t, Some(found.seconds)));
-                resnets(&data, &tcfg, &dir, &mut r18, &mut r10)?;
+                    Some(found.seconds),
+                )?);
+                resnets(&data, &mut trainings, &dir, &mut r18, &mut r10)?;
                 continue;
             }
         };
         metric = found.metric.clone();
         higher = found.higher_is_better;
-        supernet.push(Measure {
-            test_metric: found.supernet_test_metric,
-            params: Some(found.weights),
-            macs: found.macs,
-            speed: None,
-            search_seconds: Some(found.seconds),
-            train_seconds: None,
-        });
-        let t = train(
-            &data,
-            &Trainee::Network(Architecture::Cell(found.genotype.clone()), None),
-            &tcfg,
-            &dir.join("train"),
-        )?;
-        cell.push(Measure::trained(&t, Some(found.seconds)));
+        supernet.push(Measure::searched(
+            found.supernet_test_metric,
+            found.weights,
+            found.macs,
+            found.seconds,
+        ));
+        let what = Trainee::Network(Architecture::Cell(found.genotype.clone()), None);
+        cell.push(trainings.train(&data, &what, &dir.join("train"), Some(found.seconds))?);
         let source = PrunedSource::open(&dir.join("search")).map_err(|e| anyhow!("{e}"))?;
-        let p = train(
-            &data,
-            &Trainee::Network(Architecture::Pruned(Box::new(source)), None),
-            &tcfg,
-            &dir.join("pruned"),
-        )?;
-        pruned.push(Measure::trained(&p, Some(found.seconds)));
-        resnets(&data, &tcfg, &dir, &mut r18, &mut r10)?;
-        // Sampling gets the search's seconds; the retraining uses the cell's recipe.
-        let r = train(
-            &data,
-            &Trainee::Random(
-                Space::of(&scfg),
-                Budget::Search {
-                    seconds: found.seconds,
-                },
-            ),
-            &tcfg,
-            &dir.join("random"),
-        )?;
+        let what = Trainee::Network(Architecture::Pruned(Box::new(source)), None);
+        pruned.push(trainings.train(&data, &what, &dir.join("pruned"), Some(found.seconds))?);
+        resnets(&data, &mut trainings, &dir, &mut r18, &mut r10)?;
+        // Sampling gets the search's seconds; the retraining uses the cell's recipe and what is
+        // left of the budget after the sampling.
+        let rcfg = trainings.next(found.seconds);
+        let what = Trainee::Random(
+            Space::of(&scfg),
+            Budget::Search {
+                seconds: found.seconds,
+            },
+        );
+        let r = train(&data, &what, &rcfg, &dir.join("random"))?;
         let sampled = r.random_search.as_ref();
         candidates.push(sampled.map_or(0, |s| s.candidates.len()));
-        random.push(Measure::trained(&r, sampled.map(|s| s.sampling_seconds)));
+        random.push(Measure::trained(
+            &r,
+            sampled.map(|s| s.sampling_seconds),
+            &dir.join("random"),
+        ));
+        if let Some(p) = &trainings.plan {
+            eprintln!(
+                "seed {s}: {:.0} s of the budget's {:.0} s",
+                p.elapsed(),
+                p.seconds
+            );
+        }
     }
     let enas = searched.strategy == engine::config::StrategyKind::Enas;
     let rows: Vec<Value> = if searched.strategy.searches_cells() {
@@ -274,9 +378,32 @@ pub fn run(mut args: Args) -> Result<()> {
         .iter()
         .map(|r| r["test_metric_mean"].as_f64().unwrap_or(0.0))
         .collect();
+    let verdict = if searched.strategy.searches_cells() {
+        verdict::study(
+            &[(labels[1].as_str(), &cell), (labels[2].as_str(), &pruned)],
+            &[
+                (labels[3].as_str(), &r18),
+                (labels[4].as_str(), &r10),
+                (labels[5].as_str(), &random),
+            ],
+            &metric,
+            higher,
+        )
+    } else {
+        verdict::study(
+            &[(labels[1].as_str(), &cell)],
+            &[(labels[2].as_str(), &r18), (labels[3].as_str(), &r10)],
+            &metric,
+            higher,
+        )
+    };
     let comparison = json!({
         "data": data.name,
         "preset": preset_name,
+        // One seed's wall-clock budget, and what the study took per seed.
+        "budget_seconds": budget,
+        "seconds_per_seed": started.elapsed().as_secs_f64() / seeds as f64,
+        "symmetry": data.symmetry,
         // What searched: the method's strategy, regulariser and selection.
         "strategy": searched.strategy,
         "alpha_reg": searched.alpha_reg,
@@ -285,6 +412,7 @@ pub fn run(mut args: Args) -> Result<()> {
         "metric": metric,
         "higher_is_better": higher,
         "rows": rows,
+        "verdict": verdict,
     });
     let path = out.join("comparison.json");
     std::fs::write(&path, serde_json::to_string_pretty(&comparison)?)
