@@ -12,8 +12,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use tokio::io::AsyncWriteExt;
 
-const TEXT_FIELDS: [&str; 8] = [
-    "name", "task", "x", "y", "target", "shape", "resize", "crop",
+const TEXT_FIELDS: [&str; 9] = [
+    "name", "task", "x", "y", "target", "shape", "resize", "crop", "symmetry",
 ];
 
 /// A folder under `uploads/` removed when dropped.
