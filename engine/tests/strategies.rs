@@ -378,7 +378,7 @@ fn gdas_recalibrates_its_deterministic_pass_and_darts_does_not() {
                 .forward(&x, &s.strategy.mixing(&s.alphas, None), Mode::Probe)
         });
         let before = s.predict(&x);
-        s.recalibrate(std::iter::once(x.shallow_clone()));
+        s.recalibrate(std::iter::once(x.shallow_clone()), false);
         let after = s.predict(&x);
         match strategy {
             StrategyKind::Gdas => {
