@@ -126,7 +126,9 @@ fn perturbation_keeps_what_the_metric_misses_where_argmax_keeps_the_larger_alpha
     // op of the edge is zeroing its softmax weight.
     let first = &decisions[0];
     let edge = first.edge.unwrap() as i64;
-    let eval: Vec<i64> = parts.arch.iter().take(300).copied().collect();
+    // The samples the rule scores on: a seeded random draw of the architecture part (a file
+    // sorted by class would otherwise give a one-class sample).
+    let eval = engine::retrain::fit::calibration_sample(&parts.arch, 300);
     let accuracy_without = |op: i64| {
         let cell = |a: &Tensor, masked: bool| {
             let w = a.detach().softmax(-1, Kind::Float);

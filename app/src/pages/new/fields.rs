@@ -11,7 +11,7 @@ pub enum Kind {
 }
 
 /// Every config key but `preset` and `primitives`, in the order the form shows them.
-pub const FIELDS: [(&str, &str, Kind); 40] = [
+pub const FIELDS: [(&str, &str, Kind); 41] = [
     (
         "strategy",
         "Search strategy",
@@ -102,6 +102,11 @@ pub const FIELDS: [(&str, &str, Kind); 40] = [
         "Step cap per epoch (empty: every batch)",
         Kind::Optional,
     ),
+    (
+        "seconds",
+        "Search time, seconds (DARTS family; empty: the epochs)",
+        Kind::Optional,
+    ),
     ("batch_size", "Batch size", Kind::Number),
     ("nodes", "Nodes per cell", Kind::Number),
     ("layers", "Layers (cells)", Kind::Number),
@@ -151,8 +156,9 @@ pub const FIELDS: [(&str, &str, Kind); 40] = [
 ];
 
 /// What the less familiar keys do, shown under their fields.
-pub const HELP: [(&str, &str); 15] = [
+pub const HELP: [(&str, &str); 16] = [
     ("enas_controller_steps", "enas only: after each epoch of the shared weights, the controller samples this many cells, scores each on a validation batch and takes a REINFORCE step (baseline: the rewards' moving average; an entropy bonus keeps it exploring)."),
+    ("seconds", "Wall-clock seconds the search may take: after its first epoch it plans as many as fit, and the epochs above are the most it runs. darts, pc-darts and gdas only (enas and proxyless count epochs)."),
     ("enas_samples", "enas only: the search ends with the best of this many sampled cells on up to 256 validation samples."),
     ("strategy", "darts runs every op on every edge; pc-darts sends 1/K of the channels through the ops and weighs each edge (less memory, larger batches); gdas samples one op per edge each step (much faster steps); enas trains an LSTM controller to write cells, the supernet's weights shared by every cell it samples; proxyless searches a stack of inverted-bottleneck layers (ProxylessNAS) for accuracy against the latency measured on the device, with a binary gate per layer (one block runs per step)."),
     ("latency_target_ms", "proxyless only: the batch-1 latency you aim at on the search's device. Estimate shows how fast this space's networks can be here (its latency table, measured once per device)."),
