@@ -28,6 +28,27 @@ impl Preset {
     }
 }
 
+/// The epochs a run with `seconds` plans after `done` epochs that took `elapsed` seconds in
+/// all, the last of them `last`: those done and as many more of `last`'s length as fit, at least
+/// `done`, at most `max`. Runs plan after their first epoch and again after their second: the
+/// first carries the warm-up (a quick search's first epoch took 4.3 s, the next ones 2.9 s, and a
+/// plan on the first alone used two thirds of its seconds).
+pub fn plan_epochs(
+    seconds: Option<f64>,
+    max: usize,
+    done: usize,
+    elapsed: f64,
+    last: f64,
+) -> usize {
+    match seconds {
+        Some(s) if last > 0.0 => {
+            let more = ((s - elapsed) / last).floor().max(0.0) as usize;
+            (done + more).clamp(done.max(1), max.max(1))
+        }
+        _ => max,
+    }
+}
+
 /// Parses a budget: `15m`, `90s`, `1.5h`, or a bare number of minutes.
 pub fn parse(text: &str) -> Result<f64, String> {
     let t = text.trim();
@@ -97,6 +118,18 @@ mod tests {
         assert!(parse("0m").unwrap_err().contains("out of range"));
         assert!(parse("soon").unwrap_err().contains("not a time"));
         assert!(parse("-3m").is_err());
+    }
+
+    #[test]
+    fn epochs_are_planned_from_the_first_and_again_from_the_second() {
+        // 4.3 s of warm-up in the first: 180 / 4.3 = 41 planned.
+        assert_eq!(plan_epochs(Some(180.0), 100, 1, 4.3, 4.3), 41);
+        // The second took 2.9 s: 2 + (180 - 7.2) / 2.9 = 61.
+        assert_eq!(plan_epochs(Some(180.0), 100, 2, 7.2, 2.9), 61);
+        assert_eq!(plan_epochs(Some(180.0), 50, 2, 7.2, 2.9), 50);
+        // Past its seconds already: what is done.
+        assert_eq!(plan_epochs(Some(10.0), 100, 2, 12.0, 6.0), 2);
+        assert_eq!(plan_epochs(None, 7, 1, 1.0, 1.0), 7);
     }
 
     #[test]

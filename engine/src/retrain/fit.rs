@@ -199,15 +199,6 @@ impl BestEpoch {
     }
 }
 
-/// The epochs to plan for once the first took `first` seconds (its held-out score included):
-/// as many as fit the config's seconds, at least one, at most the config's.
-pub fn planned_epochs(cfg: &TrainConfig, first: f64) -> usize {
-    match cfg.seconds {
-        Some(s) if first > 0.0 => ((s / first).floor() as usize).clamp(1, cfg.epochs),
-        _ => cfg.epochs,
-    }
-}
-
 /// Trains `arch` on the samples `train` (a pruned network from its supernet's weights, a new
 /// one from its seeded initialisation): the config's epochs, or as many as fit its seconds,
 /// scoring the held-out share after each and stopping when it stops improving; the best
@@ -332,8 +323,9 @@ pub fn fit(
             plateau = stop;
         }
         let seconds = epoch_start.elapsed().as_secs_f64();
-        if epoch == 1 {
-            planned = planned_epochs(cfg, seconds);
+        if epoch <= 2 {
+            let elapsed = started.elapsed().as_secs_f64();
+            planned = crate::budget::plan_epochs(cfg.seconds, cfg.epochs, epoch, elapsed, seconds);
         }
         if !report.quiet {
             report.log.emit(Event::Epoch {

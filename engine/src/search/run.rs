@@ -47,15 +47,6 @@ fn recalibrate(
     );
 }
 
-/// The epochs a search with `seconds` plans once its first took `first` seconds: as many as
-/// fit, at least one, at most the config's.
-pub fn planned_epochs(cfg: &SearchConfig, first: f64) -> usize {
-    match cfg.seconds {
-        Some(s) if first > 0.0 => ((s / first).floor() as usize).clamp(1, cfg.epochs),
-        _ => cfg.epochs,
-    }
-}
-
 /// The DARTS rule with the config's skip cap.
 fn discretise(normal: &[Vec<f32>], reduce: &[Vec<f32>], cfg: &SearchConfig) -> Genotype {
     Genotype::from_weights(
@@ -235,20 +226,19 @@ pub fn run(
         if raw_skips > 2 {
             log.emit(Event::log(LogLevel::Warn, format!("the normal cell's strongest ops include {raw_skips} skip connections: the search may be collapsing into parameter-free cells")))?;
         }
-        if epoch == 1 && progress.planned_epochs.is_none() {
-            epochs = planned_epochs(cfg, epoch_start.elapsed().as_secs_f64());
+        if epoch <= 2 && cfg.seconds.is_some() {
+            let last = epoch_start.elapsed().as_secs_f64();
+            let elapsed = progress.seconds + started.elapsed().as_secs_f64();
+            epochs = crate::budget::plan_epochs(cfg.seconds, cfg.epochs, epoch, elapsed, last);
             progress.planned_epochs = Some(epochs);
-            if epochs < cfg.epochs {
-                log.emit(Event::log(
-                    LogLevel::Info,
-                    format!(
-                        "the first epoch took {:.1} s: {epochs} epochs of the {} fit the search's {:.0} s",
-                        epoch_start.elapsed().as_secs_f64(),
-                        cfg.epochs,
-                        cfg.seconds.unwrap_or(0.0)
-                    ),
-                ))?;
-            }
+            log.emit(Event::log(
+                LogLevel::Info,
+                format!(
+                    "epoch {epoch} took {last:.1} s: {epochs} epochs of the {} fit the search's {:.0} s",
+                    cfg.epochs,
+                    cfg.seconds.unwrap_or(0.0)
+                ),
+            ))?;
         }
         let epoch_event = Event::Epoch {
             epoch,

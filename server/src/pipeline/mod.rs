@@ -108,6 +108,8 @@ fn search(
 struct Trainings<'a> {
     recipe: &'a TrainConfig,
     plan: Option<Plan>,
+    /// Seconds kept for random search's sampling until it runs (the search's seconds).
+    reserved: f64,
 }
 
 impl Trainings<'_> {
@@ -130,7 +132,7 @@ impl Trainings<'_> {
         dir: &Path,
         search_seconds: Option<f64>,
     ) -> Result<Measure> {
-        let cfg = self.next(0.0);
+        let cfg = self.next(self.reserved);
         let r = train(data, what, &cfg, dir)?;
         Ok(Measure::trained(&r, search_seconds, dir))
     }
@@ -265,6 +267,7 @@ pub fn run(mut args: Args) -> Result<()> {
         let mut trainings = Trainings {
             recipe: &tcfg,
             plan,
+            reserved: 0.0,
         };
         let found = match search(&data, &scfg, &dir.join("search"), &tables)? {
             Outcome::Cell(found) => found,
@@ -297,6 +300,8 @@ pub fn run(mut args: Args) -> Result<()> {
             found.macs,
             found.seconds,
         ));
+        // Random search samples for as long as the search took: kept aside until it runs.
+        trainings.reserved = found.seconds;
         let what = Trainee::Network(Architecture::Cell(found.genotype.clone()), None);
         cell.push(trainings.train(&data, &what, &dir.join("train"), Some(found.seconds))?);
         let source = PrunedSource::open(&dir.join("search")).map_err(|e| anyhow!("{e}"))?;
@@ -305,6 +310,7 @@ pub fn run(mut args: Args) -> Result<()> {
         resnets(&data, &mut trainings, &dir, &mut r18, &mut r10)?;
         // Sampling gets the search's seconds; the retraining uses the cell's recipe and what is
         // left of the budget after the sampling.
+        trainings.reserved = 0.0;
         let rcfg = trainings.next(found.seconds);
         let what = Trainee::Random(
             Space::of(&scfg),
