@@ -49,6 +49,14 @@ pub fn plan_epochs(
     }
 }
 
+/// Each training's seconds when the trainings are queued at once after the search (the
+/// server's studies, whose runs may go to several workers): the budget less the search and, when
+/// random search samples, the search's seconds again, shared equally, `FIT_SHARE` of each.
+pub fn training_share(budget: f64, search_seconds: f64, trainings: usize, random: bool) -> f64 {
+    let left = budget - search_seconds * if random { 2.0 } else { 1.0 };
+    (left / trainings.max(1) as f64 * FIT_SHARE).max(MIN_TRAINING_SECONDS)
+}
+
 /// Parses a budget: `15m`, `90s`, `1.5h`, or a bare number of minutes.
 pub fn parse(text: &str) -> Result<f64, String> {
     let t = text.trim();
@@ -130,6 +138,14 @@ mod tests {
         // Past its seconds already: what is done.
         assert_eq!(plan_epochs(Some(10.0), 100, 2, 12.0, 6.0), 2);
         assert_eq!(plan_epochs(None, 7, 1, 1.0, 1.0), 7);
+    }
+
+    #[test]
+    fn queued_trainings_share_the_budget_statically() {
+        // 900 s, a 180 s search, random sampling 180 s more, 5 trainings: 108 s each, 85%.
+        assert!((training_share(900.0, 180.0, 5, true) - 91.8).abs() < 1e-9);
+        assert!((training_share(900.0, 180.0, 3, false) - 204.0).abs() < 1e-9);
+        assert_eq!(training_share(100.0, 90.0, 5, true), MIN_TRAINING_SECONDS);
     }
 
     #[test]

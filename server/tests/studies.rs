@@ -30,8 +30,8 @@ async fn a_search_repeated_with_two_seeds_runs_its_study_and_reports_mean_and_sd
     let (code, made) = s
         .post(
             "/api/runs",
-            &json!({"dataset_id": data, "config": {"preset": "tiny"}, "seeds": 2,
-                    "study": {"preset": "tiny", "device": "cpu"}}),
+            &json!({"dataset_id": data, "config": {"preset": "tiny", "epochs": 1}, "seeds": 2,
+                    "study": {"preset": "tiny", "device": "cpu", "budget": "2m"}}),
         )
         .await;
     assert_eq!(code, 201, "{made}");
@@ -82,6 +82,33 @@ async fn a_search_repeated_with_two_seeds_runs_its_study_and_reports_mean_and_sd
         tokio::time::sleep(Duration::from_millis(500)).await;
     };
     assert_eq!(cmp["searches"], json!(ids), "the group, from either search");
+    // The budget: the search was given a fifth of the 2 minutes (its named epoch stays the
+    // most it runs), and each of a search's 5 trainings what is left after the search and the
+    // random search's sampling, 85% of an equal share (engine/src/budget.rs).
+    for r in &searches {
+        assert_eq!(r["config"]["seconds"], 24.0, "{}", r["config"]);
+        assert_eq!(r["config"]["epochs"], 1);
+    }
+    let runs = s.get("/api/runs").await.1;
+    for r in runs
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["source_run"].is_i64())
+    {
+        let source = searches
+            .iter()
+            .find(|x| x["id"] == r["source_run"])
+            .unwrap();
+        let searched = source["result"]["seconds"].as_f64().unwrap();
+        let share = ((120.0 - 2.0 * searched) / 5.0 * 0.85).max(5.0);
+        let given = r["config"]["seconds"].as_f64().unwrap();
+        assert!(
+            (given - share).abs() < 1e-9,
+            "{given} for {share}: {}",
+            r["config"]
+        );
+    }
 
     // The supernet row: mean and sample sd over the two searches' test scores.
     let supernet: Vec<f64> = searches
@@ -204,6 +231,10 @@ async fn bad_seed_and_study_requests_name_their_field_and_store_nothing() {
         ),
         (
             json!({"dataset_id": data, "study": {"device": "tpu"}}),
+            "study",
+        ),
+        (
+            json!({"dataset_id": data, "study": {"budget": "soon"}}),
             "study",
         ),
         (

@@ -12,6 +12,7 @@ pub mod fit;
 pub mod halving;
 pub mod net;
 pub mod random;
+pub mod stopping;
 
 use crate::data::{Dataset, Stats, Task};
 use crate::events::{Event, LogLevel, RunStatus};

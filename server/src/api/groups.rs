@@ -103,7 +103,22 @@ pub async fn follow_up(store: &Store, hub: &Hub, id: i64) -> ApiResult<Vec<i64>>
     }
     let searched = run.config;
     let seed = searched["seed"].as_u64().unwrap_or(0);
-    let config = json!({"preset": study["preset"], "device": study["device"], "seed": seed});
+    let mut config = json!({"preset": study["preset"], "device": study["device"], "seed": seed});
+    if let Some(budget) = study["budget_seconds"].as_f64() {
+        let searched_seconds = run
+            .result
+            .as_ref()
+            .and_then(|r| r["seconds"].as_f64())
+            .unwrap_or(0.0);
+        let trainings = 1 + baselines_for(&searched).len();
+        let random = baselines_for(&searched).contains(&"random");
+        config["seconds"] = json!(engine::budget::training_share(
+            budget,
+            searched_seconds,
+            trainings,
+            random
+        ));
+    }
     let mut ids = vec![];
     for kind in std::iter::once("train").chain(baselines_for(&searched).iter().copied()) {
         let new = derived(store, id, kind, config.clone()).await?;
@@ -178,16 +193,18 @@ pub fn study(v: &Value) -> ApiResult<Value> {
     let Some(map) = v.as_object() else {
         return Err(unprocessable(vec![field(
             "study",
-            format!("must be an object {{\"preset\", \"device\"}} (both optional), not {v}"),
+            format!(
+                "must be an object {{\"preset\", \"device\", \"budget\"}} (all optional), not {v}"
+            ),
         )]));
     };
     let mut errors: Vec<_> = map
         .iter()
-        .filter(|(k, _)| !["preset", "device"].contains(&k.as_str()))
+        .filter(|(k, _)| !["preset", "device", "budget"].contains(&k.as_str()))
         .map(|(k, _)| {
             field(
                 "study",
-                format!("unknown key '{k}'; a study takes preset and device"),
+                format!("unknown key '{k}'; a study takes preset, device and budget"),
             )
         })
         .collect();
@@ -207,10 +224,26 @@ pub fn study(v: &Value) -> ApiResult<Value> {
     if let Err(m) = engine::device::parse(device) {
         errors.push(field("study", m));
     }
+    // One seed's wall-clock time (`15m`, `90s`, `1.5h`): the search gets a fifth, the trainings
+    // share the rest (engine::budget); without one, the preset's epochs and seconds decide.
+    let budget = match v["budget"].as_str() {
+        Some(text) => match engine::budget::parse(text) {
+            Ok(s) => Some(s),
+            Err(m) => {
+                errors.push(field("study", m));
+                None
+            }
+        },
+        None => None,
+    };
     if !errors.is_empty() {
         return Err(unprocessable(errors));
     }
-    Ok(json!({"preset": preset, "device": device}))
+    let mut s = json!({"preset": preset, "device": device});
+    if let Some(b) = budget {
+        s["budget_seconds"] = json!(b);
+    }
+    Ok(s)
 }
 
 /// The 500 a study's follow-up could not start with, as the run's log says it.

@@ -144,7 +144,27 @@ pub async fn prepare(store: &Store, body: CreateRun) -> ApiResult<NewRun> {
         });
     }
     let study = body.study.as_ref().map(super::groups::study).transpose()?;
-    let (cfg, d) = validate(store, body.dataset_id.as_deref(), &kind, body.config).await?;
+    let named_epochs = body
+        .config
+        .as_ref()
+        .is_some_and(|c| c.get("epochs").is_some());
+    let (mut cfg, d) = validate(store, body.dataset_id.as_deref(), &kind, body.config).await?;
+    // A study with a budget: a DARTS-family search plans its epochs for a fifth of it.
+    let budget = study.as_ref().and_then(|s| s["budget_seconds"].as_f64());
+    if let (Some(b), None) = (budget, cfg.seconds) {
+        let timed = engine::config::SearchConfig {
+            seconds: Some(b * engine::budget::SEARCH_SHARE),
+            epochs: if named_epochs {
+                cfg.epochs
+            } else {
+                cfg.epochs.max(100)
+            },
+            ..cfg.clone()
+        };
+        if timed.validate().is_empty() {
+            cfg = timed;
+        }
+    }
     let config = serde_json::to_value(&cfg).map_err(ApiError::internal)?;
     let mut request = json!({"kind": kind, "dataset_id": d.id, "config": config});
     if let Some(s) = study {

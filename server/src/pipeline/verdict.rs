@@ -1,7 +1,7 @@
 //! The study's verdict in `comparison.json`: which derived network the pipeline takes (the
 //! retrained cell or the pruned network, by their held-out metric, never the test split), its
 //! paired bootstrap against every other network, and the sentence that says which to take.
-use super::Measure;
+use super::measure::Measure;
 use engine::verdict::study::{against_all, sentence, Contender};
 use engine::verdict::TestScores;
 use serde_json::{json, Value};
