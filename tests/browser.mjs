@@ -14,6 +14,7 @@ import proxyless from './browser/proxyless.mjs';
 import enas from './browser/enas.mjs';
 import flow from './browser/flow.mjs';
 import sweeps from './browser/sweeps.mjs';
+import study from './browser/study.mjs';
 
 const tests = [];
 const test = (name, fn) => tests.push([name, fn]);
@@ -276,6 +277,7 @@ test('off loopback, a page sends the browser to log in; the token starts a sessi
 proxyless(test);
 enas(test);
 sweeps(test);
+study(test);
 
 const dir = mkdtempSync(join(tmpdir(), 'dartboard-browser-'));
 const { child, base } = await startServer(dir);

@@ -40,10 +40,13 @@ pub trait Backend: Send + Sync {
         device: String,
     ) -> Reply<'_, Vec<i64>>;
     fn search_form(&self) -> Reply<'_, SearchForm>;
-    /// `config` is a JSON object of config keys.
-    fn start_search(&self, dataset_id: String, config: String) -> Reply<'_, Started>;
+    /// `config` is a JSON object of config keys; `plan` one of the API's `study` and `seeds`.
+    fn start_search(&self, dataset_id: String, config: String, plan: String) -> Reply<'_, Started>;
     /// Err: refused, with the reason.
     fn delete_dataset(&self, id: String) -> Reply<'_, ()>;
+    /// Which mirror images and quarter turns training may make of a dataset's images
+    /// (`none`, `flip`, `rot90`, `dihedral`); Err: refused, with the reason.
+    fn set_symmetry(&self, id: String, symmetry: String) -> Reply<'_, ()>;
     fn estimate(&self, dataset_id: String, config: String) -> Reply<'_, Estimated>;
     fn sweeps(&self) -> Reply<'_, Vec<SweepRow>>;
     /// None when there is no such sweep.

@@ -85,10 +85,16 @@ pub async fn load_search_form() -> Result<SearchForm, ServerFnError> {
         .map_err(failed)
 }
 
+/// `plan`: what follows the search, a JSON object of the API's `study` and `seeds` (`{}` for
+/// the search alone).
 #[server(prefix = "/fn")]
-pub async fn start_search(dataset_id: String, config: String) -> Result<Started, ServerFnError> {
+pub async fn start_search(
+    dataset_id: String,
+    config: String,
+    plan: String,
+) -> Result<Started, ServerFnError> {
     crate::backend::backend()?
-        .start_search(dataset_id, config)
+        .start_search(dataset_id, config, plan)
         .await
         .map_err(failed)
 }
@@ -108,6 +114,15 @@ pub async fn estimate_search(
 #[server(prefix = "/fn")]
 pub async fn delete_dataset(id: String) -> Result<Result<(), String>, ServerFnError> {
     Ok(crate::backend::backend()?.delete_dataset(id).await)
+}
+
+/// Ok(Err(reason)) when refused (not a symmetry).
+#[server(prefix = "/fn")]
+pub async fn set_symmetry(
+    id: String,
+    symmetry: String,
+) -> Result<Result<(), String>, ServerFnError> {
+    Ok(crate::backend::backend()?.set_symmetry(id, symmetry).await)
 }
 
 /// `what`: retrain or baselines. Ok(Err(reason)) when refused.

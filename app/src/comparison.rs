@@ -1,5 +1,6 @@
 //! A comparison as a table and a bar chart: each method's parameters, multiply-adds, measured
-//! latency and throughput, search and training cost, and test metric (mean ± sd over seeds).
+//! latency and throughput, search and training cost, augmentation, why training stopped and
+//! test metric (mean ± sd over seeds), under the study's verdict when it has one.
 //! A search's page shows its own; a dataset's page (and a transferred cell's) shows the
 //! dataset's.
 use crate::charts::bars_noted;
@@ -58,7 +59,7 @@ pub fn comparable(c: &Comparison) -> bool {
         >= 2
 }
 
-pub fn comparison_table(c: &Comparison) -> impl IntoView {
+pub fn comparison_table(c: &Comparison) -> AnyView {
     let labels: Vec<String> = c.rows.iter().map(|r| r.method.clone()).collect();
     let values: Vec<f64> = c
         .rows
@@ -82,6 +83,7 @@ pub fn comparison_table(c: &Comparison) -> impl IntoView {
         "lower is better"
     };
     view! {
+        {c.verdict.as_ref().map(|v| crate::verdict::verdict_view(v, &c.metric, c.higher_is_better))}
         {(!c.searched_with.is_empty()).then(|| view! {
             <p class="muted" data-testid="searched-with">{format!("DARTS rows searched with {}.", c.searched_with)}</p>
         })}
@@ -90,7 +92,8 @@ pub fn comparison_table(c: &Comparison) -> impl IntoView {
                 <th>"Method"</th><th>"Parameters"</th><th>"Multiply-adds"</th>
                 <th title="one image's forward pass (median), and images per second in batches of 64, on the device it was trained on">"Latency, throughput"</th>
                 <th>"Search cost"</th>
-                <th>"Training cost"</th><th>{format!("Test {} ({better})", c.metric)}</th><th>"Runs"</th>
+                <th>"Training cost"</th><th>"Augmentation"</th><th>"Stopped"</th>
+                <th>{format!("Test {} ({better})", c.metric)}</th><th>"Runs"</th>
             </tr></thead>
             <tbody>{c.rows.iter().map(|r| view! {
                 <tr>
@@ -100,6 +103,8 @@ pub fn comparison_table(c: &Comparison) -> impl IntoView {
                     <td>{speed_text(r.latency_ms, r.throughput)}</td>
                     <td>{search_text(r.search_seconds, r.budget_seconds)}</td>
                     <td>{r.train_seconds.map(duration).unwrap_or_else(|| "-".into())}</td>
+                    <td>{r.trained_with.clone().unwrap_or_else(|| "-".into())}</td>
+                    <td>{if r.stopped.is_empty() { "-".to_string() } else { r.stopped.join("; ") }}</td>
                     <td>{metric_text(r.test_metric_mean, r.test_metric_sd, r.runs.len())}</td>
                     <td>{r.runs.iter().map(|id| view! { <a href=format!("/runs/{id}")>{format!("#{id} ")}</a> }).collect_view()}</td>
                 </tr>
@@ -107,4 +112,5 @@ pub fn comparison_table(c: &Comparison) -> impl IntoView {
         </table>
         <div class="chart" data-testid="comparison-chart" inner_html=chart></div>
     }
+    .into_any()
 }

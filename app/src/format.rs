@@ -20,6 +20,16 @@ pub fn utc(seconds: f64) -> String {
     )
 }
 
+/// A message as a sentence: its first letter capitalised, ending in a full stop.
+pub fn sentence_case(message: &str) -> String {
+    let m = message.trim().trim_end_matches('.');
+    let mut chars = m.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
+    }
+}
+
 /// Seconds as "42 s", "3 min 5 s" or "2 h 4 min".
 pub fn duration(seconds: f64) -> String {
     let s = seconds.max(0.0).round() as i64;

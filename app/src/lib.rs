@@ -12,6 +12,7 @@ pub mod live;
 mod pages;
 mod run_view;
 pub mod types;
+mod verdict;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Title};

@@ -67,6 +67,9 @@ pub struct DatasetDetail {
     pub duplicates: i64,
     pub warnings: Vec<String>,
     pub sha256: String,
+    /// Which mirror images and quarter turns training may make: none, flip, rot90, dihedral.
+    #[serde(default)]
+    pub symmetry: String,
     pub runs: Vec<RunRow>,
     /// Every network trained on the dataset with its measured speed.
     #[serde(default)]
@@ -125,6 +128,12 @@ pub struct RunDetail {
     pub state: crate::live::RunState,
     /// A search's comparison with the runs made from it.
     pub comparison: Option<Comparison>,
+    /// A search asked to be followed by its study: what the study trains, and its budget.
+    #[serde(default)]
+    pub study: Option<String>,
+    /// A training's end: why it stopped and which epoch's weights it kept.
+    #[serde(default)]
+    pub stopped: Option<StopMark>,
     /// The runs made from this one, or from any search of its seed group (retraining,
     /// baselines).
     pub derived: Vec<RunRow>,
@@ -140,6 +149,18 @@ pub struct RunDetail {
     /// For a transferred cell: the comparison of everything trained on its dataset.
     #[serde(default)]
     pub dataset_comparison: Option<Comparison>,
+}
+
+/// Why a training stopped (result.json `stopped`), as the run page marks it on the curves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StopMark {
+    /// `plateau`, `budget` or `epochs`.
+    pub reason: String,
+    pub epochs_run: usize,
+    pub planned_epochs: usize,
+    pub kept_epoch: usize,
+    /// The same in words: "stopped after epoch 22: the held-out accuracy did not improve ...".
+    pub message: String,
 }
 
 /// One method of a comparison (`GET /api/runs/{id}/comparison` returns these too).
@@ -166,6 +187,12 @@ pub struct ComparisonRow {
     pub test_metric_mean: Option<f64>,
     /// Sample standard deviation over the runs; None for one run.
     pub test_metric_sd: Option<f64>,
+    /// What the training augmented with: "crop (pad 4), flips" or "none".
+    #[serde(default)]
+    pub trained_with: Option<String>,
+    /// Why each run's training stopped: "plateau, kept epoch 14 of 22".
+    #[serde(default)]
+    pub stopped: Vec<String>,
 }
 
 /// A search (or its seed group) next to its retrained cells and the baselines, measured the
@@ -182,6 +209,36 @@ pub struct Comparison {
     #[serde(default)]
     pub searched_with: String,
     pub rows: Vec<ComparisonRow>,
+    /// Whether the search won: the derived network against every other by a paired bootstrap
+    /// on the same test images; None before anything was scored beside it.
+    #[serde(default)]
+    pub verdict: Option<StudyVerdict>,
+}
+
+/// The derived network against one other network of a study.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VerdictRow {
+    pub method: String,
+    /// Derived minus other, in the test metric (mean over the seeds).
+    pub difference: f64,
+    /// The 95% percentile interval of the difference.
+    pub low: f64,
+    pub high: f64,
+    pub seeds: usize,
+    /// `better`, `tie` or `worse` (of the derived network).
+    pub verdict: String,
+}
+
+/// A study's verdict (engine `verdict::study::StudyVerdict`, as `comparison.json` has it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StudyVerdict {
+    pub derived: String,
+    pub picked_by: String,
+    pub against: Vec<VerdictRow>,
+    pub sentence: String,
+    /// The searches whose study it is (the seed group).
+    #[serde(default)]
+    pub searches: Vec<i64>,
 }
 
 /// A device a search can run on.

@@ -70,6 +70,9 @@ impl Importer {
         if let Some(r) = opts.resize {
             put("resize", pair(r));
         }
+        if opts.symmetry != engine::data::Symmetry::None {
+            put("symmetry", opts.symmetry.name().into());
+        }
         if let Some(m) = opts.max_unpacked {
             put("max-unpacked", m.to_string().into());
         }

@@ -3,8 +3,8 @@
 mod http;
 
 use engine::genotype::Genotype;
-use http::{assert_contiguous, datasets, Server};
-use serde_json::json;
+use http::{assert_contiguous, datasets, sample, Server};
+use serde_json::{json, Value};
 use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -160,6 +160,60 @@ async fn upload_search_follow_and_download() {
         .unwrap();
     assert_eq!(del.status().as_u16(), 204);
     assert!(!s.dir.join("datasets").join(&id).exists());
+}
+
+/// A dataset's symmetry (which flips and quarter turns training may make) is changed through
+/// `PATCH /api/datasets/{id}`, kept on disk where runs read it, and a bad word is named and
+/// changes nothing; uploading the same data with a symmetry changes it too.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_datasets_symmetry_is_changed_in_place_and_a_bad_one_named() {
+    let s = Server::start("api-symmetry");
+    let id = s.digits().await;
+    let path = format!("/api/datasets/{id}");
+    assert_eq!(s.get(&path).await.1["summary"]["symmetry"], "none");
+    let patch = |body: Value| {
+        let request = s.http.patch(s.url(&path)).json(&body);
+        async move {
+            let r = request.send().await.expect("PATCH");
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let (status, body) = patch(json!({"symmetry": "dihedral"})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["summary"]["symmetry"], "dihedral");
+    let on_disk: Value = serde_json::from_str(
+        &std::fs::read_to_string(s.dir.join("datasets").join(&id).join("summary.json"))
+            .expect("summary.json"),
+    )
+    .expect("JSON");
+    assert_eq!(
+        on_disk["symmetry"], "dihedral",
+        "runs read the stored summary"
+    );
+    let (status, body) = patch(json!({"symmetry": "mirror"})).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body.to_string()
+            .contains("symmetry: 'mirror' is not a symmetry"),
+        "{body}"
+    );
+    let (status, body) = patch(json!({"name": "renamed"})).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(s.get(&path).await.1["summary"]["symmetry"], "dihedral");
+    let missing = s
+        .http
+        .patch(s.url("/api/datasets/no-such-data"))
+        .json(&json!({"symmetry": "flip"}))
+        .send()
+        .await
+        .expect("PATCH");
+    assert_eq!(missing.status().as_u16(), 404);
+    let (status, body) = s
+        .upload(&[("file", &sample())], &[("symmetry", "flip")])
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(s.get(&path).await.1["summary"]["symmetry"], "flip");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -5,6 +5,15 @@ use plotters::prelude::*;
 /// A line chart of (name, points) series against the epoch, with a legend; an empty string when
 /// there is nothing to draw or plotters fails.
 pub fn lines(y_label: &str, series: &[(String, Vec<(f64, f64)>)]) -> String {
+    lines_marked(y_label, series, None)
+}
+
+/// The same with a vertical line at an epoch and its label (the epoch a training kept).
+pub fn lines_marked(
+    y_label: &str,
+    series: &[(String, Vec<(f64, f64)>)],
+    mark: Option<(f64, &str)>,
+) -> String {
     let points = || {
         series
             .iter()
@@ -68,6 +77,22 @@ pub fn lines(y_label: &str, series: &[(String, Vec<(f64, f64)>)]) -> String {
                 .draw_series(pts.iter().map(|p| Circle::new(*p, 2, colour.filled())))
                 .ok()?;
         }
+        if let Some((x, label)) = mark {
+            let grey = BLACK.mix(0.45);
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(x, y0), (x, y1)],
+                    grey.stroke_width(1),
+                )))
+                .ok()?;
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    label.to_string(),
+                    (x, y1),
+                    ("sans-serif", 12).into_font().color(&grey),
+                )))
+                .ok()?;
+        }
         chart
             .configure_series_labels()
             .background_style(WHITE.mix(0.85))
@@ -116,6 +141,18 @@ mod tests {
         // 3 + 2 dots (the NaN is left out).
         assert_eq!(svg.matches("<circle").count(), 5);
         assert_eq!(lines("loss", &[("x".into(), vec![])]), "");
+    }
+
+    /// The kept epoch is a vertical line with its label; without a mark there is none.
+    #[test]
+    fn a_mark_draws_its_line_and_label() {
+        let series = vec![(
+            "validation".to_string(),
+            vec![(1.0, 0.5), (2.0, 0.7), (3.0, 0.6)],
+        )];
+        let marked = lines_marked("accuracy", &series, Some((2.0, "kept epoch 2")));
+        assert!(marked.contains("kept epoch 2"), "{marked}");
+        assert!(!lines("accuracy", &series).contains("kept epoch"));
     }
 
     /// The epoch axis of a young run (epochs 1 and 2) labels each whole epoch once.

@@ -7,7 +7,7 @@ mod scatter;
 mod sweep;
 
 pub use bars::{bars, bars_noted};
-pub use lines::lines;
+pub use lines::{lines, lines_marked};
 pub use scatter::{pareto, scatter, Point};
 pub use sweep::sweep_map;
 

@@ -104,6 +104,7 @@ fn body(d: DatasetDetail) -> impl IntoView {
                 }).collect_view()}</tbody>
             </table>
         })}
+        {view! { <super::symmetry::Symmetry id=id.clone() current=d.symmetry.clone()/> }.into_any()}
         <h2>"Channels"</h2>
         <table class="channels">
             <thead><tr><th>"Channel"</th><th>"Mean"</th><th>"SD"</th></tr></thead>

@@ -8,4 +8,5 @@ pub mod run;
 pub mod runs;
 pub mod sweep;
 pub mod sweep_new;
+mod symmetry;
 pub mod upload;

@@ -1,4 +1,5 @@
-//! `/new`: start a search. A preset fills the form; every config key can be changed; the
+//! `/new`: start a search, or a study (the search, then its network retrained and compared
+//! with the baselines within a time budget, over seeds). A preset fills the form; every config key can be changed; the
 //! server's 422 messages appear next to their fields; the estimate (parameters, memory, time per
 //! epoch, whether it fits) comes from `/api/estimate` before starting.
 use crate::calls::{estimate_search, load_search_form, start_search};
@@ -69,6 +70,25 @@ fn config_of(preset: &str, values: &BTreeMap<String, String>, prims: &[String]) 
     Value::Object(m).to_string()
 }
 
+/// What follows the search as the API's `study` and `seeds` (`{}` for the search alone). The
+/// study trains with the search's preset and device; text that is not a number goes as typed.
+fn plan_of(plan: &str, preset: &str, device: &str, budget: &str, seeds: &str) -> String {
+    if plan != "study" {
+        return "{}".into();
+    }
+    let mut study = Map::new();
+    study.insert("preset".into(), preset.into());
+    study.insert("device".into(), device.into());
+    if !budget.trim().is_empty() {
+        study.insert("budget".into(), budget.trim().into());
+    }
+    let seeds = match seeds.trim().parse::<u64>() {
+        Ok(n) => Value::from(n),
+        Err(_) => Value::from(seeds.trim()),
+    };
+    serde_json::json!({"study": study, "seeds": seeds}).to_string()
+}
+
 fn gb(bytes: u64) -> String {
     format!("{:.2} GB", bytes as f64 / 1e9)
 }
@@ -100,6 +120,10 @@ fn Form(form: SearchForm) -> impl IntoView {
     let values = RwSignal::new(start_values.0);
     let prims = RwSignal::new(start_values.1);
     let errors = RwSignal::new(Vec::<FieldMessage>::new());
+    // What follows the search: nothing, or its study (retraining and baselines) over seeds.
+    let plan = RwSignal::new("search".to_string());
+    let budget = RwSignal::new(String::new());
+    let seeds = RwSignal::new("1".to_string());
     let estimate = RwSignal::new(None::<Result<Estimated, String>>);
     let busy = RwSignal::new(false);
     let navigate = use_navigate();
@@ -138,13 +162,23 @@ fn Form(form: SearchForm) -> impl IntoView {
             busy.set(false);
         });
     };
+    let plan_json = move || {
+        let device = values.with_untracked(|v| v.get("device").cloned().unwrap_or_default());
+        plan_of(
+            &plan.get_untracked(),
+            &preset.get_untracked(),
+            &device,
+            &budget.get_untracked(),
+            &seeds.get_untracked(),
+        )
+    };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let (d, c) = (dataset.get_untracked(), config());
+        let (d, c, p) = (dataset.get_untracked(), config(), plan_json());
         let navigate = navigate.clone();
         busy.set(true);
         leptos::task::spawn_local(async move {
-            match start_search(d, c).await {
+            match start_search(d, c, p).await {
                 Ok(Started::Run(id)) => navigate(&format!("/runs/{id}"), Default::default()),
                 Ok(Started::Invalid(e)) => errors.set(e),
                 Err(e) => errors.set(vec![FieldMessage {
@@ -200,6 +234,28 @@ fn Form(form: SearchForm) -> impl IntoView {
                 </select>
                 <span class="field-error" id="dataset_id-error">{move || error_of("dataset_id")}</span>
             </div>
+            <fieldset class="field plan">
+                <legend>"What to do"</legend>
+                <select id="plan" name="plan" prop:value=move || plan.get()
+                    on:change=move |ev| plan.set(event_target_value(&ev))>
+                    <option value="search">"Search only"</option>
+                    <option value="study">"Search, then retrain its network and compare it with ResNet-18, ResNet-10 and random search (a study)"</option>
+                </select>
+                <div class="field" class:hidden=move || plan.get() != "study">
+                    <label for="budget">"Time budget of the whole study, per seed"</label>
+                    <input id="budget" name="budget" type="text" placeholder="15m (empty: the preset's epochs)"
+                        prop:value=move || budget.get() on:input=move |ev| budget.set(event_target_value(&ev))/>
+                    <small class="help">"Minutes (15m), seconds (90s) or hours (1.5h): a fifth searches, the rest is shared by the trainings, each stopping at its plateau or at its share."</small>
+                    <span class="field-error" id="study-error">{move || error_of("study")}</span>
+                </div>
+                <div class="field" class:hidden=move || plan.get() != "study">
+                    <label for="seeds">"Seeds"</label>
+                    <input id="seeds" name="seeds" type="text" inputmode="numeric"
+                        prop:value=move || seeds.get() on:input=move |ev| seeds.set(event_target_value(&ev))/>
+                    <small class="help">"Each seed repeats the search and its trainings; the verdict pools them."</small>
+                    <span class="field-error" id="seeds-error">{move || error_of("seeds")}</span>
+                </div>
+            </fieldset>
             <div class="field">
                 <label for="preset">"Preset"</label>
                 <select id="preset" name="preset" prop:value=move || preset.get()
@@ -245,7 +301,9 @@ fn Form(form: SearchForm) -> impl IntoView {
             })}</div>
             <div class="actions">
                 <button type="button" class="button secondary" on:click=on_estimate disabled=move || busy.get()>"Estimate"</button>
-                <button type="submit" class="button" disabled=move || busy.get()>"Start search"</button>
+                <button type="submit" class="button" disabled=move || busy.get()>
+                    {move || if plan.get() == "study" { "Start study" } else { "Start search" }}
+                </button>
                 <span class="muted">{move || busy.get().then_some("working...")}</span>
             </div>
         </form>
@@ -292,5 +350,21 @@ mod tests {
         assert_eq!(c["batch_size"], "lots", "left for the server to name");
         assert_eq!(c["primitives"], serde_json::json!(["skip_connect"]));
         assert_eq!(c.as_object().map(|m| m.len()), Some(FIELDS.len() + 2));
+    }
+
+    #[test]
+    fn a_study_sends_its_budget_preset_and_seeds() {
+        assert_eq!(plan_of("search", "quick", "cpu", "2m", "3"), "{}");
+        let p: Value =
+            serde_json::from_str(&plan_of("study", "tiny", "cpu", " 2m ", "3")).unwrap_or_default();
+        assert_eq!(
+            p["study"],
+            serde_json::json!({"preset": "tiny", "device": "cpu", "budget": "2m"})
+        );
+        assert_eq!(p["seeds"], 3);
+        let p: Value =
+            serde_json::from_str(&plan_of("study", "quick", "auto", "", "x")).unwrap_or_default();
+        assert!(p["study"].get("budget").is_none());
+        assert_eq!(p["seeds"], "x", "left for the server to name");
     }
 }

@@ -171,7 +171,7 @@ pub fn UploadPage() -> impl IntoView {
                     <label for="shape">"Image shape C,H,W (when it cannot be told)"</label><input id="shape" name="shape" type="text" placeholder="1,28,28"/>
                 </div>
                 <details class="more">
-                    <summary>"Task, resize and crop"</summary>
+                    <summary>"Task, resize, crop and symmetry"</summary>
                     <div class="field"><label for="task">"Task"</label>
                         <select id="task" name="task">
                             <option value="">"as the targets say"</option>
@@ -180,6 +180,13 @@ pub fn UploadPage() -> impl IntoView {
                         </select></div>
                     <div class="field"><label for="resize">"Resize to HxW"</label><input id="resize" name="resize" type="text" placeholder="32x32"/></div>
                     <div class="field"><label for="crop">"Centre crop to HxW"</label><input id="crop" name="crop" type="text"/></div>
+                    <div class="field"><label for="symmetry">"Flips and turns training may make"</label>
+                        <select id="symmetry" name="symmetry">
+                            <option value="none">"none (digits, letters, X-rays)"</option>
+                            <option value="flip">"horizontal mirror images"</option>
+                            <option value="rot90">"quarter turns"</option>
+                            <option value="dihedral">"quarter turns and mirror images"</option>
+                        </select></div>
                 </details>
                 <div class="actions">
                     <button type="submit" class="button" disabled=move || progress.get().is_some()>"Upload"</button>

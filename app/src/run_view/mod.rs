@@ -10,7 +10,7 @@ mod layers;
 mod study;
 mod transfer;
 
-use crate::charts::lines;
+use crate::charts::{lines, lines_marked};
 use crate::format::duration;
 use crate::live::{is_final, RunState};
 use crate::types::RunDetail;
@@ -138,8 +138,21 @@ pub fn RunView(detail: RunDetail) -> impl IntoView {
         move || epochs.with(|_| state.with_untracked(|s| lines("loss", &curves(s, true))));
     let metric = detail.row.metric.clone().unwrap_or_else(|| "metric".into());
     let metric_label = metric.clone();
-    let metric_chart =
-        move || epochs.with(|_| state.with_untracked(|s| lines(&metric_label, &curves(s, false))));
+    // A finished training marks the epoch whose weights it kept on the metric's curves.
+    let kept = move || current.with(|d| d.stopped.as_ref().map(|s| s.kept_epoch));
+    let metric_chart = move || {
+        let kept = kept();
+        epochs.with(|_| {
+            state.with_untracked(|s| {
+                let label = kept.map(|k| format!("kept epoch {k}"));
+                lines_marked(
+                    &metric_label,
+                    &curves(s, false),
+                    kept.zip(label.as_deref()).map(|(k, l)| (k as f64, l)),
+                )
+            })
+        })
+    };
     let title = format!(
         "Run #{}: {} on {}",
         detail.row.id, detail.row.kind, detail.row.dataset_name
@@ -169,11 +182,18 @@ pub fn RunView(detail: RunDetail) -> impl IntoView {
         {detail.source_run.map(|s| view! { <p class="facts">"Made from "<a href=format!("/runs/{s}")>{format!("run #{s}")}</a></p> })}
         {detail.transfer.clone().map(|t| view! { <p class="facts" data-testid="transferred">{t}</p> })}
         {view! { <Progress state online/> <facts::Figures current state/> }.into_any()}
+        // A finished study says at the top which network to take.
+        {move || current.with(|d| d.comparison.as_ref().and_then(|c| c.verdict.as_ref()).map(|v| view! {
+            <p class="verdict-top" data-testid="verdict-top"><strong>{v.sentence.clone()}</strong></p>
+        }))}
         <h2>"Curves"</h2>
         <div class="charts">
             <div class="chart fixed" inner_html=loss_chart></div>
             <div class="chart fixed" inner_html=metric_chart></div>
         </div>
+        {move || current.with(|d| d.stopped.as_ref().map(|s| view! {
+            <p class="facts" data-testid="stopped">{crate::format::sentence_case(&s.message)}</p>
+        }))}
         {(is_search && !layered).then(|| view! { <controller::Controller state/> <architecture::Architecture state/> }.into_any())}
         {layered.then(|| view! { <layers::Layers state target_ms/> }.into_any())}
         {is_search.then(|| view! { <study::Study current state/> }.into_any())}

@@ -11,8 +11,9 @@ use std::time::Duration;
 
 const PRESETS: [&str; 4] = ["tiny", "quick", "default", "darts-paper"];
 
-/// Reads the run again every 2 s until every run made from it has ended.
-fn poll(current: RwSignal<RunDetail>, id: i64) {
+/// Reads the run again every 2 s until every run made from it has ended. A search whose study
+/// has not started its runs yet is waited for `tries` more reads.
+fn poll(current: RwSignal<RunDetail>, id: i64, tries: u32) {
     set_timeout(
         move || {
             leptos::task::spawn_local(async move {
@@ -22,14 +23,20 @@ fn poll(current: RwSignal<RunDetail>, id: i64) {
                         .iter()
                         .chain(&d.group)
                         .any(|r| !is_final(&r.status));
-                    if current.try_set(d).is_none() && busy {
-                        poll(current, id);
+                    let waiting = d.study.is_some() && d.derived.is_empty() && tries > 0;
+                    if current.try_set(d).is_none() && (busy || waiting) {
+                        poll(current, id, tries.saturating_sub(u32::from(waiting)));
                     }
                 }
             });
         },
         Duration::from_secs(2),
     );
+}
+
+/// Whether a search's study still has runs to start or to finish.
+fn study_pending(d: &RunDetail) -> bool {
+    d.study.is_some() && (d.derived.is_empty() || d.derived.iter().any(|r| !is_final(&r.status)))
 }
 
 #[component]
@@ -55,7 +62,7 @@ pub fn Study(
                 Ok(Ok(ids)) => {
                     let list: Vec<String> = ids.iter().map(|i| format!("#{i}")).collect();
                     note.set(format!("Started {}.", list.join(", ")));
-                    poll(current, id);
+                    poll(current, id, 0);
                 }
                 Ok(Err(reason)) => note.set(reason),
                 Err(e) => note.set(e.to_string()),
@@ -64,6 +71,14 @@ pub fn Study(
     });
     // The live status: it can be ahead of the record the page was rendered from.
     let succeeded = move || state.with(|s| s.status == "succeeded");
+    // A search that asked for its study: its runs are followed once it has succeeded.
+    let watching = StoredValue::new(false);
+    Effect::new(move |_| {
+        if !read_only && succeeded() && current.with(study_pending) && !watching.get_value() {
+            watching.set_value(true);
+            poll(current, id, 60);
+        }
+    });
     // The section appears once there is something in it.
     let shown = move || {
         succeeded()
@@ -75,6 +90,7 @@ pub fn Study(
     };
     view! {
         {move || shown().then(|| view! { <h2>"Against the baselines"</h2> })}
+        {move || current.with(|d| d.study.clone()).map(|t| view! { <p class="muted" data-testid="study">{t}</p> })}
         {move || (!read_only && succeeded()).then(|| view! {
             <div class="study-actions">
                 <label>"Training preset "

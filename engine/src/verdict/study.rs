@@ -3,6 +3,9 @@
 use super::{paired, Paired, TestScores, Verdict, RESAMPLES};
 use serde::{Deserialize, Serialize};
 
+/// Seed of the bootstrap's resampling, fixed so that a comparison reads the same every time.
+pub const RESAMPLING_SEED: u64 = 20_261_205;
+
 /// One trained network of a study: its per-seed test scores and what it costs.
 #[derive(Debug, Clone)]
 pub struct Contender {
@@ -122,12 +125,16 @@ pub fn sentence(
     };
     if let Some(winner) = best_of(&beaten_by) {
         let v = verdicts.iter().find(|v| v.method == winner.method);
-        let interval = v.map_or(String::new(), |v| {
-            format!(
-                " (the derived network's difference {:+.4}, 95% interval [{:+.4}, {:+.4}] over {seeds} seeds)",
-                v.paired.difference, v.paired.low, v.paired.high
+        let interval =
+            v.map_or(String::new(), |v| {
+                format!(
+                " (the derived network's difference {:+.4}, 95% interval [{:+.4}, {:+.4}] over {})",
+                v.paired.difference,
+                v.paired.low,
+                v.paired.high,
+                if seeds == 1 { "one seed".to_string() } else { format!("{seeds} seeds") }
             )
-        });
+            });
         let c = cost(&winner, reference);
         return format!(
             "Take {}: {metric} {:.4} against {:.4} for {}{interval}; the search did not win here{}.",
@@ -142,13 +149,164 @@ pub fn sentence(
         .iter()
         .filter(|v| v.paired.verdict == Verdict::Better)
         .count();
-    let ties = verdicts.len() - better;
+    let (n, ties) = (verdicts.len(), verdicts.len() - better);
+    let standing = match (better, ties) {
+        (_, 0) if n == 1 => "better than the other network".to_string(),
+        (0, _) if n == 1 => "tied with the other network".to_string(),
+        (_, 0) => format!("better than all {n} other networks"),
+        (0, _) => format!("tied with all {n} other networks"),
+        _ => format!("better than {better} and tied with {ties} of the {n} other networks"),
+    };
+    let seeds = match seeds {
+        1 => "one seed".to_string(),
+        s => format!("{s} seeds"),
+    };
     let c = cost(derived, reference);
     format!(
-        "Take {}: {metric} {:.4}, better than {better} and tied with {ties} of the {} other networks by the paired 95% interval over {seeds} seeds{}.",
+        "Take {}: {metric} {:.4}, {standing} by the paired 95% interval over {seeds}{}.",
         derived.method,
         derived.mean,
-        verdicts.len(),
-        if c.is_empty() { String::new() } else { format!(", at {c}") }
+        if c.is_empty() {
+            String::new()
+        } else {
+            format!(", at {c}")
+        }
     )
+}
+
+/// A study's verdict: which derived network to take, how it fares against every other network
+/// of the study, and the sentence that says which to take.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StudyVerdict {
+    /// The derived network taken (by its held-out metric, never the test split).
+    pub derived: String,
+    /// How it was picked, with each derived network's held-out metric.
+    pub picked_by: String,
+    pub against: Vec<Against>,
+    pub sentence: String,
+}
+
+/// The mean held-out metric of a derived network's seeds goes with it: the pipeline takes the
+/// first of `derived` unless another is better on the held-out parts, then compares it with the
+/// other derived networks and `others`. `reference` names the network costs are compared with
+/// (ResNet-18). None without a derived network.
+pub fn decide(
+    derived: Vec<(Contender, Option<f64>)>,
+    others: Vec<Contender>,
+    reference: Option<&str>,
+    metric: &str,
+    higher_is_better: bool,
+    seed: u64,
+) -> Option<StudyVerdict> {
+    let mut pick = 0;
+    for (k, (_, held)) in derived.iter().enumerate().skip(1) {
+        if let (Some(a), Some(b)) = (held, derived.get(pick)?.1) {
+            if (higher_is_better && *a > b) || (!higher_is_better && *a < b) {
+                pick = k;
+            }
+        }
+    }
+    let picked_by = format!(
+        "the held-out {metric} of the training's kept epoch (mean over seeds){}",
+        derived
+            .iter()
+            .map(|(c, h)| h.map_or(String::new(), |h| format!("; {} {h:.4}", c.method)))
+            .collect::<String>()
+    );
+    let mut rest: Vec<Contender> = vec![];
+    let mut taken = None;
+    for (k, (c, _)) in derived.into_iter().enumerate() {
+        if k == pick {
+            taken = Some(c);
+        } else {
+            rest.push(c);
+        }
+    }
+    let taken = taken?;
+    rest.extend(others);
+    let refs: Vec<&Contender> = rest.iter().collect();
+    let against = against_all(&taken, &refs, higher_is_better, seed);
+    let reference = reference.and_then(|name| rest.iter().find(|o| o.method == name));
+    let sentence = sentence(&taken, &against, &refs, metric, higher_is_better, reference);
+    Some(StudyVerdict {
+        derived: taken.method,
+        picked_by,
+        against,
+        sentence,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verdict::Paired;
+
+    fn network(method: &str, mean: f64, macs: i64) -> Contender {
+        Contender {
+            method: method.into(),
+            scores: vec![],
+            mean,
+            macs: Some(macs),
+            latency_ms: None,
+        }
+    }
+
+    fn against(method: &str, low: f64, high: f64) -> Against {
+        let verdict = if low > 0.0 {
+            Verdict::Better
+        } else if high < 0.0 {
+            Verdict::Worse
+        } else {
+            Verdict::Tie
+        };
+        Against {
+            method: method.into(),
+            paired: Paired {
+                difference: (low + high) / 2.0,
+                low,
+                high,
+                seeds: 3,
+                resamples: RESAMPLES,
+                verdict,
+            },
+        }
+    }
+
+    /// The sentence takes the derived network unless another beats it by its interval, and
+    /// counts what it beat and tied with; costs are compared with the reference (ResNet-18).
+    #[test]
+    fn the_sentence_names_the_network_to_take_and_why() {
+        let cell = network("DARTS cell, retrained", 0.981, 600_000);
+        let r18 = network("ResNet-18", 0.975, 34_600_000);
+        let r10 = network("ResNet-10", 0.979, 15_800_000);
+        let others = [&r18, &r10];
+        let ties = [
+            against("ResNet-18", -0.002, 0.01),
+            against("ResNet-10", -0.004, 0.006),
+        ];
+        let s = sentence(&cell, &ties, &others, "accuracy", true, Some(&r18));
+        assert_eq!(
+            s,
+            "Take DARTS cell, retrained: accuracy 0.9810, tied with all 2 other networks by the paired 95% interval over 3 seeds, at 600,000 multiply-adds per image (0.02 of ResNet-18's)."
+        );
+        let mixed = [
+            against("ResNet-18", 0.001, 0.01),
+            against("ResNet-10", -0.004, 0.006),
+        ];
+        let s = sentence(&cell, &mixed, &others, "accuracy", true, Some(&r18));
+        assert!(
+            s.contains("better than 1 and tied with 1 of the 2 other networks"),
+            "{s}"
+        );
+        let beaten = [
+            against("ResNet-18", 0.001, 0.01),
+            against("ResNet-10", -0.01, -0.002),
+        ];
+        let s = sentence(&cell, &beaten, &others, "accuracy", true, Some(&r18));
+        assert!(
+            s.starts_with("Take ResNet-10: accuracy 0.9790 against 0.9810"),
+            "{s}"
+        );
+        assert!(s.contains("the search did not win here"), "{s}");
+    }
 }

@@ -7,6 +7,7 @@
 use super::auth::{readable_run, Access};
 use super::runs::TokenQuery;
 use super::transfer;
+use super::verdict::{self, Method};
 use super::{ApiError, ApiResult, State};
 use crate::store::{RunRow, Status};
 use app::types::{Comparison, ComparisonRow as Row};
@@ -93,7 +94,47 @@ pub(crate) fn trained(method: &str, runs: &[&RunRow], search_seconds: Option<f64
         train_seconds: mean_of(&results, "seconds"),
         test_metric_mean: mean,
         test_metric_sd: sd,
+        trained_with: results
+            .first()
+            .and_then(|r| augmentation(&r["augmentation"])),
+        stopped: results
+            .iter()
+            .filter_map(|r| stop_text(&r["stopped"]))
+            .collect(),
     }
+}
+
+/// A training's augmentation in words (result.json `augmentation`); None for results without one.
+pub fn augmentation(a: &Value) -> Option<String> {
+    if !a.is_object() {
+        return None;
+    }
+    let mut parts = vec![];
+    if let Some(p) = a["pad"].as_i64().filter(|&p| p > 0) {
+        parts.push(format!("crop (pad {p})"));
+    }
+    if a["flip"] == true {
+        parts.push("flips".into());
+    }
+    if a["rot90"] == true {
+        parts.push("quarter turns".into());
+    }
+    if let Some(c) = a["cutout"].as_i64().filter(|&c| c > 0) {
+        parts.push(format!("cutout {c}"));
+    }
+    Some(if parts.is_empty() {
+        "none".into()
+    } else {
+        parts.join(", ")
+    })
+}
+
+/// Why a training stopped (result.json `stopped`): "plateau, kept epoch 14 of 22 run".
+pub fn stop_text(s: &Value) -> Option<String> {
+    let reason = s["reason"].as_str()?;
+    let run = s["epochs_run"].as_u64()?;
+    let kept = s["kept_epoch"].as_u64()?;
+    Some(format!("{reason}, kept epoch {kept} of {run} run"))
 }
 
 /// The searches a comparison covers: the run's seed group's searches that succeeded, or the
@@ -126,6 +167,7 @@ pub fn build(
     search: &RunRow,
     all: &[RunRow],
     names: &HashMap<String, String>,
+    data_dir: &std::path::Path,
 ) -> Option<Comparison> {
     if search.kind != "search" {
         return None;
@@ -177,14 +219,16 @@ pub fn build(
         train_seconds: None,
         test_metric_mean: mean,
         test_metric_sd: sd,
+        trained_with: None,
+        stopped: vec![],
     }];
+    // What the verdict weighs: the derived networks, then everything else trained from the group.
+    let (mut derived, mut others): (Vec<Method>, Vec<Method>) = (vec![], vec![]);
     let retrained = made("train", arch);
     if !retrained.is_empty() {
-        rows.push(trained(
-            &format!("{found}, retrained"),
-            &retrained,
-            search_seconds,
-        ));
+        let name = format!("{found}, retrained");
+        rows.push(trained(&name, &retrained, search_seconds));
+        derived.push((name, retrained.clone()));
     }
     let pruned = made("baseline", engine::retrain::net::PRUNED);
     if !pruned.is_empty() {
@@ -194,6 +238,7 @@ pub fn build(
             PRUNED_METHOD
         };
         rows.push(trained(method, &pruned, search_seconds));
+        derived.push((method.to_string(), pruned));
     }
     if let Some(best) = best_search_retrained(&searches, &retrained) {
         let name = format!(
@@ -206,11 +251,14 @@ pub fn build(
         let runs = made("baseline", arch);
         if !runs.is_empty() {
             rows.push(trained(name, &runs, None));
+            others.push((name.to_string(), runs));
         }
     }
     let random = made("baseline", "random");
     if !random.is_empty() {
-        rows.push(random_row(&random));
+        let row = random_row(&random);
+        others.push((row.method.clone(), random));
+        rows.push(row);
     }
     rows.extend(transfer::rows(&search.dataset_id, all, names));
     let higher = search
@@ -239,18 +287,21 @@ pub fn build(
             key("selection", "argmax")
         )
     };
+    let metric: String = search
+        .result
+        .as_ref()
+        .and_then(|r| r["metric"].as_str())
+        .unwrap_or("")
+        .into();
+    let verdict = verdict::of_study(&ids, &derived, &others, data_dir, &metric, higher);
     Some(Comparison {
         searched_with,
         run: search.id,
         searches: ids,
-        metric: search
-            .result
-            .as_ref()
-            .and_then(|r| r["metric"].as_str())
-            .unwrap_or("")
-            .into(),
+        metric,
         higher_is_better: higher,
         rows,
+        verdict,
     })
 }
 
@@ -295,15 +346,17 @@ pub async fn comparison(
     let run = readable_run(&state, access, q.token.as_deref(), id).await?;
     let all = state.store.runs().await?;
     let names = super::datasets::names(&state.store).await?;
-    build(&run, &all, &names).map(Json).ok_or_else(|| {
-        ApiError::new(
-            axum::http::StatusCode::NOT_FOUND,
-            format!(
-                "run {id} is a {} run; comparisons belong to searches",
-                run.kind
-            ),
-        )
-    })
+    build(&run, &all, &names, &state.data_dir)
+        .map(Json)
+        .ok_or_else(|| {
+            ApiError::new(
+                axum::http::StatusCode::NOT_FOUND,
+                format!(
+                    "run {id} is a {} run; comparisons belong to searches",
+                    run.kind
+                ),
+            )
+        })
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 use super::comparison::{random_row, trained, ENAS_PRUNED_METHOD, PRUNED_METHOD};
 use super::{datasets, transfer, ApiError, ApiResult, State};
 use crate::store::{RunRow, Status};
-use app::types::{Comparison, ComparisonRow as Row};
+use app::types::{Comparison, ComparisonRow as Row, StudyVerdict};
 use axum::extract::Path;
 use axum::Json;
 use std::collections::HashMap;
@@ -33,7 +33,12 @@ fn by_search<'a>(runs: &[&'a RunRow], all: &[RunRow]) -> Vec<(i64, Vec<&'a RunRo
 }
 
 /// The comparison of everything trained on `dataset`; None before anything succeeded there.
-pub fn build(dataset: &str, all: &[RunRow], names: &HashMap<String, String>) -> Option<Comparison> {
+pub fn build(
+    dataset: &str,
+    all: &[RunRow],
+    names: &HashMap<String, String>,
+    data_dir: &std::path::Path,
+) -> Option<Comparison> {
     let here: Vec<&RunRow> = all
         .iter()
         .filter(|r| r.dataset_id == dataset && r.status == Status::Succeeded)
@@ -114,7 +119,28 @@ pub fn build(dataset: &str, all: &[RunRow], names: &HashMap<String, String>) -> 
         higher_is_better: first["higher_is_better"].as_bool().unwrap_or(true),
         searched_with: String::new(),
         rows,
+        verdict: latest_verdict(dataset, all, names, data_dir),
     })
+}
+
+/// The verdict of the latest study on `dataset`: its most recent search (seed group) whose
+/// derived network was scored beside another network.
+fn latest_verdict(
+    dataset: &str,
+    all: &[RunRow],
+    names: &HashMap<String, String>,
+    data_dir: &std::path::Path,
+) -> Option<StudyVerdict> {
+    let mut searches: Vec<&RunRow> = all
+        .iter()
+        .filter(|r| r.dataset_id == dataset && r.kind == "search")
+        .filter(|r| r.status == Status::Succeeded)
+        .collect();
+    searches.sort_by_key(|r| std::cmp::Reverse(r.id));
+    searches.dedup_by_key(|r| r.group_id.unwrap_or(r.id));
+    searches
+        .into_iter()
+        .find_map(|s| super::comparison::build(s, all, names, data_dir)?.verdict)
 }
 
 pub async fn comparison(state: State, Path(id): Path<String>) -> ApiResult<Json<Comparison>> {
@@ -125,10 +151,12 @@ pub async fn comparison(state: State, Path(id): Path<String>) -> ApiResult<Json<
         .ok_or_else(ApiError::not_found)?;
     let all = state.store.runs().await?;
     let names = datasets::names(&state.store).await?;
-    build(&id, &all, &names).map(Json).ok_or_else(|| {
-        ApiError::new(
-            axum::http::StatusCode::NOT_FOUND,
-            format!("nothing trained on dataset {id} has succeeded yet"),
-        )
-    })
+    build(&id, &all, &names, &state.data_dir)
+        .map(Json)
+        .ok_or_else(|| {
+            ApiError::new(
+                axum::http::StatusCode::NOT_FOUND,
+                format!("nothing trained on dataset {id} has succeeded yet"),
+            )
+        })
 }

@@ -1,4 +1,4 @@
-//! `GET/DELETE /api/datasets[/{id}]` and the sample grid.
+//! `GET/PATCH/DELETE /api/datasets[/{id}]` and the sample grid.
 use super::{ApiError, ApiResult, State};
 use crate::importer::ImportError;
 use axum::extract::Path;
@@ -33,6 +33,41 @@ pub async fn get(state: State, Path(id): Path<String>) -> ApiResult<Json<Value>>
         .await?
         .ok_or_else(ApiError::not_found)?;
     Ok(Json(serde_json::to_value(d).map_err(ApiError::internal)?))
+}
+
+/// `PATCH /api/datasets/{id}` with `{"symmetry": "none|flip|rot90|dihedral"}`: which mirror
+/// images and quarter turns training may make of the dataset's images (runs started after it
+/// read the new word). The dataset as `GET` shows it.
+pub async fn patch(
+    state: State,
+    Path(id): Path<String>,
+    Json(body): Json<Value>,
+) -> ApiResult<Json<Value>> {
+    let row = state
+        .store
+        .dataset(&id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let unprocessable = |m: String| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, m);
+    let fields = body.as_object().ok_or_else(|| {
+        unprocessable("the body is a JSON object: {\"symmetry\": \"flip\"}".into())
+    })?;
+    if let Some(k) = fields.keys().find(|k| *k != "symmetry") {
+        return Err(unprocessable(format!(
+            "{k}: not a field that can be changed (only symmetry)"
+        )));
+    }
+    let text = fields
+        .get("symmetry")
+        .and_then(Value::as_str)
+        .ok_or_else(|| unprocessable("symmetry: missing (none, flip, rot90 or dihedral)".into()))?;
+    let symmetry =
+        engine::data::parse_symmetry(text).map_err(|m| unprocessable(format!("symmetry: {m}")))?;
+    store::set_symmetry(&state.data_dir, &id, symmetry).map_err(ApiError::internal)?;
+    let mut summary = row.summary.clone();
+    summary["symmetry"] = symmetry.name().into();
+    state.store.update_dataset_summary(&id, &summary).await?;
+    get(state, Path(id)).await
 }
 
 pub async fn delete(state: State, Path(id): Path<String>) -> ApiResult<StatusCode> {

@@ -17,6 +17,7 @@ mod throttle;
 mod training;
 pub(crate) mod transfer;
 mod uploads;
+pub(crate) mod verdict;
 
 use crate::hub::Hub;
 use crate::runner::Runner;
@@ -137,7 +138,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route(
             "/api/datasets/{id}",
-            get(datasets::get).delete(datasets::delete),
+            get(datasets::get)
+                .patch(datasets::patch)
+                .delete(datasets::delete),
         )
         .route("/api/datasets/{id}/samples.png", get(datasets::samples))
         .route(

@@ -150,12 +150,12 @@ pub async fn card(state: &State, run: &RunRow) -> ApiResult<Option<String>> {
             let (cmp, heading) = if super::transfer::source_of(&run, &all).is_some() {
                 let from = names.get(&search.dataset_id).unwrap_or(&search.dataset_id);
                 (
-                    super::dataset_comparison::build(&run.dataset_id, &all, &names),
+                    super::dataset_comparison::build(&run.dataset_id, &all, &names, &state.data_dir),
                     format!("## Transferred: the cell of search #{source} on {from}, next to every method trained on this data\n"),
                 )
             } else {
                 (
-                    comparison::build(&search, &all, &names),
+                    comparison::build(&search, &all, &names, &state.data_dir),
                     format!("## Baselines (from search #{source}, same data and recipe)\n"),
                 )
             };

@@ -165,6 +165,10 @@ pub async fn upload(state: State, mut form: Multipart) -> ApiResult<(StatusCode,
     }
     let name = summary["name"].as_str().map_or(name, str::to_string);
     let created = state.store.insert_dataset(&id, &name, &summary).await?;
+    if !created {
+        // The same data again: a symmetry named with it holds from now on.
+        state.store.update_dataset_summary(&id, &summary).await?;
+    }
     let row = state
         .store
         .dataset(&id)

@@ -1,13 +1,11 @@
 //! The study's verdict in `comparison.json`: which derived network the pipeline takes (the
 //! retrained cell or the pruned network, by their held-out metric, never the test split), its
-//! paired bootstrap against every other network, and the sentence that says which to take.
+//! paired bootstrap against every other network, and the sentence that says which to take
+//! (`engine::verdict::study::decide`, which the comparison pages share).
 use super::measure::Measure;
-use engine::verdict::study::{against_all, sentence, Contender};
+use engine::verdict::study::{decide, Contender, RESAMPLING_SEED};
 use engine::verdict::TestScores;
-use serde_json::{json, Value};
-
-/// Seed of the bootstrap's resampling, fixed so that a comparison reads the same every time.
-const RESAMPLING_SEED: u64 = 20_261_205;
+use serde_json::Value;
 
 fn contender(method: &str, measures: &[Measure]) -> Contender {
     let metrics: Vec<f64> = measures.iter().filter_map(|m| m.test_metric).collect();
@@ -46,38 +44,19 @@ pub fn study(
     metric: &str,
     higher_is_better: bool,
 ) -> Value {
-    let mut pick = 0;
-    for (k, (_, m)) in derived.iter().enumerate().skip(1) {
-        if let (Some(a), Some(b)) = (holdout(m), holdout(derived[pick].1)) {
-            if (higher_is_better && a > b) || (!higher_is_better && a < b) {
-                pick = k;
-            }
-        }
-    }
-    let taken = contender(derived[pick].0, derived[pick].1);
-    let others: Vec<Contender> = derived
-        .iter()
-        .enumerate()
-        .filter(|(k, _)| *k != pick)
-        .map(|(_, d)| d)
-        .chain(baselines)
-        .map(|(name, m)| contender(name, m))
-        .collect();
-    let refs: Vec<&Contender> = others.iter().collect();
-    let verdicts = against_all(&taken, &refs, higher_is_better, RESAMPLING_SEED);
-    let reference = baselines
-        .first()
-        .and_then(|(name, _)| others.iter().find(|o| o.method == *name));
-    json!({
-        "derived": taken.method,
-        "picked_by": format!(
-            "the held-out {metric} of the training's kept epoch (mean over seeds){}",
-            derived
-                .iter()
-                .map(|(name, m)| holdout(m).map_or(String::new(), |h| format!("; {name} {h:.4}")))
-                .collect::<String>()
-        ),
-        "against": verdicts,
-        "sentence": sentence(&taken, &verdicts, &refs, metric, higher_is_better, reference),
-    })
+    let verdict = decide(
+        derived
+            .iter()
+            .map(|(name, m)| (contender(name, m), holdout(m)))
+            .collect(),
+        baselines
+            .iter()
+            .map(|(name, m)| contender(name, m))
+            .collect(),
+        baselines.first().map(|(name, _)| *name),
+        metric,
+        higher_is_better,
+        RESAMPLING_SEED,
+    );
+    serde_json::to_value(verdict).unwrap_or(Value::Null)
 }

@@ -69,7 +69,7 @@ pub async fn run_detail(
         .unwrap_or_default();
     let names = super::rows::names(store).await?;
     let all = store.runs().await.map_err(|e| e.to_string())?;
-    let comparison = crate::api::comparison::build(&run, &all, &names);
+    let comparison = crate::api::comparison::build(&run, &all, &names, &state.data_dir);
     let (transfer, dataset_comparison) = match crate::api::transfer::source_of(&run, &all) {
         Some(source) => {
             let from = store
@@ -84,7 +84,12 @@ pub async fn run_detail(
                 &About::from_summary(&name(&source.dataset_id), &from),
                 &About::from_summary(&name(&run.dataset_id), &summary),
             );
-            let cmp = crate::api::dataset_comparison::build(&run.dataset_id, &all, &names);
+            let cmp = crate::api::dataset_comparison::build(
+                &run.dataset_id,
+                &all,
+                &names,
+                &state.data_dir,
+            );
             (Some(sentence), cmp)
         }
         None => (None, None),
@@ -107,8 +112,21 @@ pub async fn run_detail(
     }
     derived.reverse();
     members.reverse();
+    let stopped = serde_json::from_value::<Option<app::types::StopMark>>(result["stopped"].clone())
+        .ok()
+        .flatten();
+    let study = match run.kind.as_str() {
+        "search" => store
+            .run_request(id)
+            .await
+            .map_err(|e| e.to_string())?
+            .and_then(|r| study_text(&r["study"], &run.config)),
+        _ => None,
+    };
     Ok(Some(RunDetail {
         comparison,
+        stopped,
+        study,
         transfer,
         dataset_comparison,
         derived,
@@ -183,6 +201,43 @@ pub async fn act(
 /// Deletes a dataset no run uses, through the API's handler.
 pub async fn delete_dataset(state: &Arc<AppState>, id: String) -> Result<(), String> {
     datasets::delete(State(Arc::clone(state)), Path(id))
+        .await
+        .map(|_| ())
+        .map_err(reason)
+}
+
+/// What a search's study will train, in words; None when it asked for none.
+fn study_text(study: &Value, searched: &Value) -> Option<String> {
+    if !study.is_object() {
+        return None;
+    }
+    let trained = crate::api::groups::baselines_for(searched)
+        .iter()
+        .map(|b| match *b {
+            "pruned" => "the pruned supernet",
+            "resnet18" => "ResNet-18",
+            "resnet10" => "ResNet-10",
+            "random" => "random search",
+            other => other,
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let budget = study["budget_seconds"].as_f64().map_or(String::new(), |b| {
+        format!(" within a budget of {}", app::format::duration(b))
+    });
+    Some(format!(
+        "After the search, its study retrains the cell and trains {trained} ({} preset){budget}, then says which network to take.",
+        study["preset"].as_str().unwrap_or("quick")
+    ))
+}
+
+pub async fn set_symmetry(
+    state: &Arc<AppState>,
+    id: String,
+    symmetry: String,
+) -> Result<(), String> {
+    let body = axum::Json(serde_json::json!({ "symmetry": symmetry }));
+    datasets::patch(State(Arc::clone(state)), Path(id), body)
         .await
         .map(|_| ())
         .map_err(reason)

@@ -93,12 +93,27 @@ fn parse(config: &str) -> Result<Value, Vec<FieldMessage>> {
     })
 }
 
-pub async fn start(state: &Arc<AppState>, dataset_id: String, config: String) -> Started {
-    let config = match parse(&config) {
-        Ok(c) => c,
-        Err(m) => return Started::Invalid(m),
+/// Starts the search `config` describes; `plan` adds the API's `study` and `seeds` (nothing
+/// else: the form cannot ask for another kind of run).
+pub async fn start(
+    state: &Arc<AppState>,
+    dataset_id: String,
+    config: String,
+    plan: String,
+) -> Started {
+    let (config, plan) = match (
+        parse(&config),
+        parse(if plan.is_empty() { "{}" } else { &plan }),
+    ) {
+        (Ok(c), Ok(p)) => (c, p),
+        (Err(m), _) | (_, Err(m)) => return Started::Invalid(m),
     };
     let mut request = json!({"kind": "search", "config": config});
+    for key in ["study", "seeds"] {
+        if let Some(v) = plan.get(key).filter(|v| !v.is_null()) {
+            request[key] = v.clone();
+        }
+    }
     if !dataset_id.is_empty() {
         request["dataset_id"] = dataset_id.into();
     }

@@ -46,7 +46,8 @@ impl Backend for StoreBackend {
             };
             let names = names(store).await?;
             let all = store.runs().await.map_err(|e| e.to_string())?;
-            let comparison = crate::api::dataset_comparison::build(&id, &all, &names);
+            let comparison =
+                crate::api::dataset_comparison::build(&id, &all, &names, &self.0.data_dir);
             let runs: Vec<_> = all.into_iter().filter(|r| r.dataset_id == id).collect();
             let networks = runs.iter().filter_map(rows::network).collect();
             let runs = runs.into_iter().map(|r| run_row(r, &names)).collect();
@@ -84,12 +85,16 @@ impl Backend for StoreBackend {
         Box::pin(form::search_form(&self.0))
     }
 
-    fn start_search(&self, dataset_id: String, config: String) -> Reply<'_, Started> {
-        Box::pin(async move { Ok(form::start(&self.0, dataset_id, config).await) })
+    fn start_search(&self, dataset_id: String, config: String, plan: String) -> Reply<'_, Started> {
+        Box::pin(async move { Ok(form::start(&self.0, dataset_id, config, plan).await) })
     }
 
     fn delete_dataset(&self, id: String) -> Reply<'_, ()> {
         Box::pin(detail::delete_dataset(&self.0, id))
+    }
+
+    fn set_symmetry(&self, id: String, symmetry: String) -> Reply<'_, ()> {
+        Box::pin(detail::set_symmetry(&self.0, id, symmetry))
     }
 
     fn estimate(&self, dataset_id: String, config: String) -> Reply<'_, Estimated> {

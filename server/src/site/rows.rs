@@ -83,6 +83,7 @@ pub fn detail(d: crate::store::DatasetRow, runs: Vec<RunRow>) -> DatasetDetail {
         targets,
         splits,
         test_seed: s["test_seed"].as_u64(),
+        symmetry: s["symmetry"].as_str().unwrap_or("none").to_string(),
         channel_mean: numbers(&s["channel_mean"]),
         channel_sd: numbers(&s["channel_sd"]),
         duplicates: s["duplicates"].as_i64().unwrap_or(0),

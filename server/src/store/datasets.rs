@@ -31,6 +31,16 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Replaces a registered dataset's summary (its symmetry changed); false when unknown.
+    pub async fn update_dataset_summary(&self, id: &str, summary: &Value) -> Result<bool> {
+        let done = sqlx::query("UPDATE datasets SET summary = $1 WHERE id = $2")
+            .bind(summary.to_string())
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     pub async fn datasets(&self) -> Result<Vec<DatasetRow>> {
         let rows = sqlx::query(&format!("{SELECT} ORDER BY d.created_at DESC"))
             .fetch_all(&self.pool)
