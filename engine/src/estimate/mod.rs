@@ -1,8 +1,14 @@
 //! What a search will cost before it starts: parameters, peak memory and seconds per epoch,
-//! measured by a few real steps at two small batch sizes and extrapolated linearly in the batch
-//! size (memory and step time both grow about linearly with it). Run in a process of its own:
-//! the memory figures are that process's resident set. The epoch time includes the evaluation
-//! pass over the architecture part.
+//! measured by a few real steps at the configured batch size and at half of it (batches above
+//! `PROBE_MAX` are extrapolated linearly from there: memory and step time both grow about
+//! linearly with the batch). Run in a process of its own: the memory figures are that process's
+//! resident set. The epoch time includes the evaluation the search makes after each epoch: the
+//! same validation sample (at most `search::VAL_SAMPLES`) at the same batch size (twice the
+//! training batch).
+//!
+//! The probe batches were 8 and 4 until issue 28: a step's fixed costs dominate there, and the
+//! evaluation was timed on 8 images and multiplied up to the whole architecture part, which the
+//! search no longer scores (a `tiny` estimate said 257 s per epoch for epochs of 8-11 s).
 use crate::config::SearchConfig;
 use crate::data::Dataset;
 use crate::events::peak_rss_bytes;
@@ -111,7 +117,11 @@ impl Probed for Proxyless {
     }
 }
 
-/// (seconds per weight+alpha step, peak RSS after) at batch `b`: one warm-up and two timed steps.
+/// The largest batch a probe runs; larger batches are extrapolated from it and its half.
+pub const PROBE_MAX: usize = 64;
+
+/// (seconds per weight+alpha step, peak RSS after) at batch `b`: one warm-up and two timed
+/// steps, the faster of which counts (a busy machine slows one step, rarely both).
 fn probe(
     s: &mut dyn Probed,
     data: &Dataset,
@@ -135,7 +145,7 @@ fn probe(
         }
     }
     (
-        times.iter().sum::<f64>() / times.len() as f64,
+        times.iter().copied().fold(f64::INFINITY, f64::min),
         memory(device),
     )
 }
@@ -199,7 +209,7 @@ pub fn estimate(
     let s = s.as_mut();
     let b = cfg.batch_size;
     let small = p.weights.len().min(p.arch.len()).max(1);
-    let b2 = b.min(8).min(small).max(1);
+    let b2 = b.min(PROBE_MAX).min(small).max(1);
     let b1 = (b2 / 2).max(1);
     let idx = (p.weights.as_slice(), p.arch.as_slice());
     let (t1, m1) = probe(s, data, idx, b1, &p.stats, device, memory);
@@ -217,11 +227,23 @@ pub fn estimate(
     let steps = cfg
         .max_steps_per_epoch
         .map_or(steps_all, |m| m.min(steps_all));
-    // Each epoch ends by evaluating the architecture part: forward passes only.
-    let (xv, _) = data.batch(&p.arch[..b2.min(p.arch.len())], &p.stats, device);
-    let t = Instant::now();
-    let _ = s.predict(&xv);
-    let eval_seconds = t.elapsed().as_secs_f64() / b2 as f64 * p.arch.len() as f64;
+    // Each epoch ends by scoring the validation sample in batches of 2b: forward passes only
+    // (the faster of two timed passes after a warm-up).
+    let scored = crate::search::validation_sample(&p.arch, cfg.seed);
+    let eb = (2 * b).min(scored.len()).max(1);
+    let (xv, _) = data.batch(&scored[..eb], &p.stats, device);
+    let mut pass = f64::INFINITY;
+    for i in 0..3 {
+        let t = Instant::now();
+        let _ = s.predict(&xv);
+        if let Device::Cuda(n) = device {
+            tch::Cuda::synchronize(n as i64);
+        }
+        if i > 0 {
+            pass = pass.min(t.elapsed().as_secs_f64());
+        }
+    }
+    let eval_seconds = pass * scored.len().div_ceil(eb) as f64;
     Ok(Estimate {
         weights,
         alphas,

@@ -16,7 +16,7 @@ pub mod strategy;
 pub mod supernet;
 
 pub use crate::runlog::{write_json, EventLog};
-pub use run::run;
+pub use run::{run, validation_sample};
 
 use crate::config::SearchConfig;
 use crate::data::{Dataset, Stats};
