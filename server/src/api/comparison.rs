@@ -293,7 +293,18 @@ pub fn build(
         .and_then(|r| r["metric"].as_str())
         .unwrap_or("")
         .into();
-    let verdict = verdict::of_study(&ids, &derived, &others, data_dir, &metric, higher);
+    // The verdict waits for the study's last run: a sentence drawn from half the networks would
+    // name a winner the next row may overturn.
+    let pending = all.iter().any(|r| {
+        r.source_run.is_some_and(|s| ids.contains(&s))
+            && matches!(r.status, Status::Queued | Status::Running)
+    }) || all.iter().any(|r| {
+        (r.id == search.id || (search.group_id.is_some() && r.group_id == search.group_id))
+            && matches!(r.status, Status::Queued | Status::Running)
+    });
+    let verdict = (!pending)
+        .then(|| verdict::of_study(&ids, &derived, &others, data_dir, &metric, higher))
+        .flatten();
     Some(Comparison {
         searched_with,
         run: search.id,
