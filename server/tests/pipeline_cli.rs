@@ -249,3 +249,61 @@ fn pipeline_runs_the_study_over_seeds_and_writes_the_comparison() {
         }
     }
 }
+
+/// A study run in pieces: `--resume` reads back the seeds its folder holds whole (not studied
+/// again), studies a half-done seed from scratch, and refuses to pool a seed searched with
+/// another config.
+#[test]
+fn pipeline_resume_pools_finished_seeds_and_redoes_a_half_done_one() {
+    let out = scratch("pipeline-resume");
+    let (o, data) = (out.display().to_string(), sample());
+    let run = |seeds: &str, extra: &[&str]| {
+        let mut args = vec![
+            "pipeline", "--data", &data, "--preset", "tiny", "--seeds", seeds, "--device", "cpu",
+            "--out", &o,
+        ];
+        args.extend_from_slice(extra);
+        dartboard(&args)
+    };
+    let one = json_line(&run("1", &[]));
+    let seed0 = read(&out.join("seed-0/train/result.json"));
+    let first = dartboard(&["pipeline", "--data", &data, "--preset", "tiny", "--out", &o]);
+    assert!(String::from_utf8_lossy(&first.stderr).contains("the folder is not empty"));
+
+    let both = run("2", &["--resume"]);
+    let text = String::from_utf8_lossy(&both.stderr).to_string();
+    assert!(text.contains("seed 0: finished before"), "{text}");
+    let two = json_line(&both);
+    assert_eq!(
+        read(&out.join("seed-0/train/result.json")),
+        seed0,
+        "seed 0 not trained again"
+    );
+    for (k, r) in two["rows"].as_array().unwrap().iter().enumerate() {
+        assert_eq!(r["n"], 2, "{r}");
+        assert_eq!(
+            r["test_metrics"][0], one["rows"][k]["test_metrics"][0],
+            "{r}"
+        );
+    }
+    assert!(out.join("seed-1/seed.json").is_file());
+
+    // Seed 1 left half done: it is studied again; seed 0 is still read back.
+    std::fs::remove_file(out.join("seed-1/random/result.json")).unwrap();
+    let again = run("2", &["--resume"]);
+    let text = String::from_utf8_lossy(&again.stderr).to_string();
+    assert!(
+        text.contains("seed 0: finished before") && !text.contains("seed 1: finished before"),
+        "{text}"
+    );
+    assert_eq!(json_line(&again)["rows"][5]["n"], 2);
+
+    // Another search config: refused, naming the key.
+    let other = run("2", &["--resume", "--alpha_reg", "beta"]);
+    assert!(!other.status.success());
+    let text = String::from_utf8_lossy(&other.stderr).to_string();
+    assert!(
+        text.contains("alpha_reg") && text.contains("--resume pools only seeds of the same study"),
+        "{text}"
+    );
+}

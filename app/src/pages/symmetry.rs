@@ -32,7 +32,7 @@ pub fn Symmetry(id: String, current: String) -> impl IntoView {
     view! {
         <h2>"Symmetry"</h2>
         <p class="muted">"Training augments with flips and quarter turns only where the data allows them: a mirrored digit is another image, a micrograph has no preferred side."</p>
-        <p class="facts">
+        <p class="symmetry-control">
             <label>"Training may use "
                 <select data-testid="symmetry" prop:value=move || chosen.get()
                     on:change=move |ev| chosen.set(event_target_value(&ev))>

@@ -159,6 +159,10 @@ pub fn command() -> Command {
             ),
             opt("device", "D", "auto, cpu, cuda or cuda:N"),
             opt("out", "DIR", "the study's folder"),
+            switch(
+                "resume",
+                "read back the seeds --out already holds whole; study the rest (a half-done seed again)",
+            ),
         ])
         .args(search_keys(&["device"]))
         .args(train_keys("train-", &["device"]))

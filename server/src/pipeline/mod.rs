@@ -13,6 +13,7 @@
 //! epoch and stops on a plateau or when its share is spent. The comparison ends with the
 //! verdict (`verdict`): the derived network against every other, paired on the test images.
 mod measure;
+mod resume;
 mod verdict;
 
 use measure::{row, Measure};
@@ -118,6 +119,7 @@ pub fn run(mut args: Args) -> Result<()> {
         .unwrap_or(1)
         .max(1);
     let device = args.take("device").unwrap_or_else(|| "auto".into());
+    let resuming = args.flag("resume");
     let budget = match args.take("budget") {
         Some(text) => Some(engine::budget::parse(&text).map_err(|m| anyhow!("--budget: {m}"))?),
         None => preset_arg(&preset_name)?.study_seconds(),
@@ -153,17 +155,21 @@ pub fn run(mut args: Args) -> Result<()> {
             recipe.epochs = recipe.epochs.max(BUDGET_TRAIN_EPOCHS);
         }
     }
-    refuse_non_empty(&out)?;
+    if !resuming {
+        refuse_non_empty(&out)?;
+    }
     let data = crate::data_cmd::open(&data_arg, &data_dir, &import)?;
     let (mut supernet, mut cell, mut r18, mut r10) = (vec![], vec![], vec![], vec![]);
     let mut pruned = vec![];
     let (mut random, mut candidates) = (vec![], vec![]);
     let (mut metric, mut higher) = (String::new(), true);
     let tables = crate::latency_cmd::tables_dir(&data_dir);
-    let started = std::time::Instant::now();
+    // Each seed's wall-clock seconds (read back with the seeds `--resume` keeps).
+    let mut seed_seconds: Vec<f64> = vec![];
     for s in 0..seeds {
         let dir = out.join(format!("seed-{s}"));
         let cells = searched.strategy.searches_cells();
+        let seed_started = std::time::Instant::now();
         let plan = budget.map(|b| Plan::new(b, if cells { 5 } else { 3 }));
         let mut scfg = SearchConfig {
             seed: s,
@@ -178,6 +184,36 @@ pub fn run(mut args: Args) -> Result<()> {
             };
             if timed.validate().is_empty() {
                 scfg = timed;
+            }
+        }
+        if resuming {
+            if let Some(seed) = resume::finished(&dir, cells) {
+                resume::same_config(&dir, &scfg)?;
+                eprintln!(
+                    "seed {s}: finished before, read back from {}",
+                    dir.display()
+                );
+                seed_seconds.push(resume::seconds(&dir, &seed));
+                metric = seed.metric;
+                higher = seed.higher_is_better;
+                supernet.push(seed.supernet);
+                for (part, m) in seed.trained {
+                    match part.as_str() {
+                        "train" => cell.push(m),
+                        "pruned" => pruned.push(m),
+                        "resnet18" => r18.push(m),
+                        "resnet10" => r10.push(m),
+                        _ => random.push(m),
+                    }
+                }
+                if cells {
+                    candidates.push(seed.candidates.unwrap_or(0));
+                }
+                continue;
+            }
+            if dir.exists() {
+                std::fs::remove_dir_all(&dir)
+                    .with_context(|| format!("{}: a half-done seed", dir.display()))?;
             }
         }
         let tcfg = TrainConfig {
@@ -210,6 +246,7 @@ pub fn run(mut args: Args) -> Result<()> {
                     Some(found.seconds),
                 )?);
                 resnets(&data, &mut trainings, &dir, &mut r18, &mut r10)?;
+                seed_seconds.push(resume::record(&dir, seed_started)?);
                 continue;
             }
         };
@@ -247,6 +284,7 @@ pub fn run(mut args: Args) -> Result<()> {
             sampled.map(|s| s.sampling_seconds),
             &dir.join("random"),
         ));
+        seed_seconds.push(resume::record(&dir, seed_started)?);
         if let Some(p) = &trainings.plan {
             eprintln!(
                 "seed {s}: {:.0} s of the budget's {:.0} s",
@@ -329,7 +367,7 @@ pub fn run(mut args: Args) -> Result<()> {
         "preset": preset_name,
         // One seed's wall-clock budget, and what the study took per seed.
         "budget_seconds": budget,
-        "seconds_per_seed": started.elapsed().as_secs_f64() / seeds as f64,
+        "seconds_per_seed": crate::api::comparison::mean_sd(&seed_seconds).0,
         "symmetry": data.symmetry,
         // What searched: the method's strategy, regulariser and selection.
         "strategy": searched.strategy,
