@@ -90,11 +90,13 @@ fn cost(c: &Contender, reference: Option<&Contender>) -> String {
 
 /// Which network to take, in one sentence: the derived network unless another is better by its
 /// interval, then the best of those by mean. `reference` is the network costs are compared
-/// with (ResNet-18).
+/// with (ResNet-18); `siblings` name the search's other derived networks (a retrained cell
+/// that beats the pruned one the held-out parts picked is still the search's).
 pub fn sentence(
     derived: &Contender,
     verdicts: &[Against],
     others: &[&Contender],
+    siblings: &[&str],
     metric: &str,
     higher_is_better: bool,
     reference: Option<&Contender>,
@@ -136,13 +138,22 @@ pub fn sentence(
             )
             });
         let c = cost(&winner, reference);
+        let why = if siblings.contains(&winner.method.as_str()) {
+            "; the search's other network beat the one its held-out parts picked"
+        } else {
+            "; the search did not win here"
+        };
         return format!(
-            "Take {}: {metric} {:.4} against {:.4} for {}{interval}; the search did not win here{}.",
+            "Take {}: {metric} {:.4} against {:.4} for {}{interval}{why}{}.",
             winner.method,
             winner.mean,
             derived.mean,
             derived.method,
-            if c.is_empty() { String::new() } else { format!(" ({c})") }
+            if c.is_empty() {
+                String::new()
+            } else {
+                format!(" ({c})")
+            }
         );
     }
     let better = verdicts
@@ -223,11 +234,21 @@ pub fn decide(
         }
     }
     let taken = taken?;
+    let siblings: Vec<String> = rest.iter().map(|c| c.method.clone()).collect();
+    let siblings: Vec<&str> = siblings.iter().map(String::as_str).collect();
     rest.extend(others);
     let refs: Vec<&Contender> = rest.iter().collect();
     let against = against_all(&taken, &refs, higher_is_better, seed);
     let reference = reference.and_then(|name| rest.iter().find(|o| o.method == name));
-    let sentence = sentence(&taken, &against, &refs, metric, higher_is_better, reference);
+    let sentence = sentence(
+        &taken,
+        &against,
+        &refs,
+        &siblings,
+        metric,
+        higher_is_better,
+        reference,
+    );
     Some(StudyVerdict {
         derived: taken.method,
         picked_by,
@@ -284,7 +305,7 @@ mod tests {
             against("ResNet-18", -0.002, 0.01),
             against("ResNet-10", -0.004, 0.006),
         ];
-        let s = sentence(&cell, &ties, &others, "accuracy", true, Some(&r18));
+        let s = sentence(&cell, &ties, &others, &[], "accuracy", true, Some(&r18));
         assert_eq!(
             s,
             "Take DARTS cell, retrained: accuracy 0.9810, tied with all 2 other networks by the paired 95% interval over 3 seeds, at 600,000 multiply-adds per image (0.02 of ResNet-18's)."
@@ -293,7 +314,7 @@ mod tests {
             against("ResNet-18", 0.001, 0.01),
             against("ResNet-10", -0.004, 0.006),
         ];
-        let s = sentence(&cell, &mixed, &others, "accuracy", true, Some(&r18));
+        let s = sentence(&cell, &mixed, &others, &[], "accuracy", true, Some(&r18));
         assert!(
             s.contains("better than 1 and tied with 1 of the 2 other networks"),
             "{s}"
@@ -302,11 +323,25 @@ mod tests {
             against("ResNet-18", 0.001, 0.01),
             against("ResNet-10", -0.01, -0.002),
         ];
-        let s = sentence(&cell, &beaten, &others, "accuracy", true, Some(&r18));
+        let s = sentence(&cell, &beaten, &others, &[], "accuracy", true, Some(&r18));
         assert!(
             s.starts_with("Take ResNet-10: accuracy 0.9790 against 0.9810"),
             "{s}"
         );
         assert!(s.contains("the search did not win here"), "{s}");
+        // Beaten by the search's other network: the search still won.
+        let s = sentence(
+            &cell,
+            &beaten,
+            &others,
+            &["ResNet-10"],
+            "accuracy",
+            true,
+            Some(&r18),
+        );
+        assert!(
+            s.contains("the search's other network beat the one its held-out parts picked"),
+            "{s}"
+        );
     }
 }
