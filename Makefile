@@ -16,7 +16,7 @@ BIN := target/release/dartboard
 # The shared datasets tests and benchmarks read (CI has shared/ beside its clone).
 export DARTBOARD_DATASETS ?= $(abspath ../shared/datasets)
 
-.PHONY: all site chromium scaleout packages build server test-build lane-main lane-cluster run demo test bench bench-server bench-executors soak fuzz check-defaults fmt clean
+.PHONY: all site chromium scaleout packages build server test-build lane-main lane-cluster run demo test bench bench-server bench-executors soak fuzz faults check-defaults fmt clean
 
 all: build
 
@@ -72,7 +72,7 @@ chromium:
 # (The crates have no doc tests; naming test targets leaves them out.)
 CARGO_TESTS := --release --workspace --exclude frontend
 WITH_CLUSTER := scripts/scaleout/with-cluster
-CLUSTER_SUITES := slurm postgres
+CLUSTER_SUITES := slurm postgres restarts
 MAIN_SUITES := $(filter-out $(CLUSTER_SUITES),$(basename $(notdir $(wildcard engine/tests/*.rs server/tests/*.rs))))
 PG_SUITES := api races access jobs studies training_runs cross_site hostile_input sweep_api
 scaleout:
@@ -119,6 +119,13 @@ bench-executors: build scaleout
 # and its event channels every 50 runs (tens of minutes; SOAK_RUNS=N for another count).
 soak: build
 	$(WITH_TORCH) cargo run --release -p server --example soak
+
+# The fault suite alone (make test runs it too): the data directory on a small tmpfs filled and
+# made read-only under a running server (needs root or password-less sudo to mount), then
+# PostgreSQL and slurmctld restarted under it, beside the throwaway cluster.
+faults: venv
+	$(TIMED) faults $(WITH_TORCH) cargo test $(CARGO_TESTS) --test faults --test jobs
+	$(TIMED) faults-cluster $(WITH_CLUSTER) $(WITH_TORCH) cargo test $(CARGO_TESTS) --test restarts
 
 # The importers' property tests with many more cases than `make test` runs.
 FUZZ_CASES ?= 5000

@@ -15,6 +15,7 @@ import enas from './browser/enas.mjs';
 import flow from './browser/flow.mjs';
 import sweeps from './browser/sweeps.mjs';
 import study from './browser/study.mjs';
+import uploads from './browser/uploads.mjs';
 
 const tests = [];
 const test = (name, fn) => tests.push([name, fn]);
@@ -278,6 +279,7 @@ proxyless(test);
 enas(test);
 sweeps(test);
 study(test);
+uploads(test);
 
 const dir = mkdtempSync(join(tmpdir(), 'dartboard-browser-'));
 const { child, base } = await startServer(dir);

@@ -31,27 +31,32 @@ pub async fn get_run(id: i64) -> Result<Option<RunDetail>, ServerFnError> {
     crate::backend::backend()?.run(id).await.map_err(failed)
 }
 
-/// The run behind a share link. A wrong token answers 404 on the page.
+/// The run behind a share link (the page answers 404 for a wrong token).
 #[server(prefix = "/fn")]
 pub async fn get_shared(token: String) -> Result<Option<RunDetail>, ServerFnError> {
-    let run = crate::backend::backend()?
+    crate::backend::backend()?
         .shared(token)
         .await
-        .map_err(failed)?;
-    if run.is_none() {
-        if let Some(r) = use_context::<leptos_axum::ResponseOptions>() {
-            r.set_status(http::StatusCode::NOT_FOUND);
-        }
-    }
-    Ok(run)
+        .map_err(failed)
 }
 
-/// The runs of `/compare?runs=3,7,9`, in that order; ids that are not runs are left out.
+/// The runs of `/compare?runs=3,7,9`, in that order; ids that are not runs are left out. More
+/// than `compare::MOST` different ids are refused (422), so the page's cost never grows with
+/// its URL.
 #[server(prefix = "/fn")]
 pub async fn get_runs(ids: String) -> Result<Vec<RunDetail>, ServerFnError> {
+    let ids = match crate::pages::compare::compare_ids(&ids) {
+        Ok(ids) => ids,
+        Err(m) => {
+            if let Some(r) = use_context::<leptos_axum::ResponseOptions>() {
+                r.set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
+            }
+            return Err(ServerFnError::new(m));
+        }
+    };
     let b = crate::backend::backend()?;
     let mut out = vec![];
-    for id in ids.split(',').filter_map(|s| s.trim().parse::<i64>().ok()) {
+    for id in ids {
         if let Some(r) = b.run(id).await.map_err(failed)? {
             out.push(r);
         }

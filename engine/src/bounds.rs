@@ -127,26 +127,48 @@ impl FloatRange {
         if !v.is_finite() {
             return err(format!("{v} is not a finite number"));
         }
+        let shown = short(v);
         match self.min {
             End::Incl(m) if v < m => {
                 return err(format!(
-                    "{v} is below the minimum of {m}{}",
+                    "{shown} is below the minimum of {}{}",
+                    short(m),
                     reason(self.below)
                 ))
             }
             End::Excl(m) if v <= m => {
-                return err(format!("{v} must be above {m}{}", reason(self.below)))
+                return err(format!(
+                    "{shown} must be above {}{}",
+                    short(m),
+                    reason(self.below)
+                ))
             }
             _ => {}
         }
         match self.max {
             End::Incl(m) if v > m => err(format!(
-                "{v} is above the limit of {m}{}",
+                "{shown} is above the limit of {}{}",
+                short(m),
                 reason(self.above)
             )),
-            End::Excl(m) if v >= m => err(format!("{v} must be below {m}{}", reason(self.above))),
+            End::Excl(m) if v >= m => err(format!(
+                "{shown} must be below {}{}",
+                short(m),
+                reason(self.above)
+            )),
             _ => None,
         }
+    }
+}
+
+/// A number as a message shows it: in scientific notation when very large or very small (a
+/// `1e308` is not echoed with 309 digits), else as written.
+pub fn short(v: f64) -> String {
+    let a = v.abs();
+    if a != 0.0 && !(1e-4..1e7).contains(&a) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
     }
 }
 

@@ -117,7 +117,7 @@ fn zip_of_huge_blank_pngs_is_refused_from_the_header() {
         &msg,
         &[
             "blank.zip",
-            "'zeros/a.png' is 20000x20000 = 400000000 pixels, above the limit of 67108864 per image (dartboard serve --max-image-pixels)",
+            "'zeros/a.png' is 20000x20000 = 400000000 pixels, above the limit of 67108864 per image (dartboard data import --max-image-pixels)",
         ],
     );
     let cut = d.join("cut.zip");
@@ -166,7 +166,7 @@ fn images_over_the_value_bound_are_refused_while_streaming() {
     };
     assert_has(
         &err(&path, &opts),
-        &["'ones/b.png' (1x3000x3000): 9000000 more values make 18000000, above the limit of 10000000 values per import (dartboard serve --max-decoded-values)"],
+        &["'ones/b.png' (1x3000x3000): 9000000 more values make 18000000, above the limit of 10000000 values per import (dartboard data import --max-decoded-values)"],
     );
     assert!(
         recording::largest() <= MAX_ALLOC,
@@ -184,7 +184,7 @@ fn npy_shapes_that_overflow_or_are_negative_are_refused() {
     for (shape, wanted) in [
         (
             "(4611686018427387904, 4611686018427387904, 28)",
-            "array 'x' of shape (4611686018427387904, 4611686018427387904, 28): more than 18446744073709551615 values, above the limit of 1073741824 values per import (dartboard serve --max-decoded-values)",
+            "array 'x' of shape (4611686018427387904, 4611686018427387904, 28): more than 18446744073709551615 values, above the limit of 1073741824 values per import (dartboard data import --max-decoded-values)",
         ),
         (
             "(4294967296, 4294967296, 1, 1)",
@@ -269,7 +269,7 @@ fn resize_past_the_dataset_bound_is_refused_before_resizing() {
     };
     assert_has(
         &err(&sample, &resize(100_000)),
-        &["digits.csv.gz: --resize 100000,100000 makes 1797 images of 1x100000x100000: 71880000000000 bytes as float32, above the limit of 4294967296 bytes per dataset (dartboard serve --max-dataset-bytes)"],
+        &["digits.csv.gz: --resize 100000,100000 makes 1797 images of 1x100000x100000: 71880000000000 bytes as float32, above the limit of 4294967296 bytes per dataset (dartboard data import --max-dataset-bytes)"],
     );
     assert_has(
         &err(&sample, &resize(3000)),
@@ -279,7 +279,8 @@ fn resize_past_the_dataset_bound_is_refused_before_resizing() {
         &err(&sample, &resize(3_037_000_500)),
         &["more than 18446744073709551615 bytes as float32"],
     );
-    // Folders of images are resized one by one: the whole is checked before the first.
+    // Folders of images are resized one by one as they are decoded: what each keeps is
+    // counted from its header before it is decoded.
     let d = dir("bounds-resize-images");
     let png = blank_png(4, 4, true);
     for f in ["a/0.png", "a/1.png", "b/2.png", "b/3.png"] {
@@ -288,7 +289,7 @@ fn resize_past_the_dataset_bound_is_refused_before_resizing() {
     }
     assert_has(
         &err(&d, &resize(100_000)),
-        &["--resize 100000,100000 makes 4 images of 1x100000x100000: 160000000000 bytes"],
+        &["'a/0.png' (1x4x4, kept as 1x100000x100000): 10000000000 values, above the limit of 1073741824 values per import (dartboard data import --max-decoded-values)"],
     );
     // Without a resize the dataset as read is held to the bound too.
     let small = ImportOptions {

@@ -26,6 +26,7 @@ const LIMITS: ImportLimits = ImportLimits {
     max_image_pixels: 1 << 16,
     max_decoded_values: 1 << 20,
     max_dataset_bytes: 1 << 24,
+    command: "dartboard data import",
 };
 const MAX_UNPACKED: u64 = 4 << 20;
 

@@ -16,14 +16,34 @@ pub const FAULT_VAR: &str = "DARTBOARD_IMPORT_FAULT";
 /// The default data directory (the server's, too).
 pub const DEFAULT_DATA_DIR: &str = "dartboard-data";
 
+/// The command this process runs ("dartboard pipeline"): import refusals name its flags.
+static COMMAND: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
+
+/// Records the command this process runs (once, at start).
+pub fn set_command(name: String) {
+    let _ = COMMAND.set(Box::leak(name.into_boxed_str()));
+}
+
+/// The hidden flag by which the server tells its import child whose bounds it applies, so a
+/// refusal of an upload names `dartboard serve --max-...`, the flags its operator can raise.
+pub const LIMITS_OF: &str = "limits-of";
+
 /// Takes the bounds on what an import decodes (`--max-image-pixels --max-decoded-values
 /// --max-dataset-bytes`), each defaulting to `ImportLimits::default()`.
 pub fn import_limits(args: &mut Args) -> Result<ImportLimits> {
     let d = ImportLimits::default();
+    let command = match args.take(LIMITS_OF).as_deref() {
+        Some("serve") => "dartboard serve",
+        Some(other) => bail!(
+            "--{LIMITS_OF}: '{other}' is not a command whose bounds an import applies (serve)"
+        ),
+        None => COMMAND.get().copied().unwrap_or(d.command),
+    };
     Ok(ImportLimits {
         max_image_pixels: args.number("max-image-pixels", d.max_image_pixels)?,
         max_decoded_values: args.number("max-decoded-values", d.max_decoded_values)?,
         max_dataset_bytes: args.number("max-dataset-bytes", d.max_dataset_bytes)?,
+        command,
     })
 }
 

@@ -35,12 +35,14 @@ impl Importer {
         }
     }
 
-    /// The child's arguments for `path` with `opts`.
+    /// The child's arguments for `path` with `opts`: each option as one `--key=VALUE`, so that
+    /// no value (a dataset named `--`, a target `-1`) can be read as an option of its own.
     fn args(&self, path: &Path, opts: &ImportOptions, name: &str) -> Vec<std::ffi::OsString> {
         let mut a: Vec<std::ffi::OsString> = vec!["data".into(), "import".into(), path.into()];
         let mut put = |k: &str, v: std::ffi::OsString| {
-            a.push(format!("--{k}").into());
-            a.push(v);
+            let mut arg = std::ffi::OsString::from(format!("--{k}="));
+            arg.push(v);
+            a.push(arg);
         };
         put("data-dir", self.data_dir.clone().into());
         put("name", name.into());
@@ -77,6 +79,7 @@ impl Importer {
             put("max-unpacked", m.to_string().into());
         }
         let l = self.limits;
+        put(crate::data_cmd::LIMITS_OF, "serve".into());
         put("max-image-pixels", l.max_image_pixels.to_string().into());
         put(
             "max-decoded-values",

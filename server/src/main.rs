@@ -6,6 +6,7 @@ mod bench;
 mod cli;
 mod data_cmd;
 mod estimate_cmd;
+mod faults;
 mod hub;
 mod importer;
 mod latency_cmd;
@@ -66,6 +67,10 @@ fn main() {
         return;
     };
     let args = cli::to_args(sub);
+    data_cmd::set_command(match sub.subcommand_name() {
+        Some(what) => format!("dartboard {command} {what}"),
+        None => format!("dartboard {command}"),
+    });
     let result = match command {
         "search" => args.and_then(search_cmd::run),
         "train" => args.and_then(train_cmd::run),

@@ -146,6 +146,7 @@ pub fn run(mut args: Args) -> Result<()> {
         upload_bytes: bytes(&mut args, "upload-limit", 4 * GIB)?,
         body_bytes: bytes(&mut args, "body-limit", 1 << 20)? as usize,
         queued_runs: args.number("max-queued", 100)?,
+        min_free_bytes: bytes(&mut args, "min-free", crate::faults::DEFAULT_RESERVE)?,
     };
     let import_limits = crate::data_cmd::import_limits(&mut args)?;
     let hosts =
@@ -202,6 +203,7 @@ pub fn run(mut args: Args) -> Result<()> {
                 exe,
                 executor,
                 owner,
+                min_free_bytes: limits.min_free_bytes,
             },
         );
         runner.start().await?;

@@ -138,6 +138,9 @@ async fn loopback_server_refuses_other_sites_and_foreign_hosts() {
             .await
             .unwrap();
         assert_eq!(r.status().as_u16(), 415, "{kind}");
+        // Refusals carry the security headers every other answer has.
+        assert_eq!(r.headers()["x-content-type-options"], "nosniff", "{kind}");
+        assert_eq!(r.headers()["x-frame-options"], "DENY", "{kind}");
     }
 
     // DNS rebinding: a foreign Host is not answered, for pages, API and websocket alike.
@@ -150,6 +153,11 @@ async fn loopback_server_refuses_other_sites_and_foreign_hosts() {
             .await
             .unwrap();
         assert_eq!(r.status().as_u16(), 421, "{path}");
+        assert_eq!(r.headers()["x-content-type-options"], "nosniff", "{path}");
+        assert!(
+            r.headers().contains_key("content-security-policy"),
+            "{path}"
+        );
         let text = r.text().await.unwrap_or_default();
         assert!(text.contains("--allowed-host"), "{text}");
     }

@@ -94,7 +94,7 @@ async fn uploads_that_decode_to_gigabytes_are_refused_and_the_server_goes_on() {
     let m = message(&body);
     assert_eq!(status, 422, "{body}");
     assert!(
-        m.contains("20000") && m.contains("--max-image-pixels"),
+        m.contains("20000") && m.contains("(dartboard serve --max-image-pixels)"),
         "{m}"
     );
     assert!(

@@ -7,6 +7,29 @@ use crate::types::RunDetail;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+/// The most runs one comparison shows.
+#[cfg_attr(not(feature = "ssr"), allow(dead_code))]
+pub const MOST: usize = 12;
+
+/// The ids of `runs=3,7,9`, each once in the order given (what is not a number is left out);
+/// refused past `MOST` different ids, counted without reading more of the list than that.
+#[cfg_attr(not(feature = "ssr"), allow(dead_code))]
+pub fn compare_ids(text: &str) -> Result<Vec<i64>, String> {
+    let mut ids: Vec<i64> = Vec::new();
+    for id in text.split(',').filter_map(|s| s.trim().parse::<i64>().ok()) {
+        if ids.contains(&id) {
+            continue;
+        }
+        if ids.len() == MOST {
+            return Err(format!(
+                "more than {MOST} runs asked; a comparison shows at most {MOST}: pick fewer on the runs page"
+            ));
+        }
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
 fn series(
     runs: &[RunDetail],
     pick: fn(&crate::live::EpochPoint) -> f64,
@@ -120,7 +143,10 @@ pub fn ComparePage() -> impl IntoView {
             <h1>"Compare runs"</h1>
             <Suspense fallback=|| view! { <p class="muted">"Loading..."</p> }>
                 {move || runs.get().map(|r| match r {
-                    Err(e) => view! { <p class="error">{format!("Could not read the runs: {e}")}</p> }.into_any(),
+                    Err(e) => view! { <p class="error" data-testid="compare-error">{format!("Could not read the runs: {}", match &e {
+                        ServerFnError::ServerError(m) => m.clone(),
+                        other => other.to_string(),
+                    })}</p> }.into_any(),
                     Ok(list) if list.is_empty() => view! {
                         <p class="empty">"No runs to compare: pick two or more on the runs page."</p>
                     }.into_any(),
@@ -128,5 +154,23 @@ pub fn ComparePage() -> impl IntoView {
                 })}
             </Suspense>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_deduplicated_and_capped() {
+        assert_eq!(compare_ids("3, 7,3,x,9,7"), Ok(vec![3, 7, 9]));
+        // 8,000 copies of one id are one run (the probe's 16 KB URL).
+        let same = vec!["1"; 8000].join(",");
+        assert_eq!(compare_ids(&same), Ok(vec![1]));
+        let twelve: Vec<String> = (1..=12).map(|i| i.to_string()).collect();
+        assert_eq!(compare_ids(&twelve.join(",")).map(|v| v.len()), Ok(12));
+        let many: Vec<String> = (1..=8000).map(|i| i.to_string()).collect();
+        let refused = compare_ids(&many.join(",")).unwrap_err();
+        assert!(refused.contains("at most 12"), "{refused}");
     }
 }

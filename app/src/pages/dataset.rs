@@ -156,7 +156,10 @@ pub fn DatasetPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted">"Loading the dataset..."</p> }>
                 {move || detail.get().map(|r| match r {
                     Err(e) => view! { <p class="error">{format!("Could not read the dataset: {e}")}</p> }.into_any(),
-                    Ok(None) => view! { <p class="empty">"No such dataset."</p> }.into_any(),
+                    Ok(None) => {
+                        super::answer_not_found();
+                        view! { <p class="empty">"No such dataset."</p> }.into_any()
+                    }
                     Ok(Some(d)) => body(d).into_any(),
                 })}
             </Suspense>

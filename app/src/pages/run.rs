@@ -20,7 +20,10 @@ pub fn RunPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted">"Loading the run..."</p> }>
                 {move || detail.get().map(|r| match r {
                     Err(e) => view! { <p class="error">{format!("Could not read the run: {e}")}</p> }.into_any(),
-                    Ok(None) => view! { <p class="empty">"No such run."</p> }.into_any(),
+                    Ok(None) => {
+                        super::answer_not_found();
+                        view! { <p class="empty">"No such run."</p> }.into_any()
+                    }
                     Ok(Some(d)) => view! { <RunView detail=d/> }.into_any(),
                 })}
             </Suspense>
@@ -38,7 +41,10 @@ pub fn SharePage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted">"Loading..."</p> }>
                 {move || detail.get().map(|r| match r {
                     Err(e) => view! { <p class="error">{format!("Could not read the run: {e}")}</p> }.into_any(),
-                    Ok(None) => view! { <p class="empty">"This link does not open anything: it is wrong or it was revoked."</p> }.into_any(),
+                    Ok(None) => {
+                        super::answer_not_found();
+                        view! { <p class="empty">"This link does not open anything: it is wrong or it was revoked."</p> }.into_any()
+                    }
                     Ok(Some(d)) => view! {
                         <p class="muted shared-note">"A Dartboard result shared read-only."</p>
                         <RunView detail=d/>

@@ -20,6 +20,13 @@ pub struct Needs {
 pub fn needs(file_name: &str) -> Needs {
     let n = file_name.to_ascii_lowercase();
     let n = n.strip_suffix(".gz").unwrap_or(&n);
+    // MNIST's files have no extension: `train-images-idx3-ubyte`.
+    if n.ends_with("idx3-ubyte") {
+        return Needs {
+            targets_file: true,
+            ..Needs::default()
+        };
+    }
     let ext = n.rsplit('.').next().unwrap_or("");
     match ext {
         "npz" | "h5" | "hdf5" => Needs {
@@ -225,5 +232,8 @@ mod tests {
         assert!(needs("images.txt.gz").targets_file && !needs("images.txt.gz").arrays);
         assert!(needs("digits.csv.gz").column);
         assert_eq!(needs("photos.zip"), Needs::default());
+        assert!(needs("train-images-idx3-ubyte").targets_file);
+        assert!(needs("t10k-images-idx3-ubyte.gz").targets_file);
+        assert!(needs("cutouts.npy").targets_file);
     }
 }

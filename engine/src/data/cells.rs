@@ -35,6 +35,8 @@ pub(crate) fn scan(
     let mut cell: Vec<u8> = Vec::with_capacity(64);
     // CSV: whether the current line has a cell started (any byte, even if it trims away).
     let mut open = false;
+    // CSV: inside a double-quoted cell, where commas are the cell's own (a line ends it).
+    let mut quoted = false;
     let mut line = 1usize;
     loop {
         let buf = r.fill_buf().map_err(|e| DataError::io(path, e))?;
@@ -43,8 +45,28 @@ pub(crate) fn scan(
         }
         let len = buf.len();
         for &b in buf {
+            // A quote opens a cell's quoted text only at its start (`12" pipe` is text), and
+            // closes it (a doubled quote inside reopens it at once).
+            if b == b'"'
+                && sep == Separator::Comma
+                && (quoted
+                    || cell.iter().all(u8::is_ascii_whitespace)
+                    || cell.last() == Some(&b'"'))
+            {
+                quoted = !quoted;
+            }
             match b {
+                b',' if quoted => {
+                    if cell.len() >= MAX_CELL {
+                        return Err(DataError::format(
+                            path,
+                            format!("row {line}: a cell longer than {MAX_CELL} bytes"),
+                        ));
+                    }
+                    cell.push(b);
+                }
                 b'\n' => {
+                    quoted = false;
                     if open || !cell.is_empty() {
                         emit(path, &mut cell, line, f)?;
                     }
@@ -84,19 +106,29 @@ pub(crate) fn scan(
     Ok(())
 }
 
-/// Hands the cell collected so far to `f`, trimmed, and clears it.
+/// A CSV cell's text: a quoted cell ("cat", "a,b", "say ""hi""") without its quotes.
+pub(crate) fn unquote(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.len() >= 2 && text.starts_with('"') && text.ends_with('"') {
+        text[1..text.len() - 1].replace("\"\"", "\"").into()
+    } else {
+        text.into()
+    }
+}
+
+/// Hands the cell collected so far to `f`, trimmed and unquoted, and clears it.
 fn emit(
     path: &Path,
     cell: &mut Vec<u8>,
     line: usize,
     f: &mut dyn FnMut(Event) -> Result<(), DataError>,
 ) -> Result<(), DataError> {
-    let text = std::str::from_utf8(cell)
-        .map_err(|_| DataError::format(path, format!("row {line}: a cell is not UTF-8 text")))?;
-    let r = f(Event::Cell {
-        line,
-        text: text.trim(),
-    });
+    let r = {
+        let text = std::str::from_utf8(cell).map_err(|_| {
+            DataError::format(path, format!("row {line}: a cell is not UTF-8 text"))
+        })?;
+        let text = unquote(text.trim());
+        f(Event::Cell { line, text: &text })
+    };
     cell.clear();
     r
 }
@@ -123,6 +155,10 @@ mod tests {
         assert_eq!(
             cells("a, b,\n\n1,2", Separator::Comma),
             ["1:a", "1:b", "1:", "1$", "2$", "3:1", "3:2", "3$"]
+        );
+        assert_eq!(
+            cells("\"cat\", \"a,b\",\"say \"\"hi\"\"\"\n1", Separator::Comma),
+            ["1:cat", "1:a,b", "1:say \"hi\"", "1$", "2:1", "2$"]
         );
         assert_eq!(
             cells(" 1  2\r\n\t3\n", Separator::Whitespace),

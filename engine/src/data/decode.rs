@@ -1,7 +1,9 @@
 //! Decoding image files (JPEG, PNG 8/16-bit, TIFF 8/16/32-bit and float with any band count) into float32 [C, H, W]
-//! with values as stored, in parallel while the archive streams in. `dimensions` and `channels`
-//! read an image's size from its header, so the import can refuse it before decoding.
-use super::ImportLimits;
+//! with values as stored, in parallel while the archive streams in, each cropped and resized as
+//! soon as it is decoded (so an import holds one source image per decoder, not all of them).
+//! `dimensions` and `channels` read an image's size from its header, so the import can refuse
+//! it before decoding.
+use super::{ImportLimits, ImportOptions};
 use image::{DynamicImage, ImageDecoder, ImageReader};
 use std::io::Cursor;
 use std::sync::mpsc::{sync_channel, Receiver};
@@ -31,6 +33,8 @@ pub struct Decoded {
     pub height: i64,
     pub width: i64,
     pub pixels: Pixels,
+    /// (height, width) of the source image, before any crop and resize.
+    pub source: (i64, i64),
 }
 
 impl Decoded {
@@ -65,6 +69,7 @@ fn planar<T: Copy + Default + Into<f32>>(samples: &[T], c: usize, h: u32, w: u32
         height: h as i64,
         width: w as i64,
         pixels: Pixels::F32(values),
+        source: (h as i64, w as i64),
     }
 }
 
@@ -75,6 +80,7 @@ fn planar_u8(samples: &[u8], c: usize, h: u32, w: u32) -> Decoded {
         height: h as i64,
         width: w as i64,
         pixels,
+        source: (h as i64, w as i64),
     }
 }
 
@@ -130,6 +136,7 @@ fn decode_tiff(bytes: &[u8], limits: &ImportLimits) -> Result<Decoded, String> {
         height: i64::from(h),
         width: i64::from(w),
         pixels: Pixels::F32(order(values)),
+        source: (i64::from(h), i64::from(w)),
     })
 }
 
@@ -314,7 +321,8 @@ pub fn decode(bytes: &[u8], limits: &ImportLimits) -> Result<Decoded, String> {
     })
 }
 
-/// Decodes jobs on worker threads while the caller keeps feeding them.
+/// Decodes jobs on worker threads while the caller keeps feeding them, then crops and resizes
+/// each image as the import asks: a result holds what the import keeps of it.
 pub struct Pool {
     sender: Option<std::sync::mpsc::SyncSender<(usize, Vec<u8>)>>,
     results: Receiver<(usize, Result<Decoded, String>)>,
@@ -322,21 +330,26 @@ pub struct Pool {
 }
 
 impl Pool {
-    pub fn new(limits: ImportLimits) -> Self {
+    pub fn new(opts: &ImportOptions) -> Self {
+        let opts = Arc::new(opts.clone());
         let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
         let (sender, jobs) = sync_channel::<(usize, Vec<u8>)>(4 * threads);
         let jobs = Arc::new(Mutex::new(jobs));
         let (done, results) = std::sync::mpsc::channel();
         let workers = (0..threads)
             .map(|_| {
-                let (jobs, done) = (Arc::clone(&jobs), done.clone());
+                let (jobs, done, opts) = (Arc::clone(&jobs), done.clone(), Arc::clone(&opts));
                 std::thread::spawn(move || loop {
                     let job = match jobs.lock() {
                         Ok(rx) => rx.recv(),
                         Err(_) => return,
                     };
                     let Ok((i, bytes)) = job else { return };
-                    if done.send((i, decode(&bytes, &limits))).is_err() {
+                    let kept = decode(&bytes, &opts.limits).and_then(|d| {
+                        drop(bytes);
+                        super::preprocess::shrink(d, &opts)
+                    });
+                    if done.send((i, kept)).is_err() {
                         return;
                     }
                 })

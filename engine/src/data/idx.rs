@@ -101,6 +101,48 @@ fn find(dir: &Path, prefix: &str, kind: &str) -> Option<PathBuf> {
     found.into_iter().next()
 }
 
+/// One images file and its labels file: (images [N, 1, H, W], labels [N, 1], N).
+fn read_split(
+    img_path: &Path,
+    lbl_path: &Path,
+    limits: &ImportLimits,
+    tally: &mut Tally,
+) -> Result<(Tensor, Tensor, usize), DataError> {
+    let (dims, pixels) = read(img_path, 3, limits, tally)?;
+    let (ldims, lbls) = read(lbl_path, 1, limits, tally)?;
+    if ldims[0] != dims[0] {
+        return Err(DataError::format(
+            lbl_path,
+            format!("{} labels for {} images", ldims[0], dims[0]),
+        ));
+    }
+    let images = Tensor::from_slice(&pixels)
+        .view([dims[0], 1, dims[1], dims[2]])
+        .to_kind(Kind::Float);
+    let labels = Tensor::from_slice(&lbls)
+        .to_kind(Kind::Double)
+        .view([-1, 1]);
+    Ok((images, labels, dims[0] as usize))
+}
+
+/// An images file with its labels file named apart (`--y-file`, an upload's second file),
+/// wherever each lies: one split, the test part held out at import.
+pub(crate) fn read_pair(
+    img_path: &Path,
+    lbl_path: &Path,
+    limits: &ImportLimits,
+) -> Result<Raw, DataError> {
+    let mut tally = Tally::new(limits);
+    let (images, labels, _) = read_split(img_path, lbl_path, limits, &mut tally)?;
+    Raw::join(
+        img_path,
+        &[images],
+        &[labels],
+        vec!["label".to_string()],
+        vec![],
+    )
+}
+
 pub(crate) fn read_dir(dir: &Path, limits: &ImportLimits) -> Result<Raw, DataError> {
     let mut tally = Tally::new(limits);
     let mut images = Vec::new();
@@ -113,28 +155,13 @@ pub(crate) fn read_dir(dir: &Path, limits: &ImportLimits) -> Result<Raw, DataErr
         let lbl_path = find(dir, prefix, "labels-idx1-ubyte").ok_or_else(|| {
             DataError::format(
                 &img_path,
-                format!("no matching {prefix}-labels-idx1-ubyte[.gz] beside it"),
+                format!("no matching {prefix}-labels-idx1-ubyte[.gz] beside it (or name the labels file as the targets file)"),
             )
         })?;
-        let (dims, pixels) = read(&img_path, 3, limits, &mut tally)?;
-        let (ldims, lbls) = read(&lbl_path, 1, limits, &mut tally)?;
-        if ldims[0] != dims[0] {
-            return Err(DataError::format(
-                &lbl_path,
-                format!("{} labels for {} images", ldims[0], dims[0]),
-            ));
-        }
-        images.push(
-            Tensor::from_slice(&pixels)
-                .view([dims[0], 1, dims[1], dims[2]])
-                .to_kind(Kind::Float),
-        );
-        labels.push(
-            Tensor::from_slice(&lbls)
-                .to_kind(Kind::Double)
-                .view([-1, 1]),
-        );
-        parts.push((split, dims[0] as usize));
+        let (x, y, n) = read_split(&img_path, &lbl_path, limits, &mut tally)?;
+        images.push(x);
+        labels.push(y);
+        parts.push((split, n));
     }
     if images.is_empty() {
         return Err(DataError::format(

@@ -6,7 +6,7 @@ use super::archive::{self, Entry, DEFAULT_MAX_UNPACKED};
 use super::decode::{self, is_image, Decoded, Pixels, Pool};
 use super::limits::{product, Tally};
 use super::targets::RawTargets;
-use super::{labels, preprocess, DataError, ImportLimits, ImportOptions, Origin, Raw, SplitName};
+use super::{labels, preprocess, DataError, ImportOptions, Origin, Raw, SplitName};
 use std::collections::BTreeSet;
 use std::path::Path;
 use tch::Tensor;
@@ -26,23 +26,33 @@ fn split_of(name: &str) -> Option<SplitName> {
 struct Collected {
     images: Vec<String>,
     labels_csv: Option<(String, Vec<u8>)>,
+    /// IDX files (`*-idx3-ubyte`, `*-idx1-ubyte`, maybe `.gz`): an archive of MNIST's files.
+    idx: Vec<(String, Vec<u8>)>,
     dirs: BTreeSet<String>,
     skipped: Vec<String>,
 }
 
-/// Streams the source, decoding images in parallel as they arrive. Each image's size is read
-/// from its header first and refused over the bounds (pixels per image, values in all) before
-/// it is handed to a decoder.
+fn is_idx(file_name: &str) -> bool {
+    let n = file_name.to_ascii_lowercase();
+    let n = n.strip_suffix(".gz").unwrap_or(&n);
+    n.ends_with("-idx3-ubyte") || n.ends_with("-idx1-ubyte")
+}
+
+/// Streams the source, decoding images in parallel as they arrive, each cropped and resized as
+/// soon as it is decoded. Each image's size is read from its header first and refused over the
+/// bounds (pixels per image; values the import keeps, after crop and resize) before it is handed
+/// to a decoder, so memory is bounded by a few source images plus what is kept.
 fn collect(
     source: &Path,
     opts: &ImportOptions,
 ) -> Result<(Collected, Vec<Result<Decoded, String>>), DataError> {
     let max_unpacked = opts.max_unpacked.unwrap_or(DEFAULT_MAX_UNPACKED);
     let mut tally = Tally::new(&opts.limits);
-    let pool = Pool::new(opts.limits);
+    let pool = Pool::new(opts);
     let mut c = Collected {
         images: vec![],
         labels_csv: None,
+        idx: vec![],
         dirs: BTreeSet::new(),
         skipped: vec![],
     };
@@ -57,8 +67,15 @@ fn collect(
             {
                 c.labels_csv = Some((e.path, e.bytes));
             }
+        } else if is_idx(&file_name) {
+            // Held until the walk ends: counted against the bound like decoded values.
+            let held = e.bytes.len() as u64;
+            tally.add(source, Some(held), || {
+                format!("'{}' ({held} bytes)", e.path)
+            })?;
+            c.idx.push((file_name, e.bytes));
         } else if is_image(&e.path) {
-            measure(source, &e, &opts.limits, &mut tally)?;
+            measure(source, &e, opts, &mut tally)?;
             pool.submit(c.images.len(), e.bytes);
             c.images.push(e.path);
         } else if !file_name.starts_with('.') {
@@ -71,21 +88,34 @@ fn collect(
     Ok((c, decoded))
 }
 
-/// Refuses an image whose header gives more pixels than one image may have, or more values
-/// than are left for the import.
+/// Refuses an image whose header gives more pixels than one image may have, one smaller than
+/// the crop, or one whose kept values (after crop and resize) pass what is left for the import.
 fn measure(
     source: &Path,
     e: &Entry,
-    limits: &ImportLimits,
+    opts: &ImportOptions,
     tally: &mut Tally,
 ) -> Result<(), DataError> {
+    let limits = &opts.limits;
     let undecodable =
         |m: String| DataError::format(source, format!("'{}': cannot decode image: {m}", e.path));
     let (h, w) = decode::dimensions(&e.bytes, limits).map_err(undecodable)?;
     limits.check_image(source, &format!("'{}'", e.path), h.into(), w.into())?;
     let c = decode::channels(&e.bytes, limits).map_err(undecodable)?;
-    let values = product(&[c.unsigned_abs(), h.into(), w.into()]);
-    tally.add(source, values, || format!("'{}' ({c}x{h}x{w})", e.path))
+    if let Some((ch, cw)) = opts.crop {
+        if ch > i64::from(h) || cw > i64::from(w) {
+            return Err(DataError::format(
+                source,
+                format!("'{}' is {h}x{w}, smaller than --crop {ch},{cw}", e.path),
+            ));
+        }
+    }
+    let (kh, kw) = preprocess::output_size(source, (h.into(), w.into()), opts)?;
+    let values = product(&[c.unsigned_abs(), kh.unsigned_abs(), kw.unsigned_abs()]);
+    tally.add(source, values, || match (opts.crop, opts.resize) {
+        (None, None) => format!("'{}' ({c}x{h}x{w})", e.path),
+        _ => format!("'{}' ({c}x{h}x{w}, kept as {c}x{kh}x{kw})", e.path),
+    })
 }
 
 /// The common top-level folder of every path, if there is exactly one.
@@ -123,6 +153,9 @@ fn class_layout(source: &Path, rel: &str) -> Result<(Option<SplitName>, String),
 
 pub(crate) fn read(source: &Path, opts: &ImportOptions) -> Result<Raw, DataError> {
     let (c, decoded) = collect(source, opts)?;
+    if c.images.is_empty() && !c.idx.is_empty() {
+        return idx_files(source, &c.idx, opts);
+    }
     if c.images.is_empty() {
         return Err(DataError::format(
             source,
@@ -147,7 +180,7 @@ pub(crate) fn read(source: &Path, opts: &ImportOptions) -> Result<Raw, DataError
         None => folder_layout(source, &c.images, &root, &c.dirs)?,
     };
     // The one size every source image had, for a model that crops and resizes as the import did.
-    let sizes: BTreeSet<(i64, i64)> = images.iter().map(|d| (d.height, d.width)).collect();
+    let sizes: BTreeSet<(i64, i64)> = images.iter().map(|d| d.source).collect();
     let source_size = match (sizes.len(), sizes.first()) {
         (1, Some(s)) => Some(*s),
         _ => None,
@@ -170,6 +203,37 @@ pub(crate) fn read(source: &Path, opts: &ImportOptions) -> Result<Raw, DataError
             c.skipped[0]
         ));
     }
+    Ok(raw)
+}
+
+/// An archive of IDX files, read as the IDX folder it was made from: its files are written to
+/// a scratch folder (removed after) and read there.
+fn idx_files(
+    source: &Path,
+    files: &[(String, Vec<u8>)],
+    opts: &ImportOptions,
+) -> Result<Raw, DataError> {
+    struct Scratch(std::path::PathBuf);
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let name = format!("dartboard-idx-{}-{nanos}", std::process::id());
+    let dir = Scratch(std::env::temp_dir().join(name));
+    std::fs::create_dir_all(&dir.0).map_err(|e| DataError::io(&dir.0, e))?;
+    for (name, bytes) in files {
+        let path = dir.0.join(name);
+        std::fs::write(&path, bytes).map_err(|e| DataError::io(&path, e))?;
+    }
+    let mut raw = super::idx::read_dir(&dir.0, &opts.limits).map_err(|e| {
+        let message = e.to_string().replace(&format!("{}/", dir.0.display()), "");
+        DataError::format(source, message)
+    })?;
+    raw.path = source.to_path_buf();
     Ok(raw)
 }
 
@@ -236,8 +300,8 @@ fn runs(splits: &[Option<SplitName>]) -> Result<Vec<(SplitName, usize)>, DataErr
     Ok(parts)
 }
 
-/// Stacks the images in `order` into [N, C, H, W]; mixed channel counts are refused, mixed sizes
-/// too unless resizing (then each image is cropped and resized on its own).
+/// Stacks the images in `order` (each already cropped and resized) into [N, C, H, W]; mixed
+/// channel counts are refused, mixed sizes too (a resize makes them one).
 fn stack(
     source: &Path,
     paths: &[String],
@@ -263,55 +327,44 @@ fn stack(
         ));
     }
     let sizes: BTreeSet<(i64, i64)> = images.iter().map(|d| (d.height, d.width)).collect();
-    let (Some(c), Some(&size)) = (channels.first(), sizes.first()) else {
+    let (Some(&c), Some(&size)) = (channels.first(), sizes.first()) else {
         return Err(DataError::format(source, "no images"));
     };
-    preprocess::check(source, order.len(), *c, size, opts)?;
-    let each: Vec<Tensor> = if sizes.len() > 1 || opts.resize.is_some() || opts.crop.is_some() {
-        if sizes.len() > 1 && opts.resize.is_none() {
-            let list: Vec<String> = sizes
-                .iter()
-                .take(10)
-                .map(|(h, w)| format!("{h}x{w}"))
-                .collect();
-            return Err(DataError::format(
-                source,
-                format!(
-                    "images differ in size ({}); give --resize H[,W]",
-                    list.join(", ")
-                ),
-            ));
+    if sizes.len() > 1 {
+        let list: Vec<String> = sizes
+            .iter()
+            .take(10)
+            .map(|(h, w)| format!("{h}x{w}"))
+            .collect();
+        return Err(DataError::format(
+            source,
+            format!(
+                "images differ in size ({}); give --resize H[,W]",
+                list.join(", ")
+            ),
+        ));
+    }
+    preprocess::check_kept(source, order.len(), c, size, opts)?;
+    if !images.iter().all(|d| matches!(d.pixels, Pixels::U8(_))) {
+        let each: Vec<Tensor> = order.iter().map(|&i| images[i].tensor()).collect();
+        return Ok(Tensor::stack(&each, 0));
+    }
+    // All 8-bit: copied straight into one uint8 tensor, each image freed as soon as it is in,
+    // so the peak stays near twice what is kept.
+    let out = Tensor::zeros(
+        [order.len() as i64, c, size.0, size.1],
+        (tch::Kind::Uint8, tch::Device::Cpu),
+    );
+    let mut slots: Vec<Option<Decoded>> = images.into_iter().map(Some).collect();
+    for (k, &i) in order.iter().enumerate() {
+        if let Some(Decoded {
+            pixels: Pixels::U8(v),
+            ..
+        }) = slots[i].take()
+        {
+            out.get(k as i64)
+                .copy_(&Tensor::from_slice(&v).view_as(&out.get(k as i64)));
         }
-        let mut out = Vec::with_capacity(order.len());
-        for &i in order {
-            let one = images[i].tensor().unsqueeze(0);
-            out.push(preprocess::apply(Path::new(&paths[i]), one, opts)?.squeeze_dim(0));
-        }
-        out
-    } else if images.iter().all(|d| matches!(d.pixels, Pixels::U8(_))) {
-        // All 8-bit and one size: copied straight into one uint8 tensor, each decoded image
-        // freed as soon as it is in, so the peak stays near twice the decoded size.
-        let Some(d0) = order.first().and_then(|&i| images.get(i)) else {
-            return Err(DataError::format(source, "no images"));
-        };
-        let out = Tensor::zeros(
-            [order.len() as i64, d0.channels, d0.height, d0.width],
-            (tch::Kind::Uint8, tch::Device::Cpu),
-        );
-        let mut slots: Vec<Option<Decoded>> = images.into_iter().map(Some).collect();
-        for (k, &i) in order.iter().enumerate() {
-            if let Some(Decoded {
-                pixels: Pixels::U8(v),
-                ..
-            }) = slots[i].take()
-            {
-                out.get(k as i64)
-                    .copy_(&Tensor::from_slice(&v).view_as(&out.get(k as i64)));
-            }
-        }
-        return Ok(out);
-    } else {
-        order.iter().map(|&i| images[i].tensor()).collect()
-    };
-    Ok(Tensor::stack(&each, 0))
+    }
+    Ok(out)
 }

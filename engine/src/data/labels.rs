@@ -1,12 +1,32 @@
 //! `labels.csv` beside images: a header row, the first column each image's path relative to the
 //! folder holding the file (or a bare file name when it is unique), the other columns targets.
 //! Every row must name an image and every image must have a row.
+use super::cells::{scan, Event, Separator};
 use super::images::Layout;
 use super::targets::{self, RawTargets};
 use super::{DataError, ImportOptions};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use tch::Tensor;
+
+/// The CSV's rows of cells (trimmed and unquoted, as every CSV cell is read), with their line
+/// numbers; blank lines left out.
+fn rows(path: &Path, bytes: &[u8]) -> Result<Vec<(usize, Vec<String>)>, DataError> {
+    let (mut rows, mut row) = (Vec::new(), Vec::new());
+    scan(path, &mut &bytes[..], Separator::Comma, &mut |e| {
+        match e {
+            Event::Cell { text, .. } => row.push(text.to_string()),
+            Event::LineEnd { line } => {
+                let cells = std::mem::take(&mut row);
+                if !cells.iter().all(String::is_empty) {
+                    rows.push((line, cells));
+                }
+            }
+        }
+        Ok(())
+    })?;
+    Ok(rows)
+}
 
 pub(crate) fn layout(
     source: &Path,
@@ -16,24 +36,12 @@ pub(crate) fn layout(
     opts: &ImportOptions,
 ) -> Result<Layout, DataError> {
     let where_csv = || format!("{}: {csv_path}", source.display());
-    let text = String::from_utf8_lossy(bytes);
-    let mut lines = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty());
+    let mut lines = rows(&source.join(csv_path), bytes)?.into_iter();
     let (_, header) = lines
         .next()
         .ok_or_else(|| DataError::format(source, format!("{csv_path} is empty")))?;
-    targets::check_columns(
-        source,
-        csv_path,
-        header.split(',').count().saturating_sub(1),
-    )?;
-    let columns: Vec<String> = header
-        .split(',')
-        .skip(1)
-        .map(|s| s.trim().to_string())
-        .collect();
+    targets::check_columns(source, csv_path, header.len().saturating_sub(1))?;
+    let columns: Vec<String> = header.into_iter().skip(1).collect();
     if columns.is_empty() {
         return Err(DataError::format(
             source,
@@ -58,20 +66,19 @@ pub(crate) fn layout(
     let mut order = Vec::new();
     let mut cells: Vec<Vec<String>> = Vec::new();
     let mut seen = BTreeMap::new();
-    for (line_no, line) in lines {
-        let row: Vec<&str> = line.split(',').map(str::trim).collect();
+    for (line_no, row) in lines {
         if row.len() != columns.len() + 1 {
             return Err(DataError::format(
                 source,
                 format!(
                     "{csv_path} row {}: {} columns, expected {}",
-                    line_no + 1,
+                    line_no,
                     row.len(),
                     columns.len() + 1
                 ),
             ));
         }
-        let name = row[0].trim_start_matches("./");
+        let name = row[0].as_str().trim_start_matches("./");
         let full = format!("{base}{name}");
         let index = match by_path.get(full.as_str()) {
             Some(i) => *i,
@@ -82,22 +89,22 @@ pub(crate) fn layout(
                         source,
                         format!(
                             "{csv_path} row {}: '{name}' matches several images; give its path",
-                            line_no + 1
+                            line_no
                         ),
                     ))
                 }
                 _ => {
                     return Err(DataError::format(
                         source,
-                        format!("{csv_path} row {}: no image '{name}'", line_no + 1),
+                        format!("{csv_path} row {}: no image '{name}'", line_no),
                     ))
                 }
             },
         };
-        if seen.insert(index, line_no + 1).is_some() {
+        if seen.insert(index, line_no).is_some() {
             return Err(DataError::format(
                 source,
-                format!("{csv_path} row {}: '{name}' is listed twice", line_no + 1),
+                format!("{csv_path} row {}: '{name}' is listed twice", line_no),
             ));
         }
         order.push(index);

@@ -5,10 +5,10 @@
 use super::{DataError, ImportLimits};
 use std::path::Path;
 
-/// The flags that raise each bound, named in refusals.
-const PIXELS_FLAG: &str = "dartboard serve --max-image-pixels";
-const VALUES_FLAG: &str = "dartboard serve --max-decoded-values";
-const BYTES_FLAG: &str = "dartboard serve --max-dataset-bytes";
+/// The flags that raise each bound, named in refusals after the command that was run.
+const PIXELS_FLAG: &str = "--max-image-pixels";
+const VALUES_FLAG: &str = "--max-decoded-values";
+const BYTES_FLAG: &str = "--max-dataset-bytes";
 
 /// A count that may have overflowed u64, as messages print it.
 fn show(count: Option<u64>) -> String {
@@ -44,9 +44,10 @@ impl ImportLimits {
         Err(DataError::format(
             path,
             format!(
-                "{what} is {height}x{width} = {} pixels, above the limit of {} per image ({PIXELS_FLAG})",
+                "{what} is {height}x{width} = {} pixels, above the limit of {} per image ({} {PIXELS_FLAG})",
                 show(pixels),
-                self.max_image_pixels
+                self.max_image_pixels,
+                self.command
             ),
         ))
     }
@@ -67,19 +68,21 @@ impl ImportLimits {
         Err(DataError::format(
             path,
             format!(
-                "{what} {n} images of {c}x{h}x{w}: {} bytes as float32, above the limit of {} bytes per dataset ({BYTES_FLAG})",
+                "{what} {n} images of {c}x{h}x{w}: {} bytes as float32, above the limit of {} bytes per dataset ({} {BYTES_FLAG})",
                 show(bytes),
-                self.max_dataset_bytes
+                self.max_dataset_bytes,
+                self.command
             ),
         ))
     }
 }
 
-/// The values one import has decoded so far, against `max_decoded_values`.
+/// The values one import holds so far, against `max_decoded_values`.
 #[derive(Debug)]
 pub(crate) struct Tally {
     used: u64,
     max: u64,
+    command: &'static str,
 }
 
 impl Tally {
@@ -87,6 +90,7 @@ impl Tally {
         Tally {
             used: 0,
             max: limits.max_decoded_values,
+            command: limits.command,
         }
     }
 
@@ -113,9 +117,10 @@ impl Tally {
                 Err(DataError::format(
                     path,
                     format!(
-                        "{}: {size}, above the limit of {} values per import ({VALUES_FLAG})",
+                        "{}: {size}, above the limit of {} values per import ({} {VALUES_FLAG})",
                         what(),
-                        self.max
+                        self.max,
+                        self.command
                     ),
                 ))
             }

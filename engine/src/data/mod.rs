@@ -52,7 +52,7 @@ pub enum DataError {
     #[error("{path}: {message}")]
     Format { path: PathBuf, message: String },
     #[error(
-        "{path}: not a format Dartboard reads (expected an IDX folder or file, .npz, or .csv[.gz])"
+        "{path}: not a format Dartboard reads (expected images in a folder, .zip or .tar.gz; IDX files; .npz; a .npy with a targets file; HDF5; .csv[.gz]; or a text matrix with a targets file)"
     )]
     Unknown { path: PathBuf },
 }
@@ -223,8 +223,10 @@ pub fn load(path: &Path) -> Result<Dataset, DataError> {
     load_with(path, &ImportOptions::default())
 }
 
-/// Reads a dataset: an IDX folder (or one of its image files), a `.npz`, an HDF5 file, a `.csv[.gz]`, or a
-/// whitespace-separated text matrix (plain or zipped) with `y_file` targets. Without a test
+/// Reads a dataset: an IDX folder (or one of its image files; with `y_file`, that labels file),
+/// a folder or archive of images (or of IDX files), a `.npz`, a lone `.npy` with `y_file`
+/// targets, an HDF5 file, a `.csv[.gz]`, or a whitespace-separated text matrix (plain or
+/// zipped) with `y_file` targets. Without a test
 /// split, a stratified (classification) or random (regression) 15% is held out as test
 /// (seed `TEST_SEED`).
 pub fn load_with(path: &Path, opts: &ImportOptions) -> Result<Dataset, DataError> {
@@ -244,8 +246,12 @@ pub fn load_with(path: &Path, opts: &ImportOptions) -> Result<Dataset, DataError
             path,
             std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or folder"),
         ));
+    } else if let (true, Some(labels)) = (lower.contains("idx3-ubyte"), &opts.y_file) {
+        idx::read_pair(path, labels, &opts.limits)?
     } else if lower.contains("idx3-ubyte") {
         idx::read_dir(path.parent().unwrap_or(Path::new(".")), &opts.limits)?
+    } else if lower.ends_with(".npy") {
+        npy::read_with_targets(path, opts)?
     } else if opts.y_file.is_some()
         || lower.ends_with(".txt")
         || lower.ends_with(".txt.zip")

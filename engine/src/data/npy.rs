@@ -210,6 +210,49 @@ pub(crate) fn read_npz(path: &Path, opts: &ImportOptions) -> Result<Raw, DataErr
     })
 }
 
+/// A lone `.npy` of images with its targets in `--y-file` (another `.npy`, or a text file of
+/// rows as a text matrix's targets are read).
+pub(crate) fn read_with_targets(path: &Path, opts: &ImportOptions) -> Result<Raw, DataError> {
+    let y_file = opts.y_file.as_deref().ok_or_else(|| {
+        DataError::format(
+            path,
+            "a lone .npy of images needs its targets: --y-file FILE (a .npy or a text file)",
+        )
+    })?;
+    let mut tally = Tally::new(&opts.limits);
+    let read_file = |p: &Path, name: &str, tally: &mut Tally| -> Result<Array, DataError> {
+        let file = std::fs::File::open(p).map_err(|e| DataError::io(p, e))?;
+        let declared = file.metadata().ok().map(|m| m.len());
+        read_npy(p, name, &mut std::io::BufReader::new(file), declared, tally)
+    };
+    let images = read_file(path, "x", &mut tally)?;
+    let is_npy = y_file
+        .to_string_lossy()
+        .to_ascii_lowercase()
+        .ends_with(".npy");
+    let targets = if is_npy {
+        read_file(y_file, "y", &mut tally)?
+    } else {
+        let (values, names, rows) = super::text::read_targets(y_file, opts, &mut tally)?;
+        Array {
+            shape: vec![rows as i64, names.len() as i64],
+            values: values.into_iter().map(|v| v as f32).collect(),
+        }
+    };
+    let mut arrays = [Some(images), Some(targets)];
+    let pair_opts = ImportOptions {
+        x: Some("x".into()),
+        y: Some("y".into()),
+        ..opts.clone()
+    };
+    super::arrays::pair(path, &["x".into(), "y".into()], &pair_opts, |name| {
+        let slot = usize::from(name == "y");
+        arrays[slot]
+            .take()
+            .ok_or_else(|| DataError::format(path, format!("array '{name}' read twice")))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

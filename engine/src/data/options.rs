@@ -37,17 +37,24 @@ pub struct ImportOptions {
 /// Bounds an import checks before it allocates, so a small file that decodes to gigabytes (a
 /// zip of huge blank PNGs, an `.npy` header claiming 2^62 rows, `resize=100000`) is refused with
 /// the bound in the message instead of exhausting memory. Not part of the dataset's identity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ImportLimits {
     /// Largest single image, height x width pixels, read from each file's header before decoding.
     pub max_image_pixels: u64,
-    /// Most values (samples x channels x height x width) decoded from the source, before crop and
-    /// resize (held as float32 while importing: 4 bytes each).
+    /// Most values (samples x channels x height x width) an import holds at once. Image files
+    /// are decoded, cropped and resized one at a time, so for them this counts what is kept
+    /// (after crop and resize); arrays (`.npy`, IDX, HDF5, text) are decoded whole, so for them
+    /// it counts the source's values.
     pub max_decoded_values: u64,
     /// Largest dataset after crop and resize, as float32 bytes (N x C x H x W x 4): what a run
     /// holds in memory.
     pub max_dataset_bytes: u64,
+    /// The command whose flags raise these bounds, named in refusals ("dartboard pipeline").
+    pub command: &'static str,
 }
+
+/// The command an import's refusals name when nobody says otherwise.
+pub const IMPORT_COMMAND: &str = "dartboard data import";
 
 impl Default for ImportLimits {
     fn default() -> Self {
@@ -58,6 +65,7 @@ impl Default for ImportLimits {
             max_decoded_values: 1 << 30,
             // 4 GiB.
             max_dataset_bytes: 4 << 30,
+            command: IMPORT_COMMAND,
         }
     }
 }

@@ -72,7 +72,7 @@ fn count(path: &Path, tally: &mut Tally, line: usize, held: usize) -> Result<(),
 }
 
 /// Targets: rows of numbers, with an optional header row of names; (values, names, rows).
-fn read_targets(
+pub(crate) fn read_targets(
     path: &Path,
     opts: &ImportOptions,
     tally: &mut Tally,

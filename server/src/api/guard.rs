@@ -148,9 +148,12 @@ fn form_body_where_json_is_meant(req: &Request) -> bool {
     formish && !takes_forms(req.uri().path())
 }
 
+/// A refusal, with the security headers every answer carries.
 fn refuse(status: StatusCode, message: String) -> Response {
     tracing::warn!("{message}");
-    ApiError::new(status, message).into_response()
+    let mut response = ApiError::new(status, message).into_response();
+    secure_headers(response.headers_mut());
+    response
 }
 
 pub async fn guard(state: State, req: Request, next: Next) -> Response {
@@ -174,6 +177,24 @@ pub async fn guard(state: State, req: Request, next: Next) -> Response {
                 req.uri().path()
             ),
         );
+    }
+    // A page's server function reads its body whole: past the limit it is refused here, as
+    // the JSON API refuses one (the function itself would only fail).
+    let declared = text(req.headers(), header::CONTENT_LENGTH).and_then(|l| l.parse::<u64>().ok());
+    if req.uri().path().starts_with("/fn/") {
+        if declared.is_some_and(|l| l > state.limits.body_bytes as u64) {
+            return refuse(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "the request body is larger than this server's limit (dartboard serve --body-limit)".into(),
+            );
+        }
+        // A body without a declared length (chunked) could not be held to the limit here.
+        if declared.is_none() && req.headers().contains_key(header::TRANSFER_ENCODING) {
+            return refuse(
+                StatusCode::LENGTH_REQUIRED,
+                "a server function's body needs a Content-Length".into(),
+            );
+        }
     }
     let mut response = next.run(req).await;
     secure_headers(response.headers_mut());

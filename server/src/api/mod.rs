@@ -40,6 +40,8 @@ pub struct Limits {
     pub body_bytes: usize,
     /// Most runs waiting in the queue.
     pub queued_runs: i64,
+    /// Free bytes the data directory keeps: below them no run starts and no upload is taken.
+    pub min_free_bytes: u64,
 }
 
 pub struct AppState {
@@ -65,11 +67,13 @@ pub struct AppState {
 
 pub type State = axum::extract::State<Arc<AppState>>;
 
-/// An error answer: a status and a JSON body (`{"error": ...}` or `{"errors": [...]}`).
+/// An error answer: a status and a JSON body (`{"error": ...}` or `{"errors": [...]}`), with
+/// a `Retry-After` when waiting helps.
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
     pub body: Value,
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -77,6 +81,25 @@ impl ApiError {
         ApiError {
             status,
             body: json!({ "error": message.to_string() }),
+            retry_after: None,
+        }
+    }
+
+    /// The server's storage failed (507 full, 503 read-only or unreachable): logged with its
+    /// cause; the client is told nothing was stored and when to try again.
+    pub fn fault(fault: crate::faults::Fault, cause: impl std::fmt::Display) -> Self {
+        tracing::warn!("storage fault ({fault:?}): {cause}");
+        ApiError {
+            retry_after: Some(fault.retry_after()),
+            ..ApiError::new(fault.status(), fault.message())
+        }
+    }
+
+    /// An I/O error of ours: a storage fault when it is one, else internal.
+    pub fn io(e: std::io::Error) -> Self {
+        match crate::faults::Fault::of_io(&e) {
+            Some(f) => ApiError::fault(f, e),
+            None => ApiError::internal(e),
         }
     }
 
@@ -98,14 +121,23 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, m),
-            e => ApiError::internal(e),
+            e => match e.fault() {
+                Some(f) => ApiError::fault(f, e),
+                None => ApiError::internal(e),
+            },
         }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body)).into_response()
+        let mut response = (self.status, Json(self.body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 

@@ -51,6 +51,7 @@ pub fn unprocessable(errors: Vec<FieldError>) -> ApiError {
     ApiError {
         status: StatusCode::UNPROCESSABLE_ENTITY,
         body: json!({ "errors": list }),
+        retry_after: None,
     }
 }
 
@@ -180,9 +181,12 @@ pub async fn prepare(store: &Store, body: CreateRun) -> ApiResult<NewRun> {
     })
 }
 
-/// 429 unless `n` more runs fit in the queue. The answer holds the queue's admission until it is
-/// dropped: insert the runs before, so parallel requests cannot pass the limit together.
+/// 429 unless `n` more runs fit in the queue; 507 or 503 (nothing stored) when the data
+/// directory is below its free-space reserve or cannot be written. The answer holds the queue's
+/// admission until it is dropped: insert the runs before, so parallel requests cannot pass the
+/// limit together.
 pub async fn room(state: &AppState, n: u64) -> ApiResult<tokio::sync::MutexGuard<'_, ()>> {
+    writable(state).await?;
     let admitted = state.admission.lock().await;
     let queued = state.store.count_status(Status::Queued).await?;
     if queued + n as i64 > state.limits.queued_runs {
@@ -195,6 +199,15 @@ pub async fn room(state: &AppState, n: u64) -> ApiResult<tokio::sync::MutexGuard
         ));
     }
     Ok(admitted)
+}
+
+/// 507 or 503 unless the data directory keeps its reserve free and can be written.
+pub async fn writable(state: &AppState) -> ApiResult<()> {
+    let (dir, reserve) = (state.data_dir.clone(), state.limits.min_free_bytes);
+    let checked = tokio::task::spawn_blocking(move || crate::faults::check_writable(&dir, reserve))
+        .await
+        .map_err(ApiError::internal)?;
+    checked.map_err(|f| ApiError::fault(f, format!("{} before writing", state.data_dir.display())))
 }
 
 /// The request's top-level keys.
@@ -233,6 +246,14 @@ pub fn parse_create(v: Value) -> ApiResult<CreateRun> {
         errors.push(field(k, format!("a {kind} run does not take '{k}'")));
     }
     if !errors.is_empty() {
+        // The config's own errors too, so that one answer names every bad field.
+        if let Some(Value::Object(layer)) = map.get("config") {
+            let config_errors = match kind {
+                "train" | "baseline" => engine::retrain::config::TrainConfig::resolve(layer).err(),
+                _ => SearchConfig::resolve(std::slice::from_ref(layer)).err(),
+            };
+            errors.extend(config_errors.unwrap_or_default());
+        }
         return Err(unprocessable(errors));
     }
     serde_json::from_value(v).map_err(|e| unprocessable(vec![field("body", e.to_string())]))

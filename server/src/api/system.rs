@@ -18,13 +18,6 @@ pub fn resident_bytes() -> Option<u64> {
     Some(line.split_whitespace().nth(1)?.parse::<u64>().ok()? * 1024)
 }
 
-pub fn free_disk(path: &std::path::Path) -> Option<u64> {
-    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).ok()?;
-    // SAFETY: statvfs fills the struct we pass; the path is a valid C string.
-    let mut s: libc::statvfs = unsafe { std::mem::zeroed() };
-    (unsafe { libc::statvfs(c.as_ptr(), &mut s) } == 0).then(|| s.f_bavail * s.f_frsize)
-}
-
 /// Each CUDA device with its name and memory, from nvidia-smi (libtorch does not report names).
 pub fn cuda_devices() -> Vec<Value> {
     let count = tch::Cuda::device_count();
@@ -72,7 +65,8 @@ pub async fn system(state: State) -> ApiResult<Json<Value>> {
         "cpu": {"threads": std::thread::available_parallelism().map_or(1, |n| n.get())},
         "cuda": cuda,
         "free_memory_bytes": free_memory(),
-        "free_disk_bytes": free_disk(&state.data_dir),
+        "free_disk_bytes": crate::faults::free_bytes(&state.data_dir),
+        "reserve_disk_bytes": state.limits.min_free_bytes,
         "queued": state.store.count_status(Status::Queued).await?,
         "running": state.store.count_status(Status::Running).await?,
         "store": match state.store.backend() {

@@ -16,6 +16,10 @@ const TEXT_FIELDS: [&str; 9] = [
     "name", "task", "x", "y", "target", "shape", "resize", "crop", "symmetry",
 ];
 
+/// The most bytes a text field of the form may hold (a dataset's name, an array's name, a size):
+/// read chunk by chunk and refused past it, never held whole.
+pub const TEXT_FIELD_BYTES: usize = 4096;
+
 /// A folder under `uploads/` removed when dropped.
 struct Scratch(PathBuf);
 
@@ -86,17 +90,46 @@ fn options(text: &HashMap<String, String>, y_file: Option<PathBuf>) -> ApiResult
     })
 }
 
+/// A text field's value, refused past `TEXT_FIELD_BYTES` or when it is not UTF-8.
+async fn text_field(
+    key: &str,
+    field: &mut axum::extract::multipart::Field<'_>,
+) -> ApiResult<String> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(e.status(), e.body_text())
+        } else {
+            bad(e.body_text())
+        }
+    })? {
+        if bytes.len() + chunk.len() > TEXT_FIELD_BYTES {
+            return Err(bad(format!(
+                "form field '{key}' is longer than {TEXT_FIELD_BYTES} bytes"
+            )));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    String::from_utf8(bytes).map_err(|_| bad(format!("form field '{key}' is not UTF-8 text")))
+}
+
 pub async fn upload(state: State, mut form: Multipart) -> ApiResult<(StatusCode, Json<Value>)> {
     let limit = state.limits.upload_bytes;
+    // Refused before the body is read: the answer may reach a browser as a broken connection
+    // when the body is large (a failed write later reads the body to its end first).
+    super::runs::writable(&state).await?;
     let mut token = [0u8; 8];
     getrandom::fill(&mut token).map_err(ApiError::internal)?;
     let hex: String = token.iter().map(|b| format!("{b:02x}")).collect();
     let scratch = Scratch(state.data_dir.join("uploads").join(hex));
     tokio::fs::create_dir_all(&scratch.0)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(ApiError::io)?;
     let (mut files, mut text) = (HashMap::new(), HashMap::new());
     let mut total = 0u64;
+    // A write that failed (a full or read-only disk): the rest of the body is still read (and
+    // dropped), so that the browser gets the answer rather than a broken connection.
+    let mut failed: Option<ApiError> = None;
     while let Some(mut field) = form.next_field().await.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             too_large(limit)
@@ -112,12 +145,17 @@ pub async fn upload(state: State, mut form: Multipart) -> ApiResult<(StatusCode,
             let name = safe_name(field.file_name().unwrap_or(&key));
             // Two files of one name (x.txt and its targets) stay apart.
             let path = scratch.0.join(&key).join(&name);
-            tokio::fs::create_dir_all(scratch.0.join(&key))
-                .await
-                .map_err(ApiError::internal)?;
-            let mut out = tokio::fs::File::create(&path)
-                .await
-                .map_err(ApiError::internal)?;
+            let opened = match tokio::fs::create_dir_all(scratch.0.join(&key)).await {
+                Ok(()) => tokio::fs::File::create(&path).await,
+                Err(e) => Err(e),
+            };
+            let mut out = match opened {
+                Ok(file) => Some(file),
+                Err(e) => {
+                    failed.get_or_insert(ApiError::io(e));
+                    None
+                }
+            };
             loop {
                 let chunk = field.chunk().await.map_err(|e| {
                     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -131,17 +169,31 @@ pub async fn upload(state: State, mut form: Multipart) -> ApiResult<(StatusCode,
                 if total > limit {
                     return Err(too_large(limit));
                 }
-                out.write_all(&chunk).await.map_err(ApiError::internal)?;
+                if let Some(file) = out.as_mut() {
+                    if let Err(e) = file.write_all(&chunk).await {
+                        failed.get_or_insert(ApiError::io(e));
+                        out = None;
+                        let _ = tokio::fs::remove_file(&path).await;
+                    }
+                }
             }
-            out.flush().await.map_err(ApiError::internal)?;
+            if let Some(mut file) = out {
+                if let Err(e) = file.flush().await {
+                    failed.get_or_insert(ApiError::io(e));
+                }
+            }
             files.insert(key, (path, name));
         } else if TEXT_FIELDS.contains(&key.as_str()) {
-            text.insert(key, field.text().await.map_err(|e| bad(e.body_text()))?);
+            let value = text_field(&key, &mut field).await?;
+            text.insert(key, value);
         } else {
             return Err(bad(format!(
                 "unknown form field '{key}'; expected file, y_file or one of {TEXT_FIELDS:?}"
             )));
         }
+    }
+    if let Some(e) = failed {
+        return Err(e);
     }
     let Some((path, file_name)) = files.remove("file") else {
         return Err(bad("the form has no 'file' field"));
@@ -155,7 +207,11 @@ pub async fn upload(state: State, mut form: Multipart) -> ApiResult<(StatusCode,
     let imported = state.importer.import(&path, &opts, &name).await;
     let mut summary = imported.map_err(|e| match e {
         // Errors name the uploaded file as the user called it, never our folders.
-        ImportError::Refused(m) => bad(without_paths(&m, &scratch.0, &state.data_dir)),
+        ImportError::Refused(m) => match crate::faults::Fault::of_text(&m) {
+            // The disk filled or turned read-only under the import: ours, not the data's.
+            Some(f) => ApiError::fault(f, m),
+            None => bad(without_paths(&m, &scratch.0, &state.data_dir)),
+        },
         ImportError::Internal(m) => ApiError::internal(m),
     })?;
     let id = summary["id"].as_str().unwrap_or_default().to_string();

@@ -48,6 +48,11 @@ pub fn command() -> Command {
             opt("upload-limit", "BYTES", "largest upload (4294967296)"),
             opt("body-limit", "BYTES", "largest JSON body (1048576)"),
             opt("max-queued", "N", "queued runs before 429 (100)"),
+            opt(
+                "min-free",
+                "BYTES",
+                "free space the data directory keeps: no run or upload below it (268435456)",
+            ),
             opt("sample", "PATH", "import this dataset at start"),
             opt("site", "DIR", "the built site (target/site)"),
             opt(
@@ -257,8 +262,7 @@ pub fn command() -> Command {
                     opt("name", "NAME", "the dataset's name"),
                     switch("samples", "draw its sample grid too"),
                     switch("json", "JSON output (the default)"),
-                ])
-                .args(import_limits()),
+                ]),
         )
         .subcommand(
             Command::new("samples")

@@ -132,11 +132,19 @@ pub fn import_options() -> Vec<Arg> {
     ]
     .into_iter()
     .map(|(n, v, h)| opt(n, v, h).help_heading("Import"))
+    .chain(import_limits())
     .collect()
 }
 
+/// The bounds on what an import holds: every command that imports takes them.
 pub fn import_limits() -> Vec<Arg> {
     vec![
+        opt(
+            crate::data_cmd::LIMITS_OF,
+            "COMMAND",
+            "whose bounds these are",
+        )
+        .hide(true),
         opt(
             "max-image-pixels",
             "N",
@@ -145,7 +153,7 @@ pub fn import_limits() -> Vec<Arg> {
         opt(
             "max-decoded-values",
             "N",
-            "refuse data that decodes to more values (1073741824)",
+            "refuse data that keeps more values (after crop and resize; 1073741824)",
         ),
         opt(
             "max-dataset-bytes",

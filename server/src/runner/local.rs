@@ -43,6 +43,7 @@ impl Runner {
             Child {
                 pid,
                 cancelled: false,
+                ended: false,
             },
         );
         Ok(child)
@@ -95,7 +96,12 @@ impl Runner {
         if let Some(h) = stderr {
             let _ = h.await;
         }
-        let cancelled = self.children().remove(&id).is_some_and(|c| c.cancelled);
+        // The child stays in the map until its end is stored, so that nobody (the orphan
+        // reaper, a cancel) takes the run for one without a worker meanwhile.
+        let cancelled = self.children().get_mut(&id).is_some_and(|c| {
+            c.ended = true;
+            c.cancelled
+        });
         let tail: Vec<String> = tail
             .lock()
             .map(|t| t.iter().cloned().collect())
@@ -111,6 +117,7 @@ impl Runner {
             (Err(e), _) => (Status::Failed, format!("waiting for the worker: {e}"), None),
         };
         self.finish(id, status, &message, event).await;
+        self.children().remove(&id);
         if status == Status::Succeeded {
             self.follow_up(id).await;
         }

@@ -4,6 +4,7 @@
 //! Both executors run the same `dartboard worker --run ID --data-dir DIR`.
 mod local;
 pub mod slurm;
+mod upkeep;
 
 use crate::hub::{status_event, Hub};
 use crate::store::{Status, Store, SUBMITTING};
@@ -18,10 +19,14 @@ use tokio::sync::Notify;
 const TAIL_LINES: usize = 12;
 /// How long a cancelled worker gets to stop after SIGTERM before SIGKILL.
 const CANCEL_GRACE: Duration = Duration::from_secs(10);
+/// The longest wait between tries to store how a run ended while the store refuses writes.
+const FINISH_RETRY_MAX: Duration = Duration::from_secs(10);
 
 struct Child {
     pid: u32,
     cancelled: bool,
+    /// The process has exited (and been reaped); its end is being stored.
+    ended: bool,
 }
 
 /// Where workers run.
@@ -42,6 +47,8 @@ pub struct Setup {
     /// This server's name in the store (`--server-name`): the runs it took are its own to
     /// re-attach or mark interrupted after a restart; other servers on the database leave them.
     pub owner: String,
+    /// Free bytes the data directory keeps: below them queued runs wait.
+    pub min_free_bytes: u64,
 }
 
 pub struct Runner {
@@ -53,6 +60,9 @@ pub struct Runner {
     exe: PathBuf,
     executor: Executor,
     owner: String,
+    min_free_bytes: u64,
+    /// Whether the loop last found the data directory below its reserve (logged once).
+    short_of_space: std::sync::atomic::AtomicBool,
     wake: Notify,
     children: Mutex<HashMap<i64, Child>>,
     jobs: slurm::Jobs,
@@ -81,6 +91,8 @@ impl Runner {
             exe: setup.exe,
             executor: setup.executor,
             owner: setup.owner,
+            min_free_bytes: setup.min_free_bytes,
+            short_of_space: std::sync::atomic::AtomicBool::new(false),
             wake: Notify::new(),
             children: Mutex::new(HashMap::new()),
             jobs: slurm::Jobs::default(),
@@ -124,7 +136,7 @@ impl Runner {
 
     async fn run_loop(self: Arc<Self>) {
         loop {
-            while self.active() < self.workers {
+            while self.active() < self.workers && self.has_room() {
                 let taken = match &self.executor {
                     Executor::Local => self.store.take_queued(&self.owner).await,
                     Executor::Slurm(_) => self.store.claim_queued(&self.owner).await,
@@ -140,6 +152,9 @@ impl Runner {
                         break;
                     }
                 }
+            }
+            if matches!(self.executor, Executor::Local) {
+                self.reap_orphans().await;
             }
             tokio::select! {
                 _ = self.wake.notified() => {}
@@ -225,20 +240,40 @@ impl Runner {
         message: &str,
         event: Option<(Value, Option<i64>)>,
     ) {
-        let msg = (!message.is_empty()).then_some(message);
-        match self
-            .store
-            .transition(id, &[Status::Queued, Status::Running], status, msg)
-            .await
-        {
-            Ok(true) => {
-                let (event, offset) = event.unwrap_or_else(|| (status_event(status, msg), None));
-                if let Err(e) = self.hub.publish_at(id, event, offset).await {
-                    tracing::error!("run {id}: {e}");
+        // A worker that met a full or read-only disk: the message says so and what to do.
+        let fault = (status == Status::Failed)
+            .then(|| crate::faults::Fault::of_text(message))
+            .flatten();
+        let message = match fault {
+            Some(f) => format!("{}; the worker said: {message}", f.run_message()),
+            None => message.to_string(),
+        };
+        let msg = (!message.is_empty()).then_some(message.as_str());
+        // The end is stored even when the store refuses writes for a while (a full disk, a
+        // database restarting): tried again, further apart, until it is.
+        let mut wait = Duration::from_secs(1);
+        let moved = loop {
+            match self
+                .store
+                .transition(id, &[Status::Queued, Status::Running], status, msg)
+                .await
+            {
+                Ok(moved) => break moved,
+                Err(e) => {
+                    tracing::error!(
+                        "run {id}: storing its end ({}): {e}; trying again in {wait:?}",
+                        status.as_str()
+                    );
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(FINISH_RETRY_MAX);
                 }
             }
-            Ok(false) => {}
-            Err(e) => tracing::error!("run {id}: {e}"),
+        };
+        if moved {
+            let (event, offset) = event.unwrap_or_else(|| (status_event(status, msg), None));
+            if let Err(e) = self.hub.publish_at(id, event, offset).await {
+                tracing::error!("run {id}: {e}");
+            }
         }
     }
 
@@ -281,28 +316,42 @@ impl Runner {
         }
         // A run just taken from the queue may not have its worker yet: wait for it briefly.
         let mut pid = None;
+        let mut ours = false;
         for _ in 0..100 {
             pid = self.children().get_mut(&id).map(|c| {
                 c.cancelled = true;
-                c.pid
+                (c.pid, c.ended)
             });
-            let running = self
-                .store
-                .run(id)
-                .await?
-                .is_some_and(|r| r.status == Status::Running);
-            if pid.is_some() || !running {
+            // Running here, as a local run of this server (another server's is its own).
+            ours = self.store.run(id).await?.is_some_and(|r| {
+                r.status == Status::Running
+                    && r.job_id.is_none()
+                    && r.owner.as_deref().is_none_or(|o| o == self.owner)
+            });
+            if pid.is_some() || !ours {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        let Some(pid) = pid else { return Ok(false) };
+        let pid = match pid {
+            Some((pid, false)) => pid,
+            // Its worker ended and its end is still being stored, or it has no worker at all:
+            // nothing to stop, the run is recorded cancelled (what its worker's end said is
+            // then not stored over it).
+            Some((_, true)) => return self.cancel_without_worker(id).await,
+            None if ours => return self.cancel_without_worker(id).await,
+            None => return Ok(false),
+        };
         // SAFETY: plain kill(2) on our own child's pid.
         unsafe { libc::kill(pid as i32, libc::SIGTERM) };
         let me = Arc::clone(self);
         tokio::spawn(async move {
             tokio::time::sleep(CANCEL_GRACE).await;
-            if me.children().get(&id).is_some_and(|c| c.pid == pid) {
+            if me
+                .children()
+                .get(&id)
+                .is_some_and(|c| c.pid == pid && !c.ended)
+            {
                 // SAFETY: as above; the child has not been reaped (it is still in the map).
                 unsafe { libc::kill(pid as i32, libc::SIGKILL) };
             }

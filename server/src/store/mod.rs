@@ -37,6 +37,18 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+impl StoreError {
+    /// The storage fault behind the error (a full disk, a read-only file, a database that does
+    /// not answer), if it is one.
+    pub fn fault(&self) -> Option<crate::faults::Fault> {
+        match self {
+            StoreError::Db(e) => crate::faults::Fault::of_db(e),
+            StoreError::Migrate(e) => crate::faults::Fault::of_text(&e.to_string()),
+            _ => None,
+        }
+    }
+}
+
 /// Seconds since the Unix epoch.
 pub fn now() -> f64 {
     std::time::SystemTime::now()
@@ -183,9 +195,11 @@ impl Store {
         sqlx::any::install_default_drivers();
         match database {
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                // A database that does not answer is told within seconds (503), not after
+                // the default half-minute wait for a connection.
                 let pool = AnyPoolOptions::new()
                     .max_connections(8)
-                    .acquire_timeout(std::time::Duration::from_secs(30))
+                    .acquire_timeout(std::time::Duration::from_secs(10))
                     .connect(url)
                     .await?;
                 migrations::migrator(migrations::POSTGRES).await?.run(&pool).await?;
@@ -201,17 +215,41 @@ impl Store {
             None => {
                 let path = data_dir.join("dartboard.db");
                 let url = format!("sqlite://{}?mode=rwc", url_path(&path));
+                // SQLite opens a file it cannot write read-only, and such a connection goes on
+                // refusing writes after the file is writable again: connections opened while it
+                // was not are closed instead of reused once it is (no restart needed).
+                let unwritable_at = std::sync::Arc::new(std::sync::Mutex::new(None));
+                let (seen, checked) = (unwritable_at.clone(), unwritable_at);
+                let (at_connect, at_acquire) = (path.clone(), path.clone());
                 let pool = AnyPoolOptions::new()
                     .max_connections(8)
-                    .after_connect(|conn, _| {
+                    .after_connect(move |conn, _| {
+                        let unwritable = !writable(&at_connect);
+                        let seen = seen.clone();
                         Box::pin(async move {
                             conn.execute(
                                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
                                  PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
                             )
                             .await?;
+                            // The pool dates the connection after this returns: a second
+                            // ahead, so that this connection counts as opened before it.
+                            if unwritable {
+                                if let Ok(mut t) = seen.lock() {
+                                    *t = Some(
+                                        std::time::Instant::now() + std::time::Duration::from_secs(1),
+                                    );
+                                }
+                            }
                             Ok(())
                         })
+                    })
+                    .before_acquire(move |_, meta| {
+                        let last = checked.lock().ok().and_then(|t| *t);
+                        let opened = std::time::Instant::now().checked_sub(meta.age);
+                        let stale = last.is_some_and(|t| opened.is_none_or(|o| o <= t))
+                            && writable(&at_acquire);
+                        Box::pin(async move { Ok(!stale) })
                     })
                     .connect(&url)
                     .await?;
@@ -227,6 +265,17 @@ impl Store {
     pub fn backend(&self) -> Backend {
         self.backend
     }
+}
+
+/// Whether this process may write `path` and the folder holding it (SQLite writes its WAL and
+/// shared-memory files beside the database).
+fn writable(path: &Path) -> bool {
+    let ok = |p: &Path| {
+        std::ffi::CString::new(p.as_os_str().as_encoded_bytes())
+            // SAFETY: access(2) reads a valid C string.
+            .is_ok_and(|c| unsafe { libc::access(c.as_ptr(), libc::W_OK) } == 0)
+    };
+    ok(path) && path.parent().is_none_or(ok)
 }
 
 /// A file path as the path part of a URL (the characters a URL gives a meaning escaped).

@@ -20,7 +20,23 @@ pub struct Server {
 impl Server {
     /// Starts the server on `dir` (kept between restarts) with extra flags and environment.
     pub fn start_in(dir: &Path, addr: &str, flags: &[&str], env: &[(&str, &str)]) -> Server {
+        Server::start_as(dir, addr, flags, env, None)
+    }
+
+    /// As `start_in`, as the user and group `user` when given (the test runs as root: a server
+    /// that is not root meets file permissions).
+    pub fn start_as(
+        dir: &Path,
+        addr: &str,
+        flags: &[&str],
+        env: &[(&str, &str)],
+        user: Option<(u32, u32)>,
+    ) -> Server {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_dartboard"));
+        if let Some((uid, gid)) = user {
+            use std::os::unix::process::CommandExt;
+            cmd.uid(uid).gid(gid);
+        }
         cmd.args(["serve", "--addr", addr, "--data-dir"])
             .arg(dir)
             .args(flags);
