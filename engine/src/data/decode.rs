@@ -3,9 +3,10 @@
 //! soon as it is decoded (so an import holds one source image per decoder, not all of them).
 //! `dimensions` and `channels` read an image's size from its header, so the import can refuse
 //! it before decoding.
-use super::{ImportLimits, ImportOptions};
+use super::{preprocess, ImportLimits, ImportOptions};
 use image::{DynamicImage, ImageDecoder, ImageReader};
 use std::io::Cursor;
+use std::path::Path;
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::{Arc, Mutex};
 use tch::Tensor;
@@ -321,6 +322,42 @@ pub fn decode(bytes: &[u8], limits: &ImportLimits) -> Result<Decoded, String> {
     })
 }
 
+/// Crops and resizes one decoded image as `apply` does a stack of them (8-bit images stay
+/// bytes), so that an image reader holds each source image only until it is made small.
+fn shrink(d: Decoded, opts: &ImportOptions) -> Result<Decoded, String> {
+    if opts.crop.is_none() && opts.resize.is_none() {
+        return Ok(d);
+    }
+    let bytes = matches!(d.pixels, Pixels::U8(_));
+    let source = d.source;
+    let one = d.tensor().unsqueeze(0);
+    drop(d);
+    let kept = preprocess::apply(Path::new("the image"), one, opts)
+        .map_err(|e| e.to_string())?
+        .squeeze_dim(0);
+    let [channels, height, width] = kept.size()[..] else {
+        return Err(format!(
+            "an image of shape {:?} after crop and resize",
+            kept.size()
+        ));
+    };
+    let flat = kept.flatten(0, -1);
+    let pixels = if bytes && preprocess::is_8bit(&flat) {
+        Pixels::U8(Vec::<u8>::try_from(flat.to_kind(tch::Kind::Uint8)).map_err(|e| e.to_string())?)
+    } else {
+        Pixels::F32(
+            Vec::<f32>::try_from(flat.to_kind(tch::Kind::Float)).map_err(|e| e.to_string())?,
+        )
+    };
+    Ok(Decoded {
+        channels,
+        height,
+        width,
+        pixels,
+        source,
+    })
+}
+
 /// Decodes jobs on worker threads while the caller keeps feeding them, then crops and resizes
 /// each image as the import asks: a result holds what the import keeps of it.
 pub struct Pool {
@@ -347,7 +384,7 @@ impl Pool {
                     let Ok((i, bytes)) = job else { return };
                     let kept = decode(&bytes, &opts.limits).and_then(|d| {
                         drop(bytes);
-                        super::preprocess::shrink(d, &opts)
+                        shrink(d, &opts)
                     });
                     if done.send((i, kept)).is_err() {
                         return;

@@ -4,9 +4,10 @@
 //! folder holding everything is looked through. Non-image files are skipped and counted.
 use super::archive::{self, Entry, DEFAULT_MAX_UNPACKED};
 use super::decode::{self, is_image, Decoded, Pixels, Pool};
+use super::labels::{self, Layout};
 use super::limits::{product, Tally};
 use super::targets::RawTargets;
-use super::{labels, preprocess, DataError, ImportOptions, Origin, Raw, SplitName};
+use super::{preprocess, DataError, ImportOptions, Origin, Raw, SplitName};
 use std::collections::BTreeSet;
 use std::path::Path;
 use tch::Tensor;
@@ -236,9 +237,6 @@ fn idx_files(
     raw.path = source.to_path_buf();
     Ok(raw)
 }
-
-/// Sample order, targets in that order, and split runs.
-pub(crate) type Layout = (Vec<usize>, RawTargets, Vec<(SplitName, usize)>);
 
 fn folder_layout(
     source: &Path,

@@ -2,12 +2,14 @@
 //! folder holding the file (or a bare file name when it is unique), the other columns targets.
 //! Every row must name an image and every image must have a row.
 use super::cells::{scan, Event, Separator};
-use super::images::Layout;
 use super::targets::{self, RawTargets};
-use super::{DataError, ImportOptions};
+use super::{DataError, ImportOptions, SplitName};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use tch::Tensor;
+
+/// Sample order, targets in that order, and split runs.
+pub(crate) type Layout = (Vec<usize>, RawTargets, Vec<(SplitName, usize)>);
 
 /// The CSV's rows of cells (trimmed and unquoted, as every CSV cell is read), with their line
 /// numbers; blank lines left out.

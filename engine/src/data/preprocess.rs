@@ -1,7 +1,6 @@
 //! Import-time preprocessing: centre crop, then resize (bilinear with antialiasing, as
 //! torchvision's Resize). Mixed sizes never reach here: readers produce one tensor. The size of
 //! the result is checked against the dataset bound before anything is cropped or resized.
-use super::decode::{Decoded, Pixels};
 use super::{DataError, ImportOptions};
 use std::path::Path;
 use tch::{Kind, Tensor};
@@ -105,40 +104,6 @@ pub(crate) fn apply(
         }
     }
     Ok(x.contiguous())
-}
-
-/// Crops and resizes one decoded image as `apply` does a stack of them (8-bit images stay
-/// bytes), so that an image reader holds each source image only until it is made small.
-pub(crate) fn shrink(d: Decoded, opts: &ImportOptions) -> Result<Decoded, String> {
-    if opts.crop.is_none() && opts.resize.is_none() {
-        return Ok(d);
-    }
-    let bytes = matches!(d.pixels, Pixels::U8(_));
-    let source = d.source;
-    let one = d.tensor().unsqueeze(0);
-    drop(d);
-    let kept = apply(Path::new("the image"), one, opts)
-        .map_err(|e| e.to_string())?
-        .squeeze_dim(0);
-    let [channels, height, width] = kept.size()[..] else {
-        return Err(format!(
-            "an image of shape {:?} after crop and resize",
-            kept.size()
-        ));
-    };
-    let flat = kept.flatten(0, -1);
-    let pixels = if bytes && is_8bit(&flat) {
-        Pixels::U8(Vec::<u8>::try_from(flat.to_kind(Kind::Uint8)).map_err(|e| e.to_string())?)
-    } else {
-        Pixels::F32(Vec::<f32>::try_from(flat.to_kind(Kind::Float)).map_err(|e| e.to_string())?)
-    };
-    Ok(Decoded {
-        channels,
-        height,
-        width,
-        pixels,
-        source,
-    })
 }
 
 /// Whether every value is an integer in 0..=255 (stored as uint8). Looked at a few million
