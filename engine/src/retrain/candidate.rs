@@ -4,14 +4,40 @@ use super::config::TrainConfig;
 use super::fit::{self, Report};
 use super::halving::Cost;
 use super::net::Architecture;
-use super::random::Space;
+use crate::config::SearchConfig;
 use crate::data::Dataset;
 use crate::genotype::Genotype;
 use crate::ops::Primitive;
 use crate::rng::Rng;
 use crate::scoring::metric_of;
 use crate::search::SearchError;
+use serde::{Deserialize, Serialize};
 use std::time::Instant;
+
+/// The space genotypes are drawn from: a search's candidate ops and intermediate nodes, and
+/// how it ranks (the share of train held out when the dataset has no validation split).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Space {
+    pub primitives: Vec<Primitive>,
+    pub nodes: usize,
+    #[serde(default = "half")]
+    pub arch_fraction: f64,
+}
+
+fn half() -> f64 {
+    0.5
+}
+
+impl Space {
+    /// The space and holdout of a search config.
+    pub fn of(cfg: &SearchConfig) -> Space {
+        Space {
+            primitives: cfg.primitives.clone(),
+            nodes: cfg.nodes,
+            arch_fraction: cfg.arch_fraction,
+        }
+    }
+}
 
 /// A genotype drawn uniformly: each intermediate node reads two distinct earlier states, each
 /// through an op drawn from the space without `none` (as DARTS discretisation never keeps it).

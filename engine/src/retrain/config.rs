@@ -373,3 +373,25 @@ const HOLDOUT: FloatRange = FloatRange {
     below: "",
     above: "holding out more than half of the training samples leaves too few to train on",
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every key of the training config has its meaning in the schema, and nothing else does.
+    #[test]
+    fn every_key_is_documented() {
+        let keys = match serde_json::to_value(TrainConfig::preset(Preset::Default)) {
+            Ok(serde_json::Value::Object(m)) => m.keys().cloned().collect::<Vec<_>>(),
+            _ => vec![],
+        };
+        let mut documented: Vec<String> = crate::config::schema::TRAIN
+            .iter()
+            .map(|d| d.key.to_string())
+            .collect();
+        documented.sort();
+        let mut keys = keys;
+        keys.sort();
+        assert_eq!(documented, keys);
+    }
+}

@@ -6,7 +6,7 @@
 //! rung is retrained with the full recipe on train + validation and scored once on the test
 //! split, like a retrained cell.
 use super::candidate::score;
-pub use super::candidate::{candidate_config, sample};
+pub use super::candidate::{candidate_config, sample, Space};
 use super::config::TrainConfig;
 use super::fit::{self, Report};
 use super::halving::{self, Cost};
@@ -25,31 +25,6 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
-
-/// The space genotypes are drawn from: a search's candidate ops and intermediate nodes, and
-/// how it ranks (the share of train held out when the dataset has no validation split).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Space {
-    pub primitives: Vec<Primitive>,
-    pub nodes: usize,
-    #[serde(default = "half")]
-    pub arch_fraction: f64,
-}
-
-fn half() -> f64 {
-    0.5
-}
-
-impl Space {
-    /// The space and holdout of a search config.
-    pub fn of(cfg: &SearchConfig) -> Space {
-        Space {
-            primitives: cfg.primitives.clone(),
-            nodes: cfg.nodes,
-            arch_fraction: cfg.arch_fraction,
-        }
-    }
-}
 
 /// How long to sample for.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
