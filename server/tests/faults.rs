@@ -114,6 +114,17 @@ impl Drop for Tmpfs {
     }
 }
 
+/// The server on the tmpfs, with a reserve of 4 MB (below it nothing new is started).
+fn serve(fs: &Tmpfs) -> Server {
+    Server::start_as(
+        &fs.0,
+        "127.0.0.1:0",
+        &["--min-free", "4194304"],
+        &[],
+        server_user(),
+    )
+}
+
 /// A `tiny` search long enough to act on mid-run.
 fn long() -> Value {
     json!({"preset": "tiny", "epochs": 40, "max_steps_per_epoch": 4})
@@ -121,21 +132,6 @@ fn long() -> Value {
 
 fn short() -> Value {
     json!({"preset": "tiny", "epochs": 1, "max_steps_per_epoch": 1})
-}
-
-async fn wait_for_epoch(s: &Server, id: i64, epoch: i64) {
-    let start = Instant::now();
-    while s.get(&format!("/api/runs/{id}")).await.1["epoch"]
-        .as_i64()
-        .unwrap_or(0)
-        < epoch
-    {
-        assert!(
-            start.elapsed() < MINUTES,
-            "run {id} never reached epoch {epoch}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 /// POST /api/runs, with the Retry-After header.
@@ -167,14 +163,7 @@ fn upload_folders(dir: &Path) -> usize {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_full_data_directory_fails_the_run_refuses_writes_and_recovers() {
     let fs = Tmpfs::mount("faults-full", "96m");
-    // A reserve of 4 MB: below it nothing new is started.
-    let s = Server::start_as(
-        &fs.0,
-        "127.0.0.1:0",
-        &["--min-free", "4194304"],
-        &[],
-        server_user(),
-    );
+    let s = serve(&fs);
     let data = s.digits().await;
     let (_, system) = s.get("/api/system").await;
     assert!(
@@ -202,7 +191,7 @@ async fn a_full_data_directory_fails_the_run_refuses_writes_and_recovers() {
 
     // Mid-run: the disk fills under a running search.
     let run = s.create_run(&data, long()).await;
-    wait_for_epoch(&s, run, 1).await;
+    s.wait_for_epoch(run, 1).await;
     let filler = fs.fill();
     // Full until the worker met it (its next epoch checkpoint) and ended.
     wait_worker_gone(run, &fs.0).await;
@@ -250,16 +239,10 @@ async fn a_full_data_directory_fails_the_run_refuses_writes_and_recovers() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_read_only_data_directory_refuses_writes_and_recovers() {
     let fs = Tmpfs::mount("faults-readonly", "96m");
-    let s = Server::start_as(
-        &fs.0,
-        "127.0.0.1:0",
-        &["--min-free", "4194304"],
-        &[],
-        server_user(),
-    );
+    let s = serve(&fs);
     let data = s.digits().await;
     let run = s.create_run(&data, long()).await;
-    wait_for_epoch(&s, run, 1).await;
+    s.wait_for_epoch(run, 1).await;
     read_only(&fs.0, true);
 
     let (status, body, retry) = create(&s, &data).await;

@@ -68,12 +68,6 @@ fn npy(shape: &str) -> Vec<u8> {
     out
 }
 
-fn message(body: &Value) -> String {
-    body["error"]
-        .as_str()
-        .map_or_else(|| body.to_string(), str::to_string)
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn uploads_that_decode_to_gigabytes_are_refused_and_the_server_goes_on() {
     let dir = http::scratch("hostile-uploads");
@@ -91,7 +85,7 @@ async fn uploads_that_decode_to_gigabytes_are_refused_and_the_server_goes_on() {
     let bomb = zip_of(&dir.join("bomb.zip"), &entries);
     let start = Instant::now();
     let (status, body) = s.upload(&[("file", &bomb)], &[]).await;
-    let m = message(&body);
+    let m = http::message(&body);
     assert_eq!(status, 422, "{body}");
     assert!(
         m.contains("20000") && m.contains("(dartboard serve --max-image-pixels)"),
@@ -112,7 +106,7 @@ async fn uploads_that_decode_to_gigabytes_are_refused_and_the_server_goes_on() {
     std::fs::write(&csv, &text).unwrap();
     for resize in ["3000", "100000"] {
         let (status, body) = s.upload(&[("file", &csv)], &[("resize", resize)]).await;
-        let m = message(&body);
+        let m = http::message(&body);
         assert_eq!(status, 422, "resize {resize}: {body}");
         assert!(m.contains("--max-dataset-bytes"), "{m}");
     }
@@ -129,7 +123,7 @@ async fn uploads_that_decode_to_gigabytes_are_refused_and_the_server_goes_on() {
         );
         let (status, body) = s.upload(&[("file", &npz)], &[]).await;
         assert_eq!(status, 422, "{shape}: {body}");
-        assert!(message(&body).contains("shapes.npz"), "{body}");
+        assert!(http::message(&body).contains("shapes.npz"), "{body}");
     }
 
     // Non-finite pixels are refused at import, naming the row.
@@ -137,7 +131,10 @@ async fn uploads_that_decode_to_gigabytes_are_refused_and_the_server_goes_on() {
     std::fs::write(&nan, text.replacen("0,", "nan,", 1)).unwrap();
     let (status, body) = s.upload(&[("file", &nan)], &[]).await;
     assert_eq!(status, 422, "{body}");
-    assert!(message(&body).to_lowercase().contains("finite"), "{body}");
+    assert!(
+        http::message(&body).to_lowercase().contains("finite"),
+        "{body}"
+    );
 
     // None of the answers named the server's folders, nothing was stored, the server serves.
     for (_, body) in [s.upload(&[("file", &nan)], &[]).await] {
@@ -240,7 +237,7 @@ async fn an_import_killed_like_by_the_oom_killer_ends_the_import_not_the_server(
     );
     let (status, body) = s.upload(&[("file", &http::sample())], &[]).await;
     assert_eq!(status, 422, "{body}");
-    assert!(message(&body).contains("killed"), "{body}");
+    assert!(http::message(&body).contains("killed"), "{body}");
     let (status, system) = s.get("/api/system").await;
     assert_eq!(status, 200, "the server goes on: {system}");
     let (_, list) = s.get("/api/datasets").await;

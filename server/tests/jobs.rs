@@ -14,21 +14,6 @@ fn long() -> Value {
     json!({"preset": "tiny", "epochs": 30, "max_steps_per_epoch": 4})
 }
 
-async fn wait_for_epoch(s: &Server, id: i64, epoch: i64) {
-    let start = Instant::now();
-    while s.get(&format!("/api/runs/{id}")).await.1["epoch"]
-        .as_i64()
-        .unwrap_or(0)
-        < epoch
-    {
-        assert!(
-            start.elapsed() < MINUTES,
-            "run {id} never reached epoch {epoch}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn panicking_and_killed_workers_fail_while_others_go_on() {
     let dir = http::scratch("jobs-faults");
@@ -51,7 +36,7 @@ async fn panicking_and_killed_workers_fail_while_others_go_on() {
         "{run}"
     );
 
-    wait_for_epoch(&s, killed, 1).await;
+    s.wait_for_epoch(killed, 1).await;
     let pid =
         worker_pid(killed, &std::fs::canonicalize(&dir).unwrap()).expect("the worker process");
     // SAFETY: kill(2) on the worker process the test found.
@@ -88,7 +73,7 @@ async fn a_viewer_joining_mid_run_gets_every_event_once() {
             json!({"preset": "tiny", "epochs": 6, "max_steps_per_epoch": 4}),
         )
         .await;
-    wait_for_epoch(&s, id, 2).await;
+    s.wait_for_epoch(id, 2).await;
     let path = format!("/api/runs/{id}/ws");
     let (mid, first) = tokio::join!(s.follow(&path), async {
         tokio::time::sleep(Duration::from_millis(300)).await;
@@ -114,7 +99,7 @@ async fn a_killed_server_leaves_the_run_interrupted_and_resume_finishes_it() {
             json!({"preset": "tiny", "epochs": 8, "max_steps_per_epoch": 4}),
         )
         .await;
-    wait_for_epoch(&s, id, 2).await;
+    s.wait_for_epoch(id, 2).await;
     let canon = std::fs::canonicalize(&dir).unwrap();
     let pid = worker_pid(id, &canon).expect("worker");
     s.kill(); // SIGKILL: no clean shutdown
@@ -190,7 +175,7 @@ async fn cancel_ends_a_run_cancelled_and_seeded_runs_reproduce() {
         s.get(&format!("/api/runs/{queued}")).await.1["status"],
         "cancelled"
     );
-    wait_for_epoch(&s, long_run, 1).await;
+    s.wait_for_epoch(long_run, 1).await;
     let (status, _) = s
         .post(&format!("/api/runs/{long_run}/cancel"), &json!({}))
         .await;

@@ -4,14 +4,8 @@
 mod http;
 
 use http::Server;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::time::{Duration, Instant};
-
-fn message(body: &Value) -> String {
-    body["error"]
-        .as_str()
-        .map_or_else(|| body.to_string(), str::to_string)
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_longer_url_or_field_costs_no_more() {
@@ -77,7 +71,7 @@ async fn a_longer_url_or_field_costs_no_more() {
         .await;
     assert_eq!(status, 422, "{body}");
     assert!(
-        message(&body).contains("'name' is longer than 4096 bytes"),
+        http::message(&body).contains("'name' is longer than 4096 bytes"),
         "{body}"
     );
     // A name that looks like an option is a name (new data: the digits again would keep the

@@ -8,27 +8,12 @@ mod http;
 use http::Server;
 use serde_json::{json, Value};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const MINUTES: Duration = Duration::from_secs(240);
 
 fn long(epochs: i64) -> Value {
     json!({"preset": "tiny", "epochs": epochs, "max_steps_per_epoch": 4})
-}
-
-async fn wait_for_epoch(s: &Server, id: i64, epoch: i64) {
-    let start = Instant::now();
-    while s.get(&format!("/api/runs/{id}")).await.1["epoch"]
-        .as_i64()
-        .unwrap_or(0)
-        < epoch
-    {
-        assert!(
-            start.elapsed() < MINUTES,
-            "run {id} never reached epoch {epoch}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -42,7 +27,7 @@ async fn a_restarted_database_answers_503_meanwhile_and_the_server_recovers() {
     let s = Server::start_in(&dir, "127.0.0.1:0", &["--database", &url], &[]);
     let data = s.digits().await;
     let run = s.create_run(&data, long(12)).await;
-    wait_for_epoch(&s, run, 1).await;
+    s.wait_for_epoch(run, 1).await;
 
     // Down for 20 seconds: longer than a request's 10-second wait for a connection.
     let mut restart = Command::new("scripts/scaleout/pg-restart")
@@ -95,7 +80,7 @@ async fn a_job_runs_to_its_end_through_a_controller_restart() {
     let s = Server::start_in(&dir, "127.0.0.1:0", &["--executor", "slurm"], &[]);
     let data = s.digits().await;
     let run = s.create_run(&data, long(10)).await;
-    wait_for_epoch(&s, run, 1).await;
+    s.wait_for_epoch(run, 1).await;
     let down = Command::new("scontrol")
         .args(["shutdown", "slurmctld"])
         .status()

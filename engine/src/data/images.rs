@@ -3,9 +3,10 @@
 //! image relative to the folder holding it and whose other columns are targets. One top-level
 //! folder holding everything is looked through. Non-image files are skipped and counted.
 use super::archive::{self, Entry, DEFAULT_MAX_UNPACKED};
-use super::decode::{self, is_image, Decoded, Pixels, Pool};
+use super::decode::{self, is_image, Decoded, Pixels};
 use super::labels::{self, Layout};
 use super::limits::{product, Tally};
+use super::pool::Pool;
 use super::targets::RawTargets;
 use super::{preprocess, DataError, ImportOptions, Origin, Raw, SplitName};
 use std::collections::BTreeSet;

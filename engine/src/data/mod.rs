@@ -15,6 +15,7 @@ mod limits;
 mod npy;
 mod options;
 mod origin;
+mod pool;
 mod preprocess;
 pub mod samples;
 mod split;

@@ -11,6 +11,26 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
 impl Runner {
+    /// Writes the run's job file and starts its worker; a run that cannot start fails.
+    pub(super) async fn launch(self: &Arc<Self>, id: i64) {
+        let dir = super::run_dir(&self.data_dir, id);
+        let spawned = match self.store.run_request(id).await {
+            Ok(Some(request)) => super::write_job(&dir, &request).and_then(|()| self.spawn(id)),
+            Ok(None) => Err(format!("run {id} vanished")),
+            Err(e) => Err(e.to_string()),
+        };
+        match spawned {
+            Ok(child) => {
+                let me = Arc::clone(self);
+                tokio::spawn(async move { me.watch(id, child).await });
+            }
+            Err(msg) => {
+                let msg = format!("the worker could not start: {msg}");
+                self.finish(id, Status::Failed, &msg, None).await;
+            }
+        }
+    }
+
     pub(super) fn spawn(&self, id: i64) -> Result<tokio::process::Child, String> {
         let mut cmd = Command::new(&self.exe);
         cmd.arg("worker")

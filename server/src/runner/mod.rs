@@ -163,25 +163,6 @@ impl Runner {
         }
     }
 
-    async fn launch(self: &Arc<Self>, id: i64) {
-        let dir = run_dir(&self.data_dir, id);
-        let spawned = match self.store.run_request(id).await {
-            Ok(Some(request)) => write_job(&dir, &request).and_then(|()| self.spawn(id)),
-            Ok(None) => Err(format!("run {id} vanished")),
-            Err(e) => Err(e.to_string()),
-        };
-        match spawned {
-            Ok(child) => {
-                let me = Arc::clone(self);
-                tokio::spawn(async move { me.watch(id, child).await });
-            }
-            Err(msg) => {
-                let msg = format!("the worker could not start: {msg}");
-                self.finish(id, Status::Failed, &msg, None).await;
-            }
-        }
-    }
-
     /// Starts what a succeeded search's study asks for; a refusal goes into the search's log.
     async fn follow_up(&self, id: i64) {
         match crate::api::groups::follow_up(&self.store, &self.hub, id).await {

@@ -175,6 +175,22 @@ impl Server {
         }
     }
 
+    /// Polls until the run has finished `epoch` epochs (at most 240 s).
+    pub async fn wait_for_epoch(&self, id: i64, epoch: i64) {
+        let start = Instant::now();
+        while self.get(&format!("/api/runs/{id}")).await.1["epoch"]
+            .as_i64()
+            .unwrap_or(0)
+            < epoch
+        {
+            assert!(
+                start.elapsed() < Duration::from_secs(240),
+                "run {id} never reached epoch {epoch}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Every event of the run's websocket until the server closes it.
     pub async fn follow(&self, path: &str) -> Vec<Value> {
         let (mut ws, _) = tokio_tungstenite::connect_async(self.ws_url(path))
@@ -204,6 +220,13 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// An error answer's message (`{"error": ...}`), or the whole body.
+pub fn message(body: &Value) -> String {
+    body["error"]
+        .as_str()
+        .map_or_else(|| body.to_string(), str::to_string)
 }
 
 /// The fields a 422 answer names.
