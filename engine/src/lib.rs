@@ -23,6 +23,7 @@ pub mod enas;
 pub mod estimate;
 pub mod events;
 pub mod export;
+pub mod method;
 pub mod metrics;
 pub mod optim;
 pub mod presets;

@@ -1,7 +1,7 @@
 //! The files a run writes as it goes: the event log (`events.jsonl`) and JSON files replaced
 //! atomically (written to a temporary name, then renamed).
 use crate::events::Event;
-use crate::search::SearchError;
+use crate::search::error::SearchError;
 use serde::Serialize;
 use std::fs::OpenOptions;
 use std::io::Write;

@@ -1,8 +1,8 @@
 //! Scoring the supernet: every metric of the task, on batches and on whole index sets.
 use crate::data::{Dataset, Stats, Task};
 use crate::metrics;
+use crate::search::mixing::Mixing;
 use crate::search::searcher::{Loss, Searcher};
-use crate::search::strategy::Mixing;
 use std::collections::BTreeMap;
 use tch::{Device, Kind, Tensor};
 

@@ -155,7 +155,7 @@ fn a_seed_reproduces_the_controller_and_a_resume_ends_as_the_straight_search() {
     let data = load(&common::sample()).unwrap();
     let run = |cfg: &SearchConfig, name: &str| {
         let out = common::scratch(name);
-        let r = search::run(&data, cfg, &out, &AtomicBool::new(false), &mut |_, _| {}).unwrap();
+        let r = enas(&data, cfg, &out, &AtomicBool::new(false), &mut |_, _| {}).unwrap();
         (out, r)
     };
     let (a, ra) = run(&tiny(4), "enas-seed-a");
@@ -191,14 +191,14 @@ fn a_seed_reproduces_the_controller_and_a_resume_ends_as_the_straight_search() {
     // Cancelled after its first epoch, then resumed: the same cell and controller.
     let split = common::scratch("enas-resumed");
     let cancel = AtomicBool::new(false);
-    let err = search::run(&data, &tiny(4), &split, &cancel, &mut |_, e| {
+    let err = enas(&data, &tiny(4), &split, &cancel, &mut |_, e| {
         if matches!(e, Event::Epoch { epoch: 1, .. }) {
             cancel.store(true, Ordering::Relaxed);
         }
     })
     .unwrap_err();
     assert!(matches!(err, SearchError::Cancelled));
-    let resumed = search::run(
+    let resumed = enas(
         &data,
         &tiny(4),
         &split,
@@ -208,4 +208,19 @@ fn a_seed_reproduces_the_controller_and_a_resume_ends_as_the_straight_search() {
     .unwrap();
     assert_eq!(resumed.genotype, ra.genotype);
     assert_eq!(events(&split, "controller").last(), controller.last());
+}
+
+/// An ENAS search through the method registry (ENAS is a method of its own, not a strategy of
+/// `search::run`): its cell search's result.
+fn enas(
+    data: &engine::data::Dataset,
+    cfg: &SearchConfig,
+    out: &std::path::Path,
+    cancel: &AtomicBool,
+    listener: &mut dyn FnMut(u64, &Event),
+) -> Result<engine::search::SearchResult, SearchError> {
+    match engine::method::run(data, cfg, out, None, cancel, listener)? {
+        engine::method::Outcome::Cell(r) => Ok(r),
+        engine::method::Outcome::Layers(r) => panic!("ENAS found layers: {r:?}"),
+    }
 }

@@ -8,6 +8,7 @@ use engine::config::{LatencyLoss, Preset, SearchConfig, StrategyKind};
 use engine::data::load;
 use engine::events::Event;
 use engine::latency::forward_ms;
+use engine::method::Outcome;
 use engine::nn::Mode;
 use engine::proxyless::net::ProxylessNet;
 use engine::proxyless::result::ProxylessResult;
@@ -16,7 +17,7 @@ use engine::proxyless::table::TABLE_REPEATS;
 use engine::retrain::config::TrainConfig;
 use engine::retrain::net::Architecture as Trainee;
 use engine::retrain::{self, TrainResult};
-use engine::search::{self, Outcome, SearchError};
+use engine::search::{self, SearchError};
 use serde_json::Value;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -52,7 +53,7 @@ fn layers(outcome: Outcome) -> ProxylessResult {
 fn search(cfg: &SearchConfig, out: &Path, tables: &Path) -> ProxylessResult {
     let data = load(&common::sample()).unwrap();
     layers(
-        search::run_any(
+        engine::method::run(
             &data,
             cfg,
             out,
@@ -158,7 +159,7 @@ fn a_cancelled_search_resumes_to_the_same_architecture() {
     let data = load(&common::sample()).unwrap();
     let split = common::scratch("proxyless-resume-split");
     let cancel = AtomicBool::new(false);
-    let err = search::run_any(&data, &cfg, &split, Some(&tables), &cancel, &mut |_, e| {
+    let err = engine::method::run(&data, &cfg, &split, Some(&tables), &cancel, &mut |_, e| {
         if matches!(e, Event::Epoch { epoch: 1, .. }) {
             cancel.store(true, Ordering::Relaxed);
         }

@@ -103,7 +103,7 @@ pub fn run(mut args: Args) -> Result<()> {
 
     let tables = crate::latency_cmd::tables_dir(&data_dir);
     let outcome = run_job(|cancel, listener| {
-        search::run_any(&data, &cfg, &out, Some(&tables), cancel, listener)
+        engine::method::run(&data, &cfg, &out, Some(&tables), cancel, listener)
     });
     let failure = match outcome {
         Ok(Ok(result)) => {

@@ -74,7 +74,7 @@ pub fn clean_leftovers(data_dir: &Path) -> Vec<PathBuf> {
 }
 
 /// `--executor local|slurm` with the `--slurm-*` options.
-fn executor(args: &mut Args) -> Result<Executor> {
+fn executor(args: &mut Args) -> Result<Arc<dyn Executor>> {
     let kind = args.take("executor").unwrap_or_else(|| "local".into());
     let mut opts = slurm::Options {
         partition: args.take("slurm-partition"),
@@ -91,23 +91,7 @@ fn executor(args: &mut Args) -> Result<Executor> {
             bail!("--slurm-extra: '{bad}' is not an sbatch option (give options like --qos=long)");
         }
     }
-    match kind.as_str() {
-        "local" => {
-            let given = [
-                &opts.partition,
-                &opts.gres,
-                &opts.mem,
-                &opts.time,
-                &opts.account,
-            ];
-            if given.iter().any(|o| o.is_some()) || opts.cpus.is_some() || !opts.extra.is_empty() {
-                bail!("the --slurm-* options need --executor slurm");
-            }
-            Ok(Executor::Local)
-        }
-        "slurm" => Ok(Executor::Slurm(opts)),
-        other => bail!("--executor: '{other}' is not one of local, slurm"),
-    }
+    crate::runner::executor::build(&kind, opts).map_err(|e| anyhow::anyhow!(e))
 }
 
 /// The machine's host name (the default `--server-name`).

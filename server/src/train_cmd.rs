@@ -52,7 +52,11 @@ fn network(text: &str) -> Result<Architecture> {
         let json: Value =
             serde_json::from_str(&std::fs::read_to_string(path).with_context(|| text.to_string())?)
                 .with_context(|| format!("{text}: not JSON"))?;
-        let layers = if json["strategy"] == "proxyless" {
+        // A search's result.json names its strategy where the method found layers.
+        let found_layers =
+            serde_json::from_value::<engine::config::StrategyKind>(json["strategy"].clone())
+                .is_ok_and(|k| !engine::method::of(k).finds_cell());
+        let layers = if found_layers {
             Some(json["architecture"].clone())
         } else if json.get("choices").is_some() {
             Some(json.clone())

@@ -11,7 +11,7 @@ use engine::retrain::config::TrainConfig;
 use engine::retrain::net::Architecture;
 use engine::retrain::random::{self, Budget, Space};
 use engine::search::pruned::PrunedSource;
-use engine::search::{self, EventLog, SearchError};
+use engine::search::{EventLog, SearchError};
 use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -150,10 +150,15 @@ pub fn run(mut args: Args) -> Result<()> {
         if kind == "search" {
             let cfg = config(&out, &job)?;
             let tables = crate::latency_cmd::tables_dir(&data_dir);
-            return Ok(
-                search::run_any(&data, &cfg, &out, Some(&tables), &cancel, &mut listener)
-                    .map(|_| ()),
-            );
+            return Ok(engine::method::run(
+                &data,
+                &cfg,
+                &out,
+                Some(&tables),
+                &cancel,
+                &mut listener,
+            )
+            .map(|_| ()));
         }
         let (cfg, what) = training(&job, &data_dir)?;
         Ok(match what {

@@ -38,9 +38,21 @@ pub enum StrategyKind {
 }
 
 impl StrategyKind {
-    /// Whether the strategy searches the DARTS cell (a genotype) rather than a space of its own.
-    pub fn searches_cells(self) -> bool {
-        !matches!(self, StrategyKind::Proxyless)
+    /// Whether it weighs the edges of the DARTS supernet (`search::strategy`, run by
+    /// `search::run`) rather than being a search method of its own (`crate::method`).
+    pub fn is_darts_family(self) -> bool {
+        matches!(
+            self,
+            StrategyKind::Darts | StrategyKind::PcDarts | StrategyKind::Gdas
+        )
+    }
+
+    /// The name configs give it (`pc-darts`).
+    pub fn name(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
     }
 }
 

@@ -87,9 +87,7 @@ impl SearchConfig {
                 ),
             ));
         }
-        if self.seconds.is_some() && !self.strategy.searches_cells()
-            || self.seconds.is_some() && self.strategy == StrategyKind::Enas
-        {
+        if self.seconds.is_some() && !self.strategy.is_darts_family() {
             e.push(FieldError::new(
                 "seconds",
                 "a time budget plans the DARTS family's searches (darts, pc-darts, gdas); enas and proxyless count epochs: give epochs instead",

@@ -43,6 +43,16 @@ pub enum Task {
     Regression,
 }
 
+impl Task {
+    /// Whether metric `a` beats `b`: higher accuracy, lower RMSE.
+    pub fn better(self, a: f64, b: f64) -> bool {
+        match self {
+            Task::Classification => a > b,
+            Task::Regression => a < b,
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
     #[error("{path}: {source}")]

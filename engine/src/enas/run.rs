@@ -9,31 +9,27 @@ use super::controller::{Controller, Pick};
 use super::{mixing, EnasSearcher};
 use crate::config::SearchConfig;
 use crate::data::{Dataset, Task};
-use crate::events::{peak_rss_bytes, Event, LogLevel, ParamFree, RunStatus};
+use crate::events::{Event, LogLevel, ParamFree};
 use crate::genotype::Genotype;
 use crate::network::NetShape;
 use crate::optim::{cosine_lr, Adam};
 use crate::rng::Rng;
+use crate::runlog::write_json;
 use crate::scoring::{evaluate_with, metric_name, metric_of};
-use crate::search::checkpoint;
+use crate::search::architect;
+use crate::search::epochs::{self, batch_of, headline, EpochEnd, Stepped};
+use crate::search::error::SearchError;
+use crate::search::result::{SearchResult, Searched};
 use crate::search::searcher::{Loss, Searcher};
-use crate::search::{architect, initialise, parts, write_json};
-use crate::search::{SearchError, SearchResult};
+use crate::search::session::{begin, initialise, parts, resume};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 use tch::nn::VarStore;
 use tch::Device;
 
 /// Validation samples each of the final N cells is scored on.
 const FINAL_SAMPLES: usize = 256;
-
-fn better(task: Task, a: f64, b: f64) -> bool {
-    match task {
-        Task::Classification => a > b,
-        Task::Regression => a < b,
-    }
-}
 
 fn genotype_event(epoch: usize, genotype: &Genotype) -> Event {
     let (normal, reduce) = genotype.param_free();
@@ -67,7 +63,7 @@ pub fn run(
     cancel: &AtomicBool,
     listener: &mut dyn FnMut(u64, &Event),
 ) -> Result<SearchResult, SearchError> {
-    let (device, loss, mut log) = crate::search::begin(data, cfg, out, listener)?;
+    let (device, loss, mut log) = begin(data, cfg, out, listener)?;
     let parts = parts(data, cfg)?;
     let (c, h, w) = data.image_shape();
     let shape = NetShape::of(data, cfg.init_channels, cfg.layers);
@@ -84,27 +80,20 @@ pub fn run(
         }
     });
     let n_weights = crate::count_weights(&s.shared.weights_vs);
-    let mut progress = crate::search::resume(out, &mut s, &mut log)?;
-    log.emit(Event::log(
-        LogLevel::Info,
-        format!(
-            "{}: {} samples of {c}x{h}x{w}, {} for weights, {} for the controller; shared supernet of {n_weights} weights on {}",
-            data.name,
-            data.len(),
-            parts.weights.len(),
-            parts.arch.len(),
-            crate::device::describe(device)
-        ),
-    ))?;
-    log.emit(Event::Network {
-        weights: n_weights as u64,
-    })?;
+    let mut progress = resume(out, &mut s, &mut log)?;
+    let network = format!("shared supernet of {n_weights} weights");
+    epochs::announce(
+        &mut log,
+        data,
+        &parts,
+        "the controller",
+        &network,
+        n_weights,
+        device,
+    )?;
     let started = Instant::now();
     let b = cfg.batch_size;
-    let steps_all = parts.weights.len().div_ceil(b);
-    let steps = cfg
-        .max_steps_per_epoch
-        .map_or(steps_all, |m| m.min(steps_all));
+    let steps = epochs::steps(&parts, cfg, false);
     let classes = data.names.len();
     let params = s.controller_vs.trainable_variables();
     for epoch in progress.epoch + 1..=cfg.epochs {
@@ -112,51 +101,21 @@ pub fn run(
         s.shared
             .w_opt
             .set_lr(cosine_lr(cfg.w_lr, cfg.w_lr_min, epoch - 1, cfg.epochs));
-        let (mut w_order, mut a_order) = (parts.weights.clone(), parts.arch.clone());
-        Rng::derive(cfg.seed, 1, epoch as u64).shuffle(&mut w_order);
-        Rng::derive(cfg.seed, 2, epoch as u64).shuffle(&mut a_order);
+        let (w_order, a_order) = epochs::orders(&parts, cfg.seed, epoch);
         let mut cells = Rng::derive(cfg.seed, 5, epoch as u64);
-        let (mut loss_sum, mut metric_sum, mut seen) = (0.0, 0.0, 0usize);
-        let mut last_step_event = Instant::now();
-        for step in 0..steps {
-            if cancel.load(Ordering::Relaxed) {
-                log.emit(Event::Status {
-                    status: RunStatus::Cancelled,
-                    message: Some(format!("cancelled in epoch {epoch}")),
-                })?;
-                return Err(SearchError::Cancelled);
-            }
-            let wb = &w_order[step * b..((step + 1) * b).min(w_order.len())];
+        let trained = epochs::train(&mut log, data, &parts, (epoch, steps), cancel, |step| {
+            let wb = batch_of(&w_order, step, b);
             let (xt, yt) = data.batch(wb, &parts.stats, device);
             let cell = tch::no_grad(|| s.controller.sample(Pick::Draw(&mut cells), None));
             let mix = mixing(&cell.genotype, &cfg.primitives, cfg.nodes, device);
             let (l, pred) = s.shared.weight_step_with(&xt, &yt, &mix);
-            if !l.is_finite() {
-                return Err(SearchError::Diverged {
-                    epoch,
-                    step: step + 1,
-                    loss: l,
-                });
+            Stepped {
+                samples: wb.len(),
+                loss: l,
+                outputs: pred,
+                targets: yt,
             }
-            loss_sum += l * wb.len() as f64;
-            metric_sum += metric_of(
-                data.task,
-                &pred.to_device(Device::Cpu),
-                &yt.to_device(Device::Cpu),
-                &parts.stats,
-                classes,
-            ) * wb.len() as f64;
-            seen += wb.len();
-            if step == 0 || last_step_event.elapsed().as_secs_f64() >= 0.5 || step + 1 == steps {
-                log.emit(Event::Step {
-                    epoch,
-                    step: step + 1,
-                    steps,
-                    train_loss: l,
-                })?;
-                last_step_event = Instant::now();
-            }
-        }
+        })?;
         // The controller's REINFORCE steps (none during the warm-up).
         let (mut rewards, mut entropies) = (vec![], vec![]);
         if epoch > cfg.warmup_epochs {
@@ -200,11 +159,6 @@ pub fn run(
             device,
             2 * b,
         );
-        let val_metric = val
-            .metrics
-            .get(metric_name(data.task))
-            .copied()
-            .unwrap_or(f64::NAN);
         let mean = |v: &[f64]| {
             if v.is_empty() {
                 f64::NAN
@@ -219,29 +173,14 @@ pub fn run(
             entropy: mean(&entropies),
             baseline: progress.controller_baseline.unwrap_or(f64::NAN),
         })?;
-        let epoch_event = Event::Epoch {
+        let end = EpochEnd {
             epoch,
             epochs: cfg.epochs,
-            train_loss: loss_sum / seen.max(1) as f64,
-            train_metric: metric_sum / seen.max(1) as f64,
-            val_loss: val.loss,
-            val_metric,
-            seconds: epoch_start.elapsed().as_secs_f64(),
-            memory_bytes: peak_rss_bytes(),
+            trained,
+            val,
+            started: epoch_start,
         };
-        progress.epoch = epoch;
-        if progress
-            .best_val_metric
-            .is_none_or(|best| better(data.task, val_metric, best))
-        {
-            progress.best_val_metric = Some(val_metric);
-        }
-        progress.val_metrics = val.metrics;
-        progress.history.push(epoch_event.clone());
-        let mut saved = progress.clone();
-        saved.seconds += started.elapsed().as_secs_f64();
-        checkpoint::save(out, &s, &saved)?;
-        log.emit(epoch_event)?;
+        epochs::finish(&mut log, out, data, &s, &mut progress, end, started)?;
     }
 
     // Best of N: sampled cells scored through the shared weights on the validation part.
@@ -251,7 +190,7 @@ pub fn run(
     for _ in 0..cfg.enas_samples {
         let cell = tch::no_grad(|| s.controller.sample(Pick::Draw(&mut finals), None)).genotype;
         let mix = mixing(&cell, &cfg.primitives, cfg.nodes, device);
-        let m = evaluate_with(
+        let score = evaluate_with(
             &s.shared,
             Some(&mix),
             data,
@@ -259,15 +198,9 @@ pub fn run(
             &parts.stats,
             device,
             2 * b,
-        )
-        .metrics
-        .get(metric_name(data.task))
-        .copied()
-        .unwrap_or(f64::NAN);
-        if best
-            .as_ref()
-            .is_none_or(|(_, bm)| better(data.task, m, *bm))
-        {
+        );
+        let m = headline(data, &score);
+        if best.as_ref().is_none_or(|(_, bm)| data.task.better(m, *bm)) {
             best = Some((cell, m));
         }
     }
@@ -306,29 +239,16 @@ pub fn run(
             &mix,
         );
     });
-    let final_val = match progress.history.last() {
-        Some(Event::Epoch { val_metric, .. }) => *val_metric,
-        _ => f64::NAN,
-    };
-    let result = SearchResult {
-        macs: Some(macs),
-        supernet_test_metric: test_metrics.get(metric_name(data.task)).copied(),
-        supernet_test_metrics: test_metrics,
+    let searched = Searched {
         genotype: genotype.clone(),
-        metric: metric_name(data.task).into(),
-        val_metrics: progress.val_metrics.clone(),
-        higher_is_better: data.task == Task::Classification,
-        best_val_metric: progress.best_val_metric.unwrap_or(f64::NAN),
-        final_val_metric: final_val,
         epochs: cfg.epochs,
         seconds: progress.seconds + started.elapsed().as_secs_f64(),
         weights: n_weights,
-        device: crate::device::describe(device),
-        dartboard_version: env!("CARGO_PKG_VERSION").into(),
-        pytorch_version: option_env!("DARTBOARD_TORCH_VERSION")
-            .unwrap_or("unknown")
-            .into(),
+        device,
+        test_metrics,
+        macs,
     };
+    let result = SearchResult::new(data, &progress, searched);
     write_json(&out.join("genotype.json"), &genotype)?;
     crate::runlog::succeed(&mut log, out, &result)?;
     Ok(result)

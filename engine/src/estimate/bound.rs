@@ -69,7 +69,7 @@ pub fn supernet_weights(cfg: &SearchConfig, input: &InputShape) -> u64 {
 /// less, so the bound stays a lower bound, and nothing overflows.
 fn layout(cfg: &SearchConfig, input: &InputShape) -> Option<Layout> {
     let cap = |v: i64| v.clamp(1, 1 << 20);
-    (!cfg.strategy.searches_cells()).then(|| {
+    (!crate::method::of(cfg.strategy).finds_cell()).then(|| {
         Layout::new(
             cap(input.channels),
             (cap(input.height), cap(input.width)),

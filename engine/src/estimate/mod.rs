@@ -184,28 +184,29 @@ pub fn estimate(
         layers: cfg.layers,
     };
     let mut latency = None;
-    let (mut s, weights, alphas): (Box<dyn Probed>, i64, i64) = if cfg.strategy.searches_cells() {
-        let s = Searcher::new(&shape, cfg, loss, device);
-        let weights = crate::count_weights(&s.weights_vs);
-        let alphas = s.alphas.tensors().iter().map(|t| t.numel() as i64).sum();
-        (Box::new(s), weights, alphas)
-    } else {
-        let (c, h, w) = data.image_shape();
-        let layout = Layout::new(c, (h, w), shape.outputs, cfg.init_channels, cfg.per_stage);
-        latency = latency_span(&layout, device, tables);
-        let s = ProxylessSearcher::new(
-            &layout,
-            device,
-            loss,
-            |n| crate::search::searcher::weight_optimizer(cfg, n),
-            cfg.alpha_lr,
-            None,
-            cfg.grad_clip,
-        );
-        let weights = crate::count_weights(&s.weights_vs);
-        let alphas = s.alphas.iter().map(|t| t.numel() as i64).sum();
-        (Box::new(Proxyless(s, Rng::new(cfg.seed))), weights, alphas)
-    };
+    let (mut s, weights, alphas): (Box<dyn Probed>, i64, i64) =
+        if crate::method::of(cfg.strategy).finds_cell() {
+            let s = Searcher::new(&shape, cfg, loss, device);
+            let weights = crate::count_weights(&s.weights_vs);
+            let alphas = s.alphas.tensors().iter().map(|t| t.numel() as i64).sum();
+            (Box::new(s), weights, alphas)
+        } else {
+            let (c, h, w) = data.image_shape();
+            let layout = Layout::new(c, (h, w), shape.outputs, cfg.init_channels, cfg.per_stage);
+            latency = latency_span(&layout, device, tables);
+            let s = ProxylessSearcher::new(
+                &layout,
+                device,
+                loss,
+                |n| crate::search::searcher::weight_optimizer(cfg, n),
+                cfg.alpha_lr,
+                None,
+                cfg.grad_clip,
+            );
+            let weights = crate::count_weights(&s.weights_vs);
+            let alphas = s.alphas.iter().map(|t| t.numel() as i64).sum();
+            (Box::new(Proxyless(s, Rng::new(cfg.seed))), weights, alphas)
+        };
     let s = s.as_mut();
     let b = cfg.batch_size;
     let small = p.weights.len().min(p.arch.len()).max(1);

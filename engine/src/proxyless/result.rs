@@ -2,15 +2,16 @@
 //! figures, the found network's size, multiply-adds and predicted latency next to the target,
 //! and the supernet's found path scored once on the test split.
 use super::net::ProxylessNet;
-use super::run::Weighed;
 use super::searcher::ProxylessSearcher;
-use super::space::{Architecture, Choice, Layout};
+use super::space::{Architecture, Layout};
+use super::table::Weighed;
 use crate::config::SearchConfig;
 use crate::data::{Dataset, Task};
-use crate::events::Event;
 use crate::nn::Mode;
 use crate::scoring::{metric_name, score};
 use crate::search::checkpoint::Progress;
+use crate::search::epochs::last_val_metric;
+use crate::search::result::{dartboard_version, pytorch_version};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use tch::nn::VarStore;
@@ -47,26 +48,6 @@ pub struct ProxylessResult {
     pub device: String,
     pub dartboard_version: String,
     pub pytorch_version: String,
-}
-
-impl Weighed {
-    /// The batch-1 milliseconds of the network with `choices` in `layout`: the fixed parts and
-    /// each layer's chosen block.
-    pub fn predict(&self, layout: &Layout, choices: &[Choice]) -> f64 {
-        self.frame_ms
-            + layout
-                .layers
-                .iter()
-                .zip(choices)
-                .zip(&self.candidate_ms)
-                .map(|((spec, choice), ms)| {
-                    spec.candidates()
-                        .iter()
-                        .position(|c| c == choice)
-                        .map_or(0.0, |i| ms[i])
-                })
-                .sum::<f64>()
-    }
 }
 
 /// The result of a search whose epochs are done: `seconds` of this session are added to the
@@ -110,10 +91,6 @@ pub fn finish(
             let _ = net.forward(&one, Mode::Eval);
         })
     });
-    let final_val = match progress.history.last() {
-        Some(Event::Epoch { val_metric, .. }) => *val_metric,
-        _ => f64::NAN,
-    };
     ProxylessResult {
         strategy: "proxyless".into(),
         architecture: Architecture {
@@ -124,7 +101,7 @@ pub fn finish(
         metric: metric_name(data.task).into(),
         higher_is_better: data.task == Task::Classification,
         best_val_metric: progress.best_val_metric.unwrap_or(f64::NAN),
-        final_val_metric: final_val,
+        final_val_metric: last_val_metric(progress),
         val_metrics: progress.val_metrics.clone(),
         epochs: cfg.epochs,
         seconds: progress.seconds + seconds,
@@ -137,9 +114,7 @@ pub fn finish(
         supernet_test_metric: test_metrics.get(metric_name(data.task)).copied(),
         supernet_test_metrics: test_metrics,
         device: crate::device::describe(device),
-        dartboard_version: env!("CARGO_PKG_VERSION").into(),
-        pytorch_version: option_env!("DARTBOARD_TORCH_VERSION")
-            .unwrap_or("unknown")
-            .into(),
+        dartboard_version: dartboard_version(),
+        pytorch_version: pytorch_version(),
     }
 }

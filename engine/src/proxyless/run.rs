@@ -10,30 +10,21 @@
 use super::result::ProxylessResult;
 use super::searcher::{LatencyTerm, Objective, ProxylessSearcher};
 use super::space::Layout;
-use super::table::{LatencyTable, TABLE_REPEATS};
+use super::table::{LatencyTable, Weighed, TABLE_REPEATS};
 use crate::config::{LatencyLoss, SearchConfig};
-use crate::data::{Dataset, Task};
-use crate::events::{peak_rss_bytes, Event, LogLevel, RunStatus};
+use crate::data::Dataset;
+use crate::events::{Event, LogLevel};
 use crate::optim::cosine_lr;
 use crate::rng::Rng;
-use crate::scoring::{metric_name, metric_of, score};
-use crate::search::checkpoint;
+use crate::scoring::score;
+use crate::search::epochs::{self, batch_of, EpochEnd, Stepped};
 use crate::search::searcher::weight_optimizer;
+use crate::search::session::{begin, resume};
 use crate::search::{initialise, parts, write_json, EventLog, SearchError};
-use serde::{Deserialize, Serialize};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 use tch::Device;
-
-/// What the search weighed: each layer's candidates' and the fixed parts' milliseconds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Weighed {
-    pub device: String,
-    pub threads: i64,
-    pub candidate_ms: Vec<Vec<f64>>,
-    pub frame_ms: f64,
-}
 
 /// The config's objective (None without a latency target).
 pub fn objective(cfg: &SearchConfig) -> Option<Objective> {
@@ -104,13 +95,6 @@ fn weighed(
     Ok(w)
 }
 
-fn better(task: Task, a: f64, b: f64) -> bool {
-    match task {
-        Task::Classification => a > b,
-        Task::Regression => a < b,
-    }
-}
-
 /// Runs (or resumes, when `out` holds a checkpoint) a ProxylessNAS search and writes its files
 /// into `out`. `tables`: where the devices' latency tables are kept between searches.
 pub fn run(
@@ -125,7 +109,7 @@ pub fn run(
     if !errors.is_empty() {
         return Err(SearchError::Config(errors));
     }
-    let (device, loss, mut log) = crate::search::begin(data, cfg, out, listener)?;
+    let (device, loss, mut log) = begin(data, cfg, out, listener)?;
 
     let parts = parts(data, cfg)?;
     let (c, h, w) = data.image_shape();
@@ -149,88 +133,49 @@ pub fn run(
         )
     });
     let n_weights = crate::count_weights(&searcher.weights_vs);
-    let mut progress = crate::search::resume(out, &mut searcher, &mut log)?;
-    log.emit(Event::log(
-        LogLevel::Info,
-        format!(
-            "{}: {} samples of {c}x{h}x{w}, {} for weights, {} for architecture; ProxylessNAS supernet of {} layers and {n_weights} weights on {}",
-            data.name,
-            data.len(),
-            parts.weights.len(),
-            parts.arch.len(),
-            layout.layers.len(),
-            crate::device::describe(device)
-        ),
-    ))?;
-    log.emit(Event::Network {
-        weights: n_weights as u64,
-    })?;
+    let mut progress = resume(out, &mut searcher, &mut log)?;
+    let network = format!(
+        "ProxylessNAS supernet of {} layers and {n_weights} weights",
+        layout.layers.len()
+    );
+    epochs::announce(
+        &mut log,
+        data,
+        &parts,
+        "architecture",
+        &network,
+        n_weights,
+        device,
+    )?;
 
     let started = Instant::now();
     let b = cfg.batch_size;
-    let steps_all = parts
-        .weights
-        .len()
-        .div_ceil(b)
-        .min(parts.arch.len().div_ceil(b));
-    let steps = cfg
-        .max_steps_per_epoch
-        .map_or(steps_all, |m| m.min(steps_all));
+    let steps = epochs::steps(&parts, cfg, true);
     for epoch in progress.epoch + 1..=cfg.epochs {
         let epoch_start = Instant::now();
         let arch_learns = epoch > cfg.warmup_epochs;
         searcher
             .w_opt
             .set_lr(cosine_lr(cfg.w_lr, cfg.w_lr_min, epoch - 1, cfg.epochs));
-        let (mut w_order, mut a_order) = (parts.weights.clone(), parts.arch.clone());
-        Rng::derive(cfg.seed, 1, epoch as u64).shuffle(&mut w_order);
-        Rng::derive(cfg.seed, 2, epoch as u64).shuffle(&mut a_order);
+        let (w_order, a_order) = epochs::orders(&parts, cfg.seed, epoch);
         // The paths drawn this epoch: the same on a resume.
         let mut paths = Rng::derive(cfg.seed, 4, epoch as u64);
-        let (mut loss_sum, mut metric_sum, mut seen) = (0.0, 0.0, 0usize);
-        let mut last_step_event = Instant::now();
-        for step in 0..steps {
-            if cancel.load(Ordering::Relaxed) {
-                log.emit(Event::Status {
-                    status: RunStatus::Cancelled,
-                    message: Some(format!("cancelled in epoch {epoch}")),
-                })?;
-                return Err(SearchError::Cancelled);
-            }
-            let wb = &w_order[step * b..((step + 1) * b).min(w_order.len())];
+        let trained = epochs::train(&mut log, data, &parts, (epoch, steps), cancel, |step| {
+            let wb = batch_of(&w_order, step, b);
             let (xt, yt) = data.batch(wb, &parts.stats, device);
             let (l, pred) = searcher.weight_step(&xt, &yt, &mut paths);
-            if !l.is_finite() {
-                return Err(SearchError::Diverged {
-                    epoch,
-                    step: step + 1,
-                    loss: l,
-                });
-            }
-            if arch_learns {
-                let ab = &a_order[step * b..((step + 1) * b).min(a_order.len())];
+            if arch_learns && l.is_finite() {
+                let ab = batch_of(&a_order, step, b);
                 let (xv, yv) = data.batch(ab, &parts.stats, device);
                 searcher.arch_step(&xv, &yv, &mut paths);
             }
-            loss_sum += l * wb.len() as f64;
-            metric_sum += metric_of(
-                data.task,
-                &pred.to_device(Device::Cpu),
-                &yt.to_device(Device::Cpu),
-                &parts.stats,
-                data.names.len(),
-            ) * wb.len() as f64;
-            seen += wb.len();
-            if step == 0 || last_step_event.elapsed().as_secs_f64() >= 0.5 || step + 1 == steps {
-                log.emit(Event::Step {
-                    epoch,
-                    step: step + 1,
-                    steps,
-                    train_loss: l,
-                })?;
-                last_step_event = Instant::now();
+            Stepped {
+                samples: wb.len(),
+                loss: l,
+                outputs: pred,
+                targets: yt,
             }
-        }
+        })?;
         // The network of each layer's most likely block, on the validation part.
         let val = score(
             &|x| searcher.predict(x),
@@ -241,35 +186,15 @@ pub fn run(
             device,
             2 * b,
         );
-        let val_metric = val
-            .metrics
-            .get(metric_name(data.task))
-            .copied()
-            .unwrap_or(f64::NAN);
         log.emit(layers_event(epoch, &searcher, &layout, &weighed))?;
-        let epoch_event = Event::Epoch {
+        let end = EpochEnd {
             epoch,
             epochs: cfg.epochs,
-            train_loss: loss_sum / seen.max(1) as f64,
-            train_metric: metric_sum / seen.max(1) as f64,
-            val_loss: val.loss,
-            val_metric,
-            seconds: epoch_start.elapsed().as_secs_f64(),
-            memory_bytes: peak_rss_bytes(),
+            trained,
+            val,
+            started: epoch_start,
         };
-        progress.epoch = epoch;
-        if progress
-            .best_val_metric
-            .is_none_or(|best| better(data.task, val_metric, best))
-        {
-            progress.best_val_metric = Some(val_metric);
-        }
-        progress.val_metrics = val.metrics;
-        progress.history.push(epoch_event.clone());
-        let mut saved = progress.clone();
-        saved.seconds += started.elapsed().as_secs_f64();
-        checkpoint::save(out, &searcher, &saved)?;
-        log.emit(epoch_event)?;
+        epochs::finish(&mut log, out, data, &searcher, &mut progress, end, started)?;
     }
 
     let result = super::result::finish(

@@ -264,3 +264,32 @@ pub const TABLE_REPEATS: Repeats = Repeats {
     summary: Summary::Fastest,
     ..LATENCY_REPEATS
 };
+
+/// What the search weighed: each layer's candidates' and the fixed parts' milliseconds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Weighed {
+    pub device: String,
+    pub threads: i64,
+    pub candidate_ms: Vec<Vec<f64>>,
+    pub frame_ms: f64,
+}
+
+impl Weighed {
+    /// The batch-1 milliseconds of the network with `choices` in `layout`: the fixed parts and
+    /// each layer's chosen block.
+    pub fn predict(&self, layout: &Layout, choices: &[Choice]) -> f64 {
+        self.frame_ms
+            + layout
+                .layers
+                .iter()
+                .zip(choices)
+                .zip(&self.candidate_ms)
+                .map(|((spec, choice), ms)| {
+                    spec.candidates()
+                        .iter()
+                        .position(|c| c == choice)
+                        .map_or(0.0, |i| ms[i])
+                })
+                .sum::<f64>()
+    }
+}

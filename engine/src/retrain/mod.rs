@@ -114,7 +114,7 @@ pub fn open_run<'a>(
             "the dataset has no test split to score on".into(),
         ));
     }
-    let device = crate::search::config_device(&cfg.device)?;
+    let device = crate::search::session::config_device(&cfg.device)?;
     std::fs::create_dir_all(out).map_err(|source| SearchError::Io {
         path: out.to_path_buf(),
         source,

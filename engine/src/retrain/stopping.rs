@@ -74,13 +74,6 @@ pub(super) fn restore(vs: &VarStore, saved: &[(String, Tensor)]) {
     }
 }
 
-fn better(task: Task, a: f64, b: f64) -> bool {
-    match task {
-        Task::Classification => a > b,
-        Task::Regression => a < b,
-    }
-}
-
 /// Early stopping's bookkeeping: the best held-out metric so far and its epoch, and whether
 /// `patience` epochs have passed without a better one.
 #[derive(Debug, Clone)]
@@ -103,7 +96,7 @@ impl BestEpoch {
     /// training should stop now).
     pub fn observe(&mut self, epoch: usize, metric: f64) -> (bool, bool) {
         let improved =
-            metric.is_finite() && self.best.is_none_or(|(_, m)| better(self.task, metric, m));
+            metric.is_finite() && self.best.is_none_or(|(_, m)| self.task.better(metric, m));
         if improved {
             self.best = Some((epoch, metric));
         }

@@ -1,8 +1,8 @@
 //! The supernet's cell (quark0/darts cnn/model_search.py Cell and MixedOp): every edge holds
-//! every candidate op, mixed by the weights a strategy gives it (`strategy::CellMix`). With
+//! every candidate op, mixed by the weights a strategy gives it (`mixing::CellMix`). With
 //! partial channels (PC-DARTS, yuhuixu1993/PC-DARTS model_search.py) an edge's ops see only the
 //! first 1/K of its input's channels; the rest bypass them and the two are channel-shuffled.
-use super::strategy::CellMix;
+use super::mixing::CellMix;
 use crate::network::{channels_last, edge_count, edge_stride};
 use crate::nn::Mode;
 use crate::ops::{Op, Preprocess, Primitive};

@@ -4,7 +4,6 @@
 //! every random draw of an epoch derive from (seed, epoch), so no RNG state needs saving.
 use crate::events::Event;
 use crate::optim::State;
-use crate::search::searcher::Searcher;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use tch::nn::VarStore;
@@ -50,8 +49,6 @@ macro_rules! resumable_fields {
     };
 }
 
-crate::resumable_fields!(Searcher);
-
 pub const DIR: &str = "checkpoint";
 
 /// Progress saved with the tensors.
@@ -73,7 +70,7 @@ pub struct Progress {
     /// Where selection stands once the epochs are done (perturbation selection saves a
     /// checkpoint after each decision).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub selection: Option<super::selection::SelectionState>,
+    pub selection: Option<super::selection::projection::SelectionState>,
     /// The epochs planned after the first to fit the config's seconds (none without them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub planned_epochs: Option<usize>,

@@ -6,8 +6,8 @@
 //! the non-affine BNs, the pools' BN, PC-DARTS's partial channels with their channel shuffle and
 //! its edge weights (constants now, the softmax of the final betas).
 use super::checkpoint;
+use super::mixing::{CellMix, Mixing};
 use super::selection::projection::first_edge;
-use super::strategy::{CellMix, Mixing};
 use super::supernet::{node_softmax, SearchSpace, Supernet};
 use super::SearchError;
 use crate::config::{SearchConfig, StrategyKind};
@@ -45,8 +45,8 @@ impl PrunedSource {
             n.to_string_lossy().into_owned()
         });
         let config_path = dir.join("config.json");
-        let layers =
-            read_json::<SearchConfig>(&config_path).is_ok_and(|c| !c.strategy.searches_cells());
+        let layers = read_json::<SearchConfig>(&config_path)
+            .is_ok_and(|c| !crate::method::of(c.strategy).finds_cell());
         if layers {
             return Err(SearchError::Data(format!(
                 "search {name} searched ProxylessNAS's layers, not a cell: it has no cell supernet to prune"

@@ -1,19 +1,22 @@
 //! The epoch loop of a search: weight and architecture steps, events, checkpoints, and the
 //! result files at the end.
-use super::checkpoint;
+use super::epochs::{self, batch_of, EpochEnd, Stepped};
+use super::error::SearchError;
+use super::result::{SearchResult, Searched};
 use super::searcher::Searcher;
 use super::selection;
-use super::{parts, write_json, Parts, SearchError, SearchResult};
+use super::session::{begin, exploded, initialise, parts, resume, Parts};
 use crate::config::SearchConfig;
-use crate::data::{Dataset, Task};
-use crate::events::{peak_rss_bytes, Event, LogLevel, ParamFree, RunStatus};
+use crate::data::Dataset;
+use crate::events::{Event, LogLevel, ParamFree};
 use crate::genotype::Genotype;
 use crate::network::NetShape;
 use crate::optim::cosine_lr;
 use crate::rng::Rng;
-use crate::scoring::{evaluate, metric_name, metric_of};
+use crate::runlog::write_json;
+use crate::scoring::evaluate;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 use tch::Device;
 
@@ -58,14 +61,9 @@ fn discretise(normal: &[Vec<f32>], reduce: &[Vec<f32>], cfg: &SearchConfig) -> G
     )
 }
 
-fn better(task: Task, a: f64, b: f64) -> bool {
-    match task {
-        Task::Classification => a > b,
-        Task::Regression => a < b,
-    }
-}
-
-/// Runs (or resumes, when `out` holds a checkpoint) a search and writes its files into `out`.
+/// Runs (or resumes, when `out` holds a checkpoint) a search of the DARTS family (DARTS, PC-DARTS,
+/// GDAS, with any regulariser and selection) and writes its files into `out`. ENAS and
+/// ProxylessNAS are methods of their own (`crate::method`).
 pub fn run(
     data: &Dataset,
     cfg: &SearchConfig,
@@ -74,52 +72,40 @@ pub fn run(
     listener: &mut dyn FnMut(u64, &Event),
 ) -> Result<SearchResult, SearchError> {
     let mut errors = cfg.validate();
-    if !cfg.strategy.searches_cells() {
+    if !cfg.strategy.is_darts_family() {
         errors.push(crate::config::FieldError::new(
             "strategy",
-            "searches layers of its own, not a cell (run it with search::run_any)",
+            format!(
+                "{} is a search method of its own, not a strategy of the DARTS family (run it with method::run)",
+                cfg.strategy.name()
+            ),
         ));
     }
     if !errors.is_empty() {
         return Err(SearchError::Config(errors));
     }
-    if cfg.strategy == crate::config::StrategyKind::Enas {
-        return crate::enas::run::run(data, cfg, out, cancel, listener);
-    }
-    let (device, loss, mut log) = crate::search::begin(data, cfg, out, listener)?;
+    let (device, loss, mut log) = begin(data, cfg, out, listener)?;
 
     let parts = parts(data, cfg)?;
     let (c, h, w) = data.image_shape();
     let shape = NetShape::of(data, cfg.init_channels, cfg.layers);
-    let mut searcher =
-        super::initialise(Some(cfg.seed), || Searcher::new(&shape, cfg, loss, device));
+    let mut searcher = initialise(Some(cfg.seed), || Searcher::new(&shape, cfg, loss, device));
     let n_weights = crate::count_weights(&searcher.weights_vs);
-    let mut progress = crate::search::resume(out, &mut searcher, &mut log)?;
-    log.emit(Event::log(
-        LogLevel::Info,
-        format!(
-            "{}: {} samples of {c}x{h}x{w}, {} for weights, {} for architecture; supernet of {n_weights} weights on {}",
-            data.name,
-            data.len(),
-            parts.weights.len(),
-            parts.arch.len(),
-            crate::device::describe(device)
-        ),
-    ))?;
-    log.emit(Event::Network {
-        weights: n_weights as u64,
-    })?;
+    let mut progress = resume(out, &mut searcher, &mut log)?;
+    let network = format!("supernet of {n_weights} weights");
+    epochs::announce(
+        &mut log,
+        data,
+        &parts,
+        "architecture",
+        &network,
+        n_weights,
+        device,
+    )?;
 
     let started = Instant::now();
     let b = cfg.batch_size;
-    let steps_all = parts
-        .weights
-        .len()
-        .div_ceil(b)
-        .min(parts.arch.len().div_ceil(b));
-    let steps = cfg
-        .max_steps_per_epoch
-        .map_or(steps_all, |m| m.min(steps_all));
+    let steps = epochs::steps(&parts, cfg, true);
     let scored = validation_sample(&parts.arch, cfg.seed);
     let mut epochs = progress.planned_epochs.unwrap_or(cfg.epochs);
     let mut epoch = progress.epoch;
@@ -132,21 +118,10 @@ pub fn run(
         searcher
             .w_opt
             .set_lr(cosine_lr(cfg.w_lr, cfg.w_lr_min, epoch - 1, epochs));
-        let (mut w_order, mut a_order) = (parts.weights.clone(), parts.arch.clone());
-        Rng::derive(cfg.seed, 1, epoch as u64).shuffle(&mut w_order);
-        Rng::derive(cfg.seed, 2, epoch as u64).shuffle(&mut a_order);
-        let (mut loss_sum, mut metric_sum, mut seen) = (0.0, 0.0, 0usize);
-        let mut last_step_event = Instant::now();
-        for step in 0..steps {
-            if cancel.load(Ordering::Relaxed) {
-                log.emit(Event::Status {
-                    status: RunStatus::Cancelled,
-                    message: Some(format!("cancelled in epoch {epoch}")),
-                })?;
-                return Err(SearchError::Cancelled);
-            }
-            let wb = &w_order[step * b..((step + 1) * b).min(w_order.len())];
-            let ab = &a_order[step * b..((step + 1) * b).min(a_order.len())];
+        let (w_order, a_order) = epochs::orders(&parts, cfg.seed, epoch);
+        let trained = epochs::train(&mut log, data, &parts, (epoch, steps), cancel, |step| {
+            let wb = batch_of(&w_order, step, b);
+            let ab = batch_of(&a_order, step, b);
             let (xt, yt) = data.batch(wb, &parts.stats, device);
             let (xv, yv) = data.batch(ab, &parts.stats, device);
             if alphas_learn {
@@ -154,32 +129,13 @@ pub fn run(
                 searcher.alpha_step((&xt, &yt), (&xv, &yv), None, done);
             }
             let (l, out) = searcher.weight_step(&xt, &yt);
-            if !l.is_finite() {
-                return Err(SearchError::Diverged {
-                    epoch,
-                    step: step + 1,
-                    loss: l,
-                });
+            Stepped {
+                samples: wb.len(),
+                loss: l,
+                outputs: out,
+                targets: yt,
             }
-            loss_sum += l * wb.len() as f64;
-            metric_sum += metric_of(
-                data.task,
-                &out.to_device(Device::Cpu),
-                &yt.to_device(Device::Cpu),
-                &parts.stats,
-                data.names.len(),
-            ) * wb.len() as f64;
-            seen += wb.len();
-            if step == 0 || last_step_event.elapsed().as_secs_f64() >= 0.5 || step + 1 == steps {
-                log.emit(Event::Step {
-                    epoch,
-                    step: step + 1,
-                    steps,
-                    train_loss: l,
-                })?;
-                last_step_event = Instant::now();
-            }
-        }
+        })?;
         recalibrate(
             &searcher,
             data,
@@ -188,18 +144,13 @@ pub fn run(
             (b, CALIBRATION_SAMPLES, false),
         );
         let val = evaluate(&searcher, data, &scored, &parts.stats, device, 2 * b);
-        if super::exploded(val.loss) {
+        if exploded(val.loss) {
             return Err(SearchError::Diverged {
                 epoch,
                 step: steps,
                 loss: val.loss,
             });
         }
-        let val_metric = val
-            .metrics
-            .get(metric_name(data.task))
-            .copied()
-            .unwrap_or(f64::NAN);
         let (normal, reduce) = searcher.op_weights();
         let genotype = discretise(&normal, &reduce, cfg);
         let uncapped = Genotype::from_weights(&normal, &reduce, &cfg.primitives, cfg.nodes, None);
@@ -240,36 +191,17 @@ pub fn run(
                 ),
             ))?;
         }
-        let epoch_event = Event::Epoch {
+        let end = EpochEnd {
             epoch,
             epochs,
-            train_loss: loss_sum / seen.max(1) as f64,
-            train_metric: metric_sum / seen.max(1) as f64,
-            val_loss: val.loss,
-            val_metric,
-            seconds: epoch_start.elapsed().as_secs_f64(),
-            memory_bytes: peak_rss_bytes(),
+            trained,
+            val,
+            started: epoch_start,
         };
-        progress.epoch = epoch;
-        if progress
-            .best_val_metric
-            .is_none_or(|best| better(data.task, val_metric, best))
-        {
-            progress.best_val_metric = Some(val_metric);
-        }
-        progress.val_metrics = val.metrics;
-        progress.history.push(epoch_event.clone());
-        let mut saved = progress.clone();
-        saved.seconds += started.elapsed().as_secs_f64();
-        checkpoint::save(out, &searcher, &saved)?;
-        log.emit(epoch_event)?;
+        epochs::finish(&mut log, out, data, &searcher, &mut progress, end, started)?;
     }
 
     let (normal, reduce) = searcher.op_weights();
-    let final_val = match progress.history.last() {
-        Some(Event::Epoch { val_metric, .. }) => *val_metric,
-        _ => f64::NAN,
-    };
     // The supernet as searched, scored once on the test split before selection may fine-tune
     // it (a resumed selection reuses the figures of the first session).
     let test_metrics = match &progress.supernet_test_metrics {
@@ -314,25 +246,16 @@ pub fn run(
         progress: &mut progress,
         device,
     })?;
-    let result = SearchResult {
-        macs: Some(macs),
-        supernet_test_metric: test_metrics.get(metric_name(data.task)).copied(),
-        supernet_test_metrics: test_metrics,
+    let searched = Searched {
         genotype: genotype.clone(),
-        metric: metric_name(data.task).into(),
-        val_metrics: progress.val_metrics.clone(),
-        higher_is_better: data.task == Task::Classification,
-        best_val_metric: progress.best_val_metric.unwrap_or(f64::NAN),
-        final_val_metric: final_val,
         epochs,
         seconds: progress.seconds + started.elapsed().as_secs_f64(),
         weights: n_weights,
-        device: crate::device::describe(device),
-        dartboard_version: env!("CARGO_PKG_VERSION").into(),
-        pytorch_version: option_env!("DARTBOARD_TORCH_VERSION")
-            .unwrap_or("unknown")
-            .into(),
+        device,
+        test_metrics,
+        macs,
     };
+    let result = SearchResult::new(data, &progress, searched);
     // A rule other than argmax may keep another cell than the last epoch's: the pages show the
     // cell the run kept.
     if genotype != discretise(&normal, &reduce, cfg) {

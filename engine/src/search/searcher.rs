@@ -237,3 +237,5 @@ impl Searcher {
         self.strategy.op_weights(&self.alphas)
     }
 }
+
+crate::resumable_fields!(Searcher);

@@ -1,7 +1,7 @@
 //! The search supernet (quark0/darts cnn/model_search.py Network) and its architecture
 //! parameters, for any channel count, any image size, K classes or R regression outputs.
 use super::cell::{CellShape, EdgeOps, SearchCell};
-use super::strategy::Mixing;
+use super::mixing::Mixing;
 use crate::network::{channels_last, edge_count, pad_to_multiple, NetShape, Stem, STEM_MULTIPLIER};
 use crate::nn::Mode;
 use crate::ops::Primitive;

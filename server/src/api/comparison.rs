@@ -16,11 +16,6 @@ use axum::{Extension, Json};
 use serde_json::Value;
 use std::collections::HashMap;
 
-/// The comparison row of the search's supernet pruned to its cell and fine-tuned.
-pub const PRUNED_METHOD: &str = "DARTS network, pruned and fine-tuned";
-/// The same for an ENAS search: its shared weights pruned to the cell it kept.
-pub const ENAS_PRUNED_METHOD: &str = "ENAS shared weights pruned to its cell, fine-tuned";
-
 /// Mean and sample standard deviation (None for fewer than two values).
 pub fn mean_sd(values: &[f64]) -> (Option<f64>, Option<f64>) {
     if values.is_empty() {
@@ -190,23 +185,13 @@ pub fn build(
             .filter_map(|r| r["supernet_test_metric"].as_f64())
             .collect::<Vec<_>>(),
     );
-    // ProxylessNAS finds layers: its supernet is scored through each layer's most likely block.
-    let proxyless = search.config["strategy"] == "proxyless";
-    let (supernet, arch, found) = if proxyless {
-        (
-            "ProxylessNAS supernet, most likely path (during search)",
-            "proxyless",
-            "ProxylessNAS network",
-        )
-    } else if search.config["strategy"] == "enas" {
-        (
-            "ENAS shared weights through the kept cell (during search)",
-            "darts",
-            "ENAS cell",
-        )
-    } else {
-        ("DARTS supernet (during search)", "darts", "DARTS cell")
-    };
+    // What the search's method found, and how its supernet was scored during the search.
+    let found_by = engine::method::of_config(&search.config);
+    let (supernet, arch, found) = (
+        found_by.supernet_row(),
+        found_by.architecture(),
+        found_by.found(),
+    );
     let mut rows = vec![Row {
         method: supernet.into(),
         runs: ids.clone(),
@@ -231,12 +216,7 @@ pub fn build(
         derived.push((name, retrained.clone()));
     }
     let pruned = made("baseline", engine::retrain::net::PRUNED);
-    if !pruned.is_empty() {
-        let method = if search.config["strategy"] == "enas" {
-            ENAS_PRUNED_METHOD
-        } else {
-            PRUNED_METHOD
-        };
+    if let (false, Some(method)) = (pruned.is_empty(), found_by.pruned_row()) {
         rows.push(trained(method, &pruned, search_seconds));
         derived.push((method.to_string(), pruned));
     }
@@ -266,27 +246,7 @@ pub fn build(
         .as_ref()
         .and_then(|r| r["higher_is_better"].as_bool())
         .unwrap_or(true);
-    let key = |k: &str, default: &str| {
-        search.config[k]
-            .as_str()
-            .map_or(default.to_string(), str::to_string)
-    };
-    let searched_with = if proxyless {
-        match search.config["latency_target_ms"].as_f64() {
-            Some(t) => format!(
-                "strategy proxyless, latency target {t} ms ({} loss)",
-                key("latency_loss", "add")
-            ),
-            None => "strategy proxyless, no latency target".to_string(),
-        }
-    } else {
-        format!(
-            "strategy {}, regulariser {}, selection {}",
-            key("strategy", "darts"),
-            key("alpha_reg", "none"),
-            key("selection", "argmax")
-        )
-    };
+    let searched_with = found_by.searched_with(&search.config);
     let metric: String = search
         .result
         .as_ref()

@@ -3,7 +3,7 @@
 //! genotype, cells transferred from searches on other data, the ResNets and random search. A
 //! transferred cell's page and model card show this comparison: its search has none on this
 //! data.
-use super::comparison::{random_row, trained, ENAS_PRUNED_METHOD, PRUNED_METHOD};
+use super::comparison::{random_row, trained};
 use super::{datasets, transfer, ApiError, ApiResult, State};
 use crate::store::{RunRow, Status};
 use app::types::{Comparison, ComparisonRow as Row, StudyVerdict};
@@ -53,7 +53,14 @@ pub fn build(
             .unwrap_or("")
             .to_string()
     };
-    let search_config = |g: i64| all.iter().find(|s| s.id == g).map(|s| &s.config);
+    // The method of search `g` (DARTS's where the search is gone).
+    let found_by = |g: i64| {
+        all.iter()
+            .find(|s| s.id == g)
+            .map_or(engine::method::of(Default::default()), |s| {
+                engine::method::of_config(&s.config)
+            })
+    };
     let seeds = |runs: &[&RunRow]| match runs.len() {
         1 => String::new(),
         n => format!(", {n} seeds"),
@@ -66,7 +73,7 @@ pub fn build(
         .filter(|r| r.kind == "train" && transfer::source_of(r, all).is_none())
         .collect();
     for (g, runs) in by_search(&own, all) {
-        let found = search_config(g).map_or("DARTS cell", transfer::found_name);
+        let found = found_by(g).found();
         let name = format!("{found} (search #{g}{}), retrained", seeds(&runs));
         rows.push(trained(&name, &runs, None));
     }
@@ -85,11 +92,8 @@ pub fn build(
         .copied()
         .collect();
     for (g, runs) in by_search(&pruned, all) {
-        let enas = search_config(g).is_some_and(|c| c["strategy"] == "enas");
-        let method = if enas {
-            ENAS_PRUNED_METHOD
-        } else {
-            PRUNED_METHOD
+        let Some(method) = found_by(g).pruned_row() else {
+            continue;
         };
         rows.push(trained(
             &format!("{method} (search #{g}{})", seeds(&runs)),

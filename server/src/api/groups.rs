@@ -14,18 +14,10 @@ use serde_json::{json, Value};
 /// At most this many seeds in one request.
 pub const MAX_SEEDS: u64 = 20;
 
-/// What a study runs next to the retrained cell: the baselines, and the search's own supernet
-/// pruned to its cell and fine-tuned.
-pub const BASELINES: [&str; 4] = ["resnet18", "resnet10", "random", "pruned"];
-
-/// The baselines of a search with `config`: a ProxylessNAS search has no cell for random search
-/// to sample nor a cell supernet to prune, so the ResNets alone.
+/// The baselines a study of a search with `config` trains beside the found network: its
+/// method's (`engine::method::SearchMethod::baselines`).
 pub fn baselines_for(config: &Value) -> &'static [&'static str] {
-    if config["strategy"] == "proxyless" {
-        &BASELINES[..2]
-    } else {
-        &BASELINES
-    }
+    engine::method::of_config(config).baselines()
 }
 
 /// `seeds` checked: 1 when absent.

@@ -66,16 +66,14 @@ fn searched(source: &RunRow, errors: &mut Vec<FieldError>) -> Option<Found> {
         ));
         return None;
     }
-    if let Some(r) = source
-        .result
-        .as_ref()
-        .filter(|r| r["strategy"] == "proxyless")
-    {
-        return match serde_json::from_value::<engine::proxyless::space::Architecture>(
-            r["architecture"].clone(),
-        ) {
-            Ok(_) => Some(Found::Layers(r["architecture"].clone())),
-            Err(_) => {
+    if !engine::method::of_config(&source.config).finds_cell() {
+        let layers = source.result.as_ref().map(|r| r["architecture"].clone());
+        return match layers
+            .clone()
+            .map(serde_json::from_value::<engine::proxyless::space::Architecture>)
+        {
+            Some(Ok(_)) => Some(Found::Layers(layers.unwrap_or_default())),
+            _ => {
                 errors.push(field(
                     "source_run",
                     format!("run {} has no architecture in its result", source.id),

@@ -13,11 +13,7 @@ use std::collections::HashMap;
 
 /// What a search of `config` finds: "DARTS cell", "ENAS cell" or "ProxylessNAS network".
 pub fn found_name(config: &Value) -> &'static str {
-    match config["strategy"].as_str() {
-        Some("proxyless") => "ProxylessNAS network",
-        Some("enas") => "ENAS cell",
-        _ => "DARTS cell",
-    }
+    engine::method::of_config(config).found()
 }
 
 /// The search `run`'s cell came from, when that search used another dataset than `run`.

@@ -24,12 +24,12 @@ use crate::train_cmd::{preset_arg, refuse_non_empty, train, Trainee};
 use anyhow::{anyhow, Context, Result};
 use engine::budget::Plan;
 use engine::config::SearchConfig;
+use engine::method::Outcome;
 use engine::resnet::Depth;
 use engine::retrain::config::TrainConfig;
 use engine::retrain::net::Architecture;
 use engine::retrain::random::{Budget, Space};
 use engine::search::pruned::PrunedSource;
-use engine::search::Outcome;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
@@ -39,11 +39,9 @@ fn search(
     out: &Path,
     tables: &Path,
 ) -> Result<Outcome> {
-    run_job(|cancel, listener| {
-        engine::search::run_any(data, cfg, out, Some(tables), cancel, listener)
-    })
-    .map_err(|p| anyhow!("search failed: {p}"))?
-    .map_err(|e| anyhow!("search failed: {e}"))
+    run_job(|cancel, listener| engine::method::run(data, cfg, out, Some(tables), cancel, listener))
+        .map_err(|p| anyhow!("search failed: {p}"))?
+        .map_err(|e| anyhow!("search failed: {e}"))
 }
 
 /// One seed's recipe for its next training: the preset's, with its share of the budget.
@@ -168,7 +166,7 @@ pub fn run(mut args: Args) -> Result<()> {
     let mut seed_seconds: Vec<f64> = vec![];
     for s in 0..seeds {
         let dir = out.join(format!("seed-{s}"));
-        let cells = searched.strategy.searches_cells();
+        let cells = engine::method::of(searched.strategy).finds_cell();
         let seed_started = std::time::Instant::now();
         let plan = budget.map(|b| Plan::new(b, if cells { 5 } else { 3 }));
         let mut scfg = SearchConfig {
@@ -293,44 +291,21 @@ pub fn run(mut args: Args) -> Result<()> {
             );
         }
     }
-    let enas = searched.strategy == engine::config::StrategyKind::Enas;
-    let rows: Vec<Value> = if searched.strategy.searches_cells() {
+    let method = engine::method::of(searched.strategy);
+    let retrained = format!("{}, retrained", method.found());
+    let rows: Vec<Value> = if let Some(pruned_row) = method.pruned_row() {
         vec![
-            row(
-                if enas {
-                    "ENAS shared weights through the kept cell (during search)"
-                } else {
-                    "DARTS supernet (during search)"
-                },
-                &supernet,
-            ),
-            row(
-                if enas {
-                    "ENAS cell, retrained"
-                } else {
-                    "DARTS cell, retrained"
-                },
-                &cell,
-            ),
-            row(
-                if enas {
-                    crate::api::comparison::ENAS_PRUNED_METHOD
-                } else {
-                    crate::api::comparison::PRUNED_METHOD
-                },
-                &pruned,
-            ),
+            row(method.supernet_row(), &supernet),
+            row(&retrained, &cell),
+            row(pruned_row, &pruned),
             row("ResNet-18", &r18),
             row("ResNet-10", &r10),
             row(&crate::api::comparison::random_method(&candidates), &random),
         ]
     } else {
         vec![
-            row(
-                "ProxylessNAS supernet, most likely path (during search)",
-                &supernet,
-            ),
-            row("ProxylessNAS network, retrained", &cell),
+            row(method.supernet_row(), &supernet),
+            row(&retrained, &cell),
             row("ResNet-18", &r18),
             row("ResNet-10", &r10),
         ]
@@ -343,7 +318,7 @@ pub fn run(mut args: Args) -> Result<()> {
         .iter()
         .map(|r| r["test_metric_mean"].as_f64().unwrap_or(0.0))
         .collect();
-    let verdict = if searched.strategy.searches_cells() {
+    let verdict = if method.pruned_row().is_some() {
         verdict::study(
             &[(labels[1].as_str(), &cell), (labels[2].as_str(), &pruned)],
             &[

@@ -1,15 +1,17 @@
 //! The job runner: takes queued runs, at most `workers` at once, hands each to the executor
-//! chosen at `dartboard serve` (`local`: a child process of the server; `slurm`: an `sbatch`
-//! job on a cluster), streams the worker's events into the hub and records how each run ended.
-//! Both executors run the same `dartboard worker --run ID --data-dir DIR`.
+//! chosen at `dartboard serve` (`executor`: `local`, a child process of the server; `slurm`, an
+//! `sbatch` job on a cluster), and records how each run ended. Every executor runs the same
+//! `dartboard worker --run ID --data-dir DIR` and streams its events into the hub.
+pub mod executor;
 mod local;
 pub mod slurm;
 mod upkeep;
 
+pub use executor::Executor;
+
 use crate::hub::{status_event, Hub};
-use crate::store::{Status, Store, SUBMITTING};
+use crate::store::{Status, Store};
 use serde_json::Value;
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -22,19 +24,6 @@ const CANCEL_GRACE: Duration = Duration::from_secs(10);
 /// The longest wait between tries to store how a run ended while the store refuses writes.
 const FINISH_RETRY_MAX: Duration = Duration::from_secs(10);
 
-struct Child {
-    pid: u32,
-    cancelled: bool,
-    /// The process has exited (and been reaped); its end is being stored.
-    ended: bool,
-}
-
-/// Where workers run.
-pub enum Executor {
-    Local,
-    Slurm(slurm::Options),
-}
-
 /// What the runner is given at start.
 pub struct Setup {
     pub data_dir: PathBuf,
@@ -43,7 +32,8 @@ pub struct Setup {
     pub threads: usize,
     /// The `dartboard` binary the workers run (on a cluster: a path every node sees).
     pub exe: PathBuf,
-    pub executor: Executor,
+    /// Where workers run (`executor::build`).
+    pub executor: Arc<dyn Executor>,
     /// This server's name in the store (`--server-name`): the runs it took are its own to
     /// re-attach or mark interrupted after a restart; other servers on the database leave them.
     pub owner: String,
@@ -58,14 +48,12 @@ pub struct Runner {
     workers: usize,
     threads: usize,
     exe: PathBuf,
-    executor: Executor,
+    executor: Arc<dyn Executor>,
     owner: String,
     min_free_bytes: u64,
     /// Whether the loop last found the data directory below its reserve (logged once).
     short_of_space: std::sync::atomic::AtomicBool,
     wake: Notify,
-    children: Mutex<HashMap<i64, Child>>,
-    jobs: slurm::Jobs,
 }
 
 /// A run's folder under the data directory.
@@ -94,8 +82,6 @@ impl Runner {
             min_free_bytes: setup.min_free_bytes,
             short_of_space: std::sync::atomic::AtomicBool::new(false),
             wake: Notify::new(),
-            children: Mutex::new(HashMap::new()),
-            jobs: slurm::Jobs::default(),
         })
     }
 
@@ -104,12 +90,8 @@ impl Runner {
         self.threads
     }
 
-    fn children(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Child>> {
-        locked(&self.children)
-    }
-
     /// Marks this server's local runs whose workers died with it `interrupted`, re-attaches to
-    /// its Slurm jobs (which went on without it), then starts the loop.
+    /// its runs whose workers went on without it (a cluster's jobs), then starts the loop.
     pub async fn start(self: &Arc<Self>) -> crate::store::Result<()> {
         for id in self.store.running_ids(&self.owner).await? {
             let msg = "the server stopped while this run was running; resume continues it from its last epoch checkpoint";
@@ -123,7 +105,9 @@ impl Runner {
                     .await?;
             }
         }
-        self.reattach().await?;
+        Arc::clone(&self.executor)
+            .reattach(Arc::clone(self))
+            .await?;
         let me = Arc::clone(self);
         tokio::spawn(async move { me.run_loop().await });
         Ok(())
@@ -137,15 +121,12 @@ impl Runner {
     async fn run_loop(self: Arc<Self>) {
         loop {
             while self.active() < self.workers && self.has_room() {
-                let taken = match &self.executor {
-                    Executor::Local => self.store.take_queued(&self.owner).await,
-                    Executor::Slurm(_) => self.store.claim_queued(&self.owner).await,
-                };
-                match taken {
-                    Ok(Some(id)) => match &self.executor {
-                        Executor::Local => self.launch(id).await,
-                        Executor::Slurm(opts) => self.submit(id, opts).await,
-                    },
+                match self.executor.take(&self).await {
+                    Ok(Some(id)) => {
+                        Arc::clone(&self.executor)
+                            .start(Arc::clone(&self), id)
+                            .await
+                    }
                     Ok(None) => break,
                     Err(e) => {
                         tracing::error!("runner: {e}");
@@ -153,9 +134,7 @@ impl Runner {
                     }
                 }
             }
-            if matches!(self.executor, Executor::Local) {
-                self.reap_orphans().await;
-            }
+            self.executor.upkeep(&self).await;
             tokio::select! {
                 _ = self.wake.notified() => {}
                 _ = tokio::time::sleep(Duration::from_secs(2)) => {}
@@ -258,11 +237,10 @@ impl Runner {
         }
     }
 
-    /// Cancels a queued or running run; false when it is neither. A Slurm run's job is
-    /// cancelled with `scancel`; its follower records the end.
+    /// Cancels a queued or running run; false when it is neither. The executor stops its
+    /// worker (or job), and whoever watches the worker records the end.
     pub async fn cancel(self: &Arc<Self>, id: i64) -> crate::store::Result<bool> {
-        let job = self.store.run(id).await?.and_then(|r| r.job_id);
-        if self
+        let queued = self
             .store
             .transition(
                 id,
@@ -270,74 +248,19 @@ impl Runner {
                 Status::Cancelled,
                 Some("cancelled by request"),
             )
-            .await?
-        {
+            .await?;
+        if queued {
             self.hub
                 .publish(
                     id,
                     status_event(Status::Cancelled, Some("cancelled by request")),
                 )
                 .await?;
-            // A job still being submitted is cancelled by its submitter, which sees the status.
-            if let Some(job) = job.filter(|j| j != SUBMITTING) {
-                slurm::scancel(&job).await;
-            }
-            return Ok(true);
         }
-        if let Some(job) = job.filter(|j| j != SUBMITTING) {
-            let running = self
-                .store
-                .run(id)
-                .await?
-                .is_some_and(|r| r.status == Status::Running);
-            if running {
-                slurm::scancel(&job).await;
-            }
-            return Ok(running);
-        }
-        // A run just taken from the queue may not have its worker yet: wait for it briefly.
-        let mut pid = None;
-        let mut ours = false;
-        for _ in 0..100 {
-            pid = self.children().get_mut(&id).map(|c| {
-                c.cancelled = true;
-                (c.pid, c.ended)
-            });
-            // Running here, as a local run of this server (another server's is its own).
-            ours = self.store.run(id).await?.is_some_and(|r| {
-                r.status == Status::Running
-                    && r.job_id.is_none()
-                    && r.owner.as_deref().is_none_or(|o| o == self.owner)
-            });
-            if pid.is_some() || !ours {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let pid = match pid {
-            Some((pid, false)) => pid,
-            // Its worker ended and its end is still being stored, or it has no worker at all:
-            // nothing to stop, the run is recorded cancelled (what its worker's end said is
-            // then not stored over it).
-            Some((_, true)) => return self.cancel_without_worker(id).await,
-            None if ours => return self.cancel_without_worker(id).await,
-            None => return Ok(false),
-        };
-        // SAFETY: plain kill(2) on our own child's pid.
-        unsafe { libc::kill(pid as i32, libc::SIGTERM) };
-        let me = Arc::clone(self);
-        tokio::spawn(async move {
-            tokio::time::sleep(CANCEL_GRACE).await;
-            if me
-                .children()
-                .get(&id)
-                .is_some_and(|c| c.pid == pid && !c.ended)
-            {
-                // SAFETY: as above; the child has not been reaped (it is still in the map).
-                unsafe { libc::kill(pid as i32, libc::SIGKILL) };
-            }
-        });
-        Ok(true)
+        let stopped = Arc::clone(&self.executor)
+            .cancel(Arc::clone(self), id, queued)
+            .await?;
+        Ok(queued || stopped)
     }
 
     /// Queues an interrupted, failed or cancelled run again; its worker resumes from the last
@@ -365,10 +288,7 @@ impl Runner {
 
     /// `local` or `slurm`.
     pub fn executor_name(&self) -> &'static str {
-        match self.executor {
-            Executor::Local => "local",
-            Executor::Slurm(_) => "slurm",
-        }
+        self.executor.name()
     }
 
     /// How many runs may run at once.
@@ -378,7 +298,7 @@ impl Runner {
 
     /// How many runs have a live worker (or a Slurm job this server follows).
     pub fn active(&self) -> usize {
-        self.children().len() + self.jobs.count()
+        self.executor.active()
     }
 }
 

@@ -29,14 +29,14 @@ impl Runner {
     }
 
     /// Records `failed` for this server's local runs that the store says are running but that
-    /// have no worker (one that ended while its end could not be stored, a launch that failed
-    /// half-way): a run never outlives its worker.
-    pub(super) async fn reap_orphans(&self) {
+    /// have no worker (`has_worker`; one that ended while its end could not be stored, a launch
+    /// that failed half-way): a run never outlives its worker.
+    pub(super) async fn reap_orphans(&self, has_worker: impl Fn(i64) -> bool) {
         let Ok(ids) = self.store.running_ids(&self.owner).await else {
             return;
         };
         for id in ids {
-            if self.children().contains_key(&id) {
+            if has_worker(id) {
                 continue;
             }
             let msg = "the run's worker is gone (it ended without reporting how); resume continues the run from its last epoch checkpoint";

@@ -5,8 +5,9 @@ mod perturbation;
 pub mod projection;
 
 pub use argmax::Argmax;
-pub use perturbation::{Perturbation, SelectionState};
+pub use perturbation::Perturbation;
 pub use projection::Projection;
+pub use projection::SelectionState;
 
 use super::checkpoint::Progress;
 use super::searcher::Searcher;

@@ -6,7 +6,7 @@
 //! decisions the supernet is fine-tuned for `pt_tune_steps` weight steps at w_lr / 10. Every
 //! decision is an event and goes to `selection.json`; a checkpoint after each one lets a
 //! cancelled run resume where it stopped.
-use super::projection::{first_edge, Mask, Projection};
+use super::projection::{first_edge, Mask, Projection, SelectionState};
 use super::{Context, Selection};
 use crate::data::Task;
 use crate::events::{Decision, Event, LogLevel, Removal, RunStatus};
@@ -15,22 +15,12 @@ use crate::ops::Primitive;
 use crate::rng::Rng;
 use crate::scoring::{evaluate_with, metric_name};
 use crate::search::checkpoint;
-use crate::search::strategy::Mixing;
+use crate::search::mixing::Mixing;
 use crate::search::{write_json, SearchError};
-use serde::{Deserialize, Serialize};
 use std::sync::atomic::Ordering;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Perturbation;
-
-/// Where a selection stands: saved in each checkpoint it writes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SelectionState {
-    pub projection: Projection,
-    /// Steps of the plan already taken.
-    pub done: usize,
-    pub decisions: Vec<Decision>,
-}
 
 /// One step of the plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 //! an input a node dropped weighs 0, and a trial removal zeroes one op or one input.
 use crate::genotype::Genotype;
 use crate::ops::Primitive;
-use crate::search::strategy::{CellMix, Mixing};
+use crate::search::mixing::{CellMix, Mixing};
 use serde::{Deserialize, Serialize};
 use tch::Tensor;
 
@@ -181,4 +181,13 @@ mod tests {
         assert_eq!(p.live_inputs(1), [0, 2]);
         assert_eq!(first_edge(3), 9);
     }
+}
+
+/// Where a selection stands: saved in each checkpoint it writes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SelectionState {
+    pub projection: Projection,
+    /// Steps of the plan already taken.
+    pub done: usize,
+    pub decisions: Vec<crate::events::Decision>,
 }

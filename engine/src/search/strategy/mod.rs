@@ -9,50 +9,13 @@ pub use darts::Darts;
 pub use gdas::{gumbel_hard, Gdas};
 pub use pc_darts::PcDarts;
 
+pub use super::mixing::{CellMix, Mixing};
 use super::supernet::{Alphas, SearchSpace, Supernet};
 use crate::config::{SearchConfig, StrategyKind};
 use crate::network::NetShape;
 use crate::rng::Rng;
 use tch::nn::Path;
 use tch::Tensor;
-
-/// The weights of one cell type's edges in one forward pass.
-#[derive(Debug)]
-pub struct CellMix {
-    /// [edges, ops]: each op's weight on each edge.
-    pub ops: Tensor,
-    /// [edges]: each edge's weight in its node's sum (PC-DARTS edge normalisation); None: 1.
-    pub edges: Option<Tensor>,
-    /// The one op each edge runs (GDAS); None: every op runs.
-    pub only: Option<Vec<i64>>,
-}
-
-impl CellMix {
-    fn detached(&self) -> CellMix {
-        CellMix {
-            ops: self.ops.detach(),
-            edges: self.edges.as_ref().map(Tensor::detach),
-            only: self.only.clone(),
-        }
-    }
-}
-
-/// The weights of both cell types for one forward pass.
-#[derive(Debug)]
-pub struct Mixing {
-    pub normal: CellMix,
-    pub reduce: CellMix,
-}
-
-impl Mixing {
-    /// The same weights (and choices) cut from autograd.
-    pub fn detached(&self) -> Mixing {
-        Mixing {
-            normal: self.normal.detached(),
-            reduce: self.reduce.detached(),
-        }
-    }
-}
 
 /// The random draws of the search steps of one epoch (GDAS's Gumbel noise), derived from the
 /// run's seed and the epoch so a resumed run draws the same.
@@ -127,9 +90,9 @@ pub trait Strategy: Send + std::fmt::Debug {
     }
 }
 
-/// The strategy a config names. ProxylessNAS searches a space of its own (`search::run_any`
-/// hands it to `crate::proxyless::run`), and ENAS's controller picks the cells its supernet
-/// runs (`crate::enas`): a cell supernet built for either config is DARTS's.
+/// The strategy a config names. ProxylessNAS searches a space of its own and ENAS's controller
+/// picks the cells its supernet runs (methods of their own, `crate::method`): a cell supernet
+/// built for either config is DARTS's.
 pub fn for_config(cfg: &SearchConfig) -> Box<dyn Strategy> {
     match cfg.strategy {
         StrategyKind::Darts | StrategyKind::Proxyless | StrategyKind::Enas => Box::new(Darts),

@@ -3,7 +3,7 @@
 //! end: the worker's own final status when it wrote one, else Slurm's account of the end.
 use super::jobs::{JobInfo, Phase};
 use super::tail::read_events;
-use super::Runner;
+use super::{Runner, Slurm};
 use crate::store::Status;
 use serde_json::Value;
 use std::sync::atomic::Ordering;
@@ -22,9 +22,9 @@ struct Seen {
     last: Option<(String, Option<String>)>,
 }
 
-impl Runner {
-    pub(super) async fn follow(self: &Arc<Self>, id: i64, job: &str, mut offset: i64) {
-        let path = super::run_dir(&self.data_dir, id).join("events.jsonl");
+impl Slurm {
+    pub(super) async fn follow(&self, runner: &Arc<Runner>, id: i64, job: &str, mut offset: i64) {
+        let path = super::run_dir(&runner.data_dir, id).join("events.jsonl");
         let mut seen = Seen::default();
         let mut reported: Option<String> = None;
         let mut ending = false;
@@ -35,108 +35,112 @@ impl Runner {
             }
             // The state first, the file after: a job seen ended has written all it will write.
             let info = self.jobs.state(job);
-            self.read_on(id, &path, &mut offset, &mut seen).await;
+            read_on(runner, id, &path, &mut offset, &mut seen).await;
             let Some(info) = info else {
                 tokio::time::sleep(READ_EVERY).await;
                 continue;
             };
             if reported.as_deref() != Some(info.state.as_str()) {
-                if let Err(e) = self.store.set_job_state(id, &info.state).await {
+                if let Err(e) = runner.store.set_job_state(id, &info.state).await {
                     tracing::error!("run {id}: {e}");
                 }
                 reported = Some(info.state.clone());
             }
             match info.phase() {
                 Phase::Waiting => {}
-                Phase::Running => self.started(id).await,
+                Phase::Running => started(runner, id).await,
                 Phase::Ended => {
                     if ending {
                         self.jobs.ending.fetch_sub(1, Ordering::SeqCst);
                     }
-                    self.ended(id, &info, seen).await;
+                    ended(runner, id, &info, seen).await;
                     return;
                 }
             }
             tokio::time::sleep(READ_EVERY).await;
         }
     }
+}
 
-    /// The run is `running` from its job's start (or the worker's first status, if sooner).
-    async fn started(&self, id: i64) {
-        if let Err(e) = self.store.job_started(id).await {
-            tracing::error!("run {id}: {e}");
-        }
+/// The run is `running` from its job's start (or the worker's first status, if sooner).
+async fn started(runner: &Runner, id: i64) {
+    if let Err(e) = runner.store.job_started(id).await {
+        tracing::error!("run {id}: {e}");
     }
+}
 
-    /// Stores the events the worker wrote since `offset`.
-    async fn read_on(&self, id: i64, path: &std::path::Path, offset: &mut i64, seen: &mut Seen) {
-        let events = match read_events(path, *offset) {
-            Ok((events, _)) => events,
+/// Stores the events the worker wrote since `offset`.
+async fn read_on(
+    runner: &Runner,
+    id: i64,
+    path: &std::path::Path,
+    offset: &mut i64,
+    seen: &mut Seen,
+) {
+    let events = match read_events(path, *offset) {
+        Ok((events, _)) => events,
+        Err(e) => {
+            tracing::warn!("run {id}: reading events.jsonl: {e}");
+            return;
+        }
+    };
+    for (event, after) in events {
+        if seen.held.is_some() {
+            break;
+        }
+        runner.note_progress(id, &event).await;
+        if event["type"] == "status" {
+            let status = event["status"].as_str().unwrap_or_default().to_string();
+            seen.last = Some((
+                status.clone(),
+                event["message"].as_str().map(str::to_string),
+            ));
+            match Status::parse(&status) {
+                Some(Status::Running) => started(runner, id).await,
+                Some(s) if s.is_final() => {
+                    seen.held = Some((event, after));
+                    break;
+                }
+                _ => {}
+            }
+        }
+        match runner.hub.publish_at(id, event, Some(after)).await {
+            Ok(_) => *offset = after,
             Err(e) => {
-                tracing::warn!("run {id}: reading events.jsonl: {e}");
+                // Read again from the last stored event next time.
+                tracing::error!("run {id}: storing an event: {e}");
                 return;
             }
-        };
-        for (event, after) in events {
-            if seen.held.is_some() {
-                break;
-            }
-            self.note_progress(id, &event).await;
-            if event["type"] == "status" {
-                let status = event["status"].as_str().unwrap_or_default().to_string();
-                seen.last = Some((
-                    status.clone(),
-                    event["message"].as_str().map(str::to_string),
-                ));
-                match Status::parse(&status) {
-                    Some(Status::Running) => self.started(id).await,
-                    Some(s) if s.is_final() => {
-                        seen.held = Some((event, after));
-                        break;
-                    }
-                    _ => {}
-                }
-            }
-            match self.hub.publish_at(id, event, Some(after)).await {
-                Ok(_) => *offset = after,
-                Err(e) => {
-                    // Read again from the last stored event next time.
-                    tracing::error!("run {id}: storing an event: {e}");
-                    return;
-                }
-            }
         }
     }
+}
 
-    /// Records how the run ended and forgets the job.
-    async fn ended(&self, id: i64, info: &JobInfo, seen: Seen) {
-        let tail = worker_tail(&super::run_dir(&self.data_dir, id));
-        let (status, message, event) = match (info.state.as_str(), &seen.last) {
-            ("CANCELLED", _) => (Status::Cancelled, "cancelled by request".to_string(), None),
-            ("COMPLETED", Some((st, _))) if st == "succeeded" => {
-                self.store_result(id).await;
-                (Status::Succeeded, String::new(), seen.held)
-            }
-            (_, Some((st, Some(msg)))) if st == "failed" => {
-                (Status::Failed, msg.clone(), seen.held)
-            }
-            _ => {
-                let mut msg = info.describe();
-                if !tail.is_empty() {
-                    msg = format!("{msg}; the worker's last output:\n{}", tail.join("\n"));
-                }
-                (
-                    Status::Failed,
-                    crate::worker::for_clients(&msg, &self.data_dir),
-                    None,
-                )
-            }
-        };
-        let event = event.map(|(e, at)| (e, Some(at)));
-        self.finish_at(id, status, &message, event).await;
-        if status == Status::Succeeded {
-            self.follow_up(id).await;
+/// Records how the run ended.
+async fn ended(runner: &Runner, id: i64, info: &JobInfo, seen: Seen) {
+    let tail = worker_tail(&super::run_dir(&runner.data_dir, id));
+    let (status, message, event) = match (info.state.as_str(), &seen.last) {
+        ("CANCELLED", _) => (Status::Cancelled, "cancelled by request".to_string(), None),
+        ("COMPLETED", Some((st, _))) if st == "succeeded" => {
+            runner.store_result(id).await;
+            (Status::Succeeded, String::new(), seen.held)
         }
+        (_, Some((st, Some(msg)))) if st == "failed" => (Status::Failed, msg.clone(), seen.held),
+        _ => {
+            let mut msg = info.describe();
+            if !tail.is_empty() {
+                msg = format!("{msg}; the worker's last output:\n{}", tail.join("\n"));
+            }
+            (
+                Status::Failed,
+                crate::worker::for_clients(&msg, &runner.data_dir),
+                None,
+            )
+        }
+    };
+    let event = event.map(|(e, at)| (e, Some(at)));
+    runner.finish_at(id, status, &message, event).await;
+    if status == Status::Succeeded {
+        runner.follow_up(id).await;
     }
 }
 

@@ -8,8 +8,9 @@ mod follow;
 pub mod jobs;
 mod tail;
 
+use super::executor::{Executor, Task};
 use super::{locked, run_dir, write_job, Runner};
-use crate::store::Status;
+use crate::store::{Status, SUBMITTING};
 use jobs::JobInfo;
 use std::collections::HashMap;
 use std::path::Path;
@@ -22,7 +23,7 @@ use tokio::process::Command;
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// `dartboard serve --slurm-*`: what every job asks Slurm for.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Options {
     pub partition: Option<String>,
     /// Generic resources, e.g. `gpu:1`.
@@ -83,6 +84,87 @@ impl Options {
             quote(&data_dir.display().to_string())
         ));
         lines.join("\n") + "\n"
+    }
+}
+
+/// The Slurm executor: what every job asks for, and the jobs this server follows.
+pub struct Slurm {
+    opts: Options,
+    jobs: Jobs,
+}
+
+impl Executor for Slurm {
+    fn name(&self) -> &'static str {
+        "slurm"
+    }
+
+    fn active(&self) -> usize {
+        self.jobs.count()
+    }
+
+    /// Claimed, not running: the run is `running` when its job starts.
+    fn take<'a>(&'a self, runner: &'a Runner) -> Task<'a, crate::store::Result<Option<i64>>> {
+        Box::pin(runner.store.claim_queued(&runner.owner))
+    }
+
+    fn start(self: Arc<Self>, runner: Arc<Runner>, id: i64) -> Task<'static, ()> {
+        Box::pin(async move { self.submit(runner, id).await })
+    }
+
+    fn reattach(self: Arc<Self>, runner: Arc<Runner>) -> Task<'static, crate::store::Result<()>> {
+        Box::pin(async move { self.reattach_jobs(runner).await })
+    }
+
+    /// `scancel` of the run's job (a queued run's too: it may be pending in Slurm); its
+    /// follower records the end. A job still being submitted is cancelled by its submitter,
+    /// which sees the status.
+    fn cancel(
+        self: Arc<Self>,
+        runner: Arc<Runner>,
+        id: i64,
+        queued: bool,
+    ) -> Task<'static, crate::store::Result<bool>> {
+        Box::pin(async move {
+            let run = runner.store.run(id).await?;
+            let job = run.as_ref().and_then(|r| r.job_id.clone());
+            if queued {
+                if let Some(job) = job.filter(|j| j != SUBMITTING) {
+                    scancel(&job).await;
+                }
+                return Ok(true);
+            }
+            match job {
+                Some(job) if job != SUBMITTING => {
+                    let running = run.is_some_and(|r| r.status == Status::Running);
+                    if running {
+                        scancel(&job).await;
+                    }
+                    Ok(running)
+                }
+                Some(_) => Ok(false),
+                // Running without a job: a local run this server took before it ran Slurm,
+                // whose worker is gone.
+                None => {
+                    let ours = run.is_some_and(|r| {
+                        r.status == Status::Running
+                            && r.owner.as_deref().is_none_or(|o| o == runner.owner)
+                    });
+                    match ours {
+                        true => runner.cancel_without_worker(id).await,
+                        false => Ok(false),
+                    }
+                }
+            }
+        })
+    }
+}
+
+impl Slurm {
+    pub fn new(opts: Options) -> Slurm {
+        Slurm {
+            opts,
+            jobs: Jobs::default(),
+        }
     }
 }
 
@@ -215,15 +297,16 @@ pub async fn scancel(job: &str) {
     }
 }
 
-impl Runner {
+impl Slurm {
     /// Submits a run claimed from the queue: its job files, then `sbatch`. A refusal ends the
     /// run `failed` with sbatch's message.
-    pub(super) async fn submit(self: &Arc<Self>, id: i64, opts: &Options) {
-        let dir = run_dir(&self.data_dir, id);
+    async fn submit(self: Arc<Self>, runner: Arc<Runner>, id: i64) {
+        let opts = &self.opts;
+        let dir = run_dir(&runner.data_dir, id);
         let script = dir.join("job.sbatch");
-        let prepared = match self.store.run_request(id).await {
+        let prepared = match runner.store.run_request(id).await {
             Ok(Some(request)) => write_job(&dir, &request).and_then(|()| {
-                std::fs::write(&script, opts.script(&self.exe, &self.data_dir, id))
+                std::fs::write(&script, opts.script(&runner.exe, &runner.data_dir, id))
                     .map_err(|e| format!("job.sbatch: {e}"))
             }),
             Ok(None) => Err(format!("run {id} vanished")),
@@ -231,7 +314,7 @@ impl Runner {
         };
         // Events a local attempt of the run streamed are stored already: the job's are read
         // from the end of the file as it is now (read before sbatch: the job may start at once).
-        let offset = match self.store.events_offset(id).await {
+        let offset = match runner.store.events_offset(id).await {
             Ok(0) => std::fs::metadata(dir.join("events.jsonl")).map_or(0, |m| m.len() as i64),
             Ok(o) => o,
             Err(e) => {
@@ -253,19 +336,19 @@ impl Runner {
             Err(msg) => {
                 let msg = crate::worker::for_clients(
                     &format!("Slurm refused the job: {msg}"),
-                    &self.data_dir,
+                    &runner.data_dir,
                 );
                 tracing::error!("run {id}: {msg}");
-                self.finish(id, Status::Failed, &msg, None).await;
+                runner.finish(id, Status::Failed, &msg, None).await;
                 return;
             }
         };
-        if let Err(e) = self.store.set_job(id, Some(&job)).await {
+        if let Err(e) = runner.store.set_job(id, Some(&job)).await {
             tracing::error!("run {id}: storing job {job}: {e}");
         }
         tracing::info!("run {id}: Slurm job {job}");
         // Cancelled while sbatch ran: the job goes too.
-        if self
+        if runner
             .store
             .run(id)
             .await
@@ -276,11 +359,11 @@ impl Runner {
             scancel(&job).await;
             return;
         }
-        self.attach(id, job, offset);
+        self.attach(&runner, id, job, offset);
     }
 
     /// Follows a job from `offset` bytes of its run's events.jsonl.
-    fn attach(self: &Arc<Self>, id: i64, job: String, offset: i64) {
+    fn attach(self: &Arc<Self>, runner: &Arc<Runner>, id: i64, job: String, offset: i64) {
         self.jobs.follow(id, &job);
         if !self.jobs.polling.swap(true, Ordering::SeqCst) {
             let me = Arc::clone(self);
@@ -297,28 +380,29 @@ impl Runner {
             });
         }
         let me = Arc::clone(self);
+        let runner = Arc::clone(runner);
         tokio::spawn(async move {
-            me.follow(id, &job, offset).await;
+            me.follow(&runner, id, &job, offset).await;
             me.jobs.forget(id);
-            me.poke();
+            runner.poke();
         });
     }
 
     /// After a restart: follows this server's Slurm jobs again. A run claimed but not known
     /// to be submitted is looked up by its job name; not found, it goes back to the queue.
-    pub(super) async fn reattach(self: &Arc<Self>) -> crate::store::Result<()> {
-        let open = self.store.open_jobs(&self.owner).await?;
+    async fn reattach_jobs(self: Arc<Self>, runner: Arc<Runner>) -> crate::store::Result<()> {
+        let open = runner.store.open_jobs(&runner.owner).await?;
         if open.is_empty() {
             return Ok(());
         }
         let listing = slurm(&["scontrol", "show", "job", "-o"]).await;
         for (id, job, offset) in open {
-            if job != crate::store::SUBMITTING {
+            if job != SUBMITTING {
                 tracing::info!("run {id}: re-attached to Slurm job {job}");
-                self.attach(id, job, offset);
+                self.attach(&runner, id, job, offset);
                 continue;
             }
-            let dir = run_dir(&self.data_dir, id).display().to_string();
+            let dir = run_dir(&runner.data_dir, id).display().to_string();
             let found = listing.as_ref().ok().and_then(|l| {
                 jobs::parse_scontrol(l)
                     .into_iter()
@@ -326,11 +410,11 @@ impl Runner {
             });
             match found {
                 Some(j) => {
-                    self.store.set_job(id, Some(&j.id)).await?;
-                    self.attach(id, j.id, offset);
+                    runner.store.set_job(id, Some(&j.id)).await?;
+                    self.attach(&runner, id, j.id, offset);
                 }
                 // Not found in a listing Slurm gave: never submitted, so it queues again.
-                None if listing.is_ok() => self.store.set_job(id, None).await?,
+                None if listing.is_ok() => runner.store.set_job(id, None).await?,
                 None => tracing::warn!(
                     "run {id}: Slurm did not answer; its job is looked up at the next start"
                 ),
