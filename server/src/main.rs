@@ -14,6 +14,7 @@ mod params;
 mod pipeline;
 mod predict_cmd;
 mod progress;
+mod routes;
 mod runner;
 mod search_cmd;
 mod serve;

@@ -1,5 +1,6 @@
 //! `dartboard serve`: the web server with its store, runner and API.
-use crate::api::{self, AppState, Limits};
+use crate::api;
+use crate::api::state::{AppState, Limits};
 use crate::args::Args;
 use crate::hub::Hub;
 use crate::importer::{ImportError, Importer};
@@ -91,7 +92,17 @@ fn executor(args: &mut Args) -> Result<Arc<dyn Executor>> {
             bail!("--slurm-extra: '{bad}' is not an sbatch option (give options like --qos=long)");
         }
     }
-    crate::runner::executor::build(&kind, opts).map_err(|e| anyhow::anyhow!(e))
+    // Each executor, by the name `--executor` gives it.
+    match kind.as_str() {
+        "local" => {
+            if opts != slurm::Options::default() {
+                bail!("the --slurm-* options need --executor slurm");
+            }
+            Ok(Arc::new(crate::runner::local::Local::default()))
+        }
+        "slurm" => Ok(Arc::new(slurm::Slurm::new(opts))),
+        other => bail!("--executor: '{other}' is not one of local, slurm"),
+    }
 }
 
 /// The machine's host name (the default `--server-name`).
@@ -210,7 +221,7 @@ pub fn run(mut args: Args) -> Result<()> {
             .with_context(|| addr.to_string())?;
         // Tests and scripts read the bound address (with --addr 127.0.0.1:0) from this line.
         println!("dartboard listening on http://{}", listener.local_addr()?);
-        let app = api::router(state).into_make_service_with_connect_info::<SocketAddr>();
+        let app = crate::routes::router(state).into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown())
             .await?;

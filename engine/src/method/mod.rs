@@ -25,6 +25,16 @@ pub enum Outcome {
     Layers(crate::proxyless::result::ProxylessResult),
 }
 
+/// A search to run: its data and config, the run folder it writes, where the devices' latency
+/// tables are kept, and the flag that cancels it.
+pub struct Job<'a> {
+    pub data: &'a Dataset,
+    pub cfg: &'a SearchConfig,
+    pub out: &'a Path,
+    pub tables: Option<&'a Path>,
+    pub cancel: &'a AtomicBool,
+}
+
 /// What a method's search finds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Finds {
@@ -64,22 +74,25 @@ pub trait SearchMethod: Sync {
     fn finds(&self) -> Finds;
     /// What pages call it and what it found.
     fn names(&self) -> &'static Names;
-    /// The baselines a study trains beside the found network (`CELL_BASELINES` or a part).
-    fn baselines(&self) -> &'static [&'static str];
+    /// The baselines a study trains beside the found network: by default a cell's
+    /// (`CELL_BASELINES`).
+    fn baselines(&self) -> &'static [&'static str] {
+        &CELL_BASELINES
+    }
     /// What the search was run with, in a phrase (`config`: the run's stored config, whose
-    /// absent keys have their defaults).
-    fn searched_with(&self, config: &serde_json::Value) -> String;
-    /// Runs (or resumes, when `out` holds a checkpoint) a search of `cfg` on `data`, writing
-    /// its files into `out`. `tables`: where the devices' latency tables are kept.
-    fn run(
-        &self,
-        data: &Dataset,
-        cfg: &SearchConfig,
-        out: &Path,
-        tables: Option<&Path>,
-        cancel: &AtomicBool,
-        listener: &mut dyn FnMut(u64, &Event),
-    ) -> Result<Outcome, SearchError>;
+    /// absent keys have their defaults): by default a cell search's strategy, regulariser and
+    /// selection.
+    fn searched_with(&self, config: &serde_json::Value) -> String {
+        format!(
+            "strategy {}, regulariser {}, selection {}",
+            setting(config, "strategy", "darts"),
+            setting(config, "alpha_reg", "none"),
+            setting(config, "selection", "argmax")
+        )
+    }
+    /// Runs (or resumes, when `job.out` holds a checkpoint) the search `job` describes.
+    fn run(&self, job: &Job, listener: &mut dyn FnMut(u64, &Event))
+        -> Result<Outcome, SearchError>;
 
     /// Whether it finds a cell.
     fn finds_cell(&self) -> bool {
@@ -130,7 +143,14 @@ pub fn run(
     cancel: &AtomicBool,
     listener: &mut dyn FnMut(u64, &Event),
 ) -> Result<Outcome, SearchError> {
-    of(cfg.strategy).run(data, cfg, out, tables, cancel, listener)
+    let job = Job {
+        data,
+        cfg,
+        out,
+        tables,
+        cancel,
+    };
+    of(cfg.strategy).run(&job, listener)
 }
 
 /// A stored config's string value of `key`, or `default`.

@@ -1,13 +1,10 @@
 //! ProxylessNAS: a layer-wise space of inverted bottlenecks searched with binary gates and a
 //! latency term from the device's table (`crate::proxyless`). It finds layers, not a cell: a
 //! study retrains them beside the ResNets, with nothing to prune or sample around.
-use super::{setting, Finds, Names, Outcome, SearchMethod, CELL_BASELINES};
-use crate::config::{SearchConfig, StrategyKind};
-use crate::data::Dataset;
+use super::{setting, Finds, Job, Names, Outcome, SearchMethod, CELL_BASELINES};
+use crate::config::StrategyKind;
 use crate::events::Event;
 use crate::search::error::SearchError;
-use std::path::Path;
-use std::sync::atomic::AtomicBool;
 
 pub struct Proxyless;
 
@@ -43,13 +40,10 @@ impl SearchMethod for Proxyless {
     }
     fn run(
         &self,
-        data: &Dataset,
-        cfg: &SearchConfig,
-        out: &Path,
-        tables: Option<&Path>,
-        cancel: &AtomicBool,
+        job: &Job,
         listener: &mut dyn FnMut(u64, &Event),
     ) -> Result<Outcome, SearchError> {
-        crate::proxyless::run::run(data, cfg, out, tables, cancel, listener).map(Outcome::Layers)
+        crate::proxyless::run::run(job.data, job.cfg, job.out, job.tables, job.cancel, listener)
+            .map(Outcome::Layers)
     }
 }

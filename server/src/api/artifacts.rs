@@ -2,8 +2,9 @@
 //! its weights in its checkpoint, a trained network at the top) or written when asked for (the
 //! events from the store, the model card).
 use super::auth::{readable_run, Access};
+use super::error::{ApiError, ApiResult};
 use super::runs::TokenQuery;
-use super::{ApiError, ApiResult, State};
+use super::state::State;
 use axum::extract::{Path, Query};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};

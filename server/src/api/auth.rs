@@ -3,7 +3,8 @@
 //! session's random id, never the token) is needed for every write and for every read without a
 //! share token; share tokens reach only their run's reads. A client whose token or login fails
 //! too often is refused for a while (`throttle`).
-use super::{ApiError, AppState, State};
+use super::error::ApiError;
+use super::state::{AppState, State};
 use axum::extract::{ConnectInfo, Request};
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
@@ -187,7 +188,7 @@ pub async fn login(state: State, req: Request) -> Response {
             }
         }
     } else {
-        match super::body(Json::<Login>::from_request(req, &()).await) {
+        match super::error::body(Json::<Login>::from_request(req, &()).await) {
             Ok(l) => l.token,
             Err(e) => return e.into_response(),
         }

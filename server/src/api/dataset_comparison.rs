@@ -3,8 +3,10 @@
 //! genotype, cells transferred from searches on other data, the ResNets and random search. A
 //! transferred cell's page and model card show this comparison: its search has none on this
 //! data.
-use super::comparison::{random_row, trained};
-use super::{datasets, transfer, ApiError, ApiResult, State};
+use super::error::{ApiError, ApiResult};
+use super::rows::{random_row, trained};
+use super::state::State;
+use super::{datasets, transfer};
 use crate::store::{RunRow, Status};
 use app::types::{Comparison, ComparisonRow as Row, StudyVerdict};
 use axum::extract::Path;

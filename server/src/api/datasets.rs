@@ -1,5 +1,6 @@
 //! `GET/PATCH/DELETE /api/datasets[/{id}]` and the sample grid.
-use super::{ApiError, ApiResult, State};
+use super::error::{ApiError, ApiResult};
+use super::state::State;
 use crate::importer::ImportError;
 use axum::extract::Path;
 use axum::http::{header, StatusCode};

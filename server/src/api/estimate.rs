@@ -2,9 +2,10 @@
 //! measured by `dartboard estimate` in a child process and extrapolated, and whether the search
 //! fits in the device's free memory. A config whose memory lower bound (from the shapes alone)
 //! passes the free memory is answered `fits: false` at once, without building anything.
-use super::runs::validate;
+use super::error::{body, ApiError, ApiResult, Body};
+use super::prepare::validate;
+use super::state::State;
 use super::system::{cuda_devices, free_memory};
-use super::{body, ApiError, ApiResult, Body, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;

@@ -5,8 +5,8 @@
 //! - `"study": {"preset", "device"}` on a search asks for its cell to be retrained and the
 //!   baselines (ResNet-18, ResNet-10, random search) to be run as soon as it succeeds, with that
 //!   training preset and device and the search's seed; the runner starts them.
-use super::runs::{field, unprocessable, CreateRun};
-use super::{ApiError, ApiResult};
+use super::error::{ApiError, ApiResult};
+use super::request::{field, unprocessable, CreateRun};
 use crate::hub::{status_event, Hub};
 use crate::store::{NewRun, Status, Store};
 use serde_json::{json, Value};
@@ -75,7 +75,7 @@ pub async fn derived(store: &Store, source: i64, kind: &str, config: Value) -> A
         seeds: None,
         study: None,
     };
-    super::runs::prepare(store, body).await
+    super::prepare::prepare(store, body).await
 }
 
 /// After search `id` succeeded: the retraining and baselines its request's `study` asks for.
@@ -178,64 +178,6 @@ pub async fn repeat(
     };
     ids.extend(insert(store, hub, new, total - have).await?);
     Ok(ids)
-}
-
-/// A study's training preset and device, checked; stored in the search's request.
-pub fn study(v: &Value) -> ApiResult<Value> {
-    let Some(map) = v.as_object() else {
-        return Err(unprocessable(vec![field(
-            "study",
-            format!(
-                "must be an object {{\"preset\", \"device\", \"budget\"}} (all optional), not {v}"
-            ),
-        )]));
-    };
-    let mut errors: Vec<_> = map
-        .iter()
-        .filter(|(k, _)| !["preset", "device", "budget"].contains(&k.as_str()))
-        .map(|(k, _)| {
-            field(
-                "study",
-                format!("unknown key '{k}'; a study takes preset, device and budget"),
-            )
-        })
-        .collect();
-    for (k, x) in map {
-        if !x.is_string() {
-            errors.push(field("study", format!("{k} must be a string, not {x}")));
-        }
-    }
-    let preset = v["preset"].as_str().unwrap_or("quick");
-    let device = v["device"].as_str().unwrap_or("auto");
-    if serde_json::from_value::<engine::config::Preset>(json!(preset)).is_err() {
-        errors.push(field(
-            "study",
-            format!("unknown preset '{preset}'; one of tiny, quick, default, darts-paper"),
-        ));
-    }
-    if let Err(m) = engine::device::parse(device) {
-        errors.push(field("study", m));
-    }
-    // One seed's wall-clock time (`15m`, `90s`, `1.5h`): the search gets a fifth, the trainings
-    // share the rest (engine::budget); without one, the preset's epochs and seconds decide.
-    let budget = match v["budget"].as_str() {
-        Some(text) => match engine::budget::parse(text) {
-            Ok(s) => Some(s),
-            Err(m) => {
-                errors.push(field("study", m));
-                None
-            }
-        },
-        None => None,
-    };
-    if !errors.is_empty() {
-        return Err(unprocessable(errors));
-    }
-    let mut s = json!({"preset": preset, "device": device});
-    if let Some(b) = budget {
-        s["budget_seconds"] = json!(b);
-    }
-    Ok(s)
 }
 
 /// The 500 a study's follow-up could not start with, as the run's log says it.

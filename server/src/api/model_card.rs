@@ -3,7 +3,8 @@
 //! the test metrics, the baselines of its source search, and the Python that loads and runs
 //! `model.pt`.
 use super::comparison;
-use super::{ApiResult, State};
+use super::error::ApiResult;
+use super::state::State;
 use crate::store::RunRow;
 use serde_json::Value;
 use std::fmt::Write;

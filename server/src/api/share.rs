@@ -1,6 +1,7 @@
 //! Share links: `POST/DELETE /api/runs/{id}/share` and the shared run as JSON at
 //! `/api/share/{token}` (the page `/share/{token}` is the site's).
-use super::{ApiError, ApiResult, State};
+use super::error::{ApiError, ApiResult};
+use super::state::State;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::Json;

@@ -5,7 +5,8 @@
 //! PostgreSQL store another server may be the one storing a run's events (it runs the run):
 //! the stream then also reads the store once a second.
 use super::auth::{readable_run, Access};
-use super::{ApiResult, AppState, State};
+use super::error::ApiResult;
+use super::state::{AppState, State};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query};
 use axum::response::Response;

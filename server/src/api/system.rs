@@ -1,5 +1,6 @@
 //! `GET /api/system`: versions, devices, free memory and disk, the queue.
-use super::{ApiResult, State};
+use super::error::ApiResult;
+use super::state::State;
 use crate::store::Status;
 use axum::Json;
 use serde_json::{json, Value};

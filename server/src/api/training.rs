@@ -1,8 +1,8 @@
 //! `POST /api/runs` for `train` and `baseline` runs: the network to train (a search's genotype,
 //! or a ProxylessNAS search's layers, by `source_run`; a named or uploaded `genotype`; or a `baseline`: resnet18, resnet10, or random search matched to the source search), the dataset (the source's
 //! unless given) and the training config, every bad field named at once.
-use super::runs::{field, unprocessable, CreateRun};
-use super::ApiResult;
+use super::error::ApiResult;
+use super::request::{field, unprocessable, CreateRun};
 use crate::store::{DatasetRow, RunRow, Status, Store};
 use engine::config::{FieldError, SearchConfig};
 use engine::genotype::Genotype;
@@ -246,7 +246,7 @@ pub async fn validate(store: &Store, kind: &str, body: CreateRun) -> ApiResult<T
     }
     match (cfg, dataset, errors.is_empty()) {
         (Some(cfg), Some(dataset), true) => Ok(Training {
-            config: serde_json::to_value(&cfg).map_err(super::ApiError::internal)?,
+            config: serde_json::to_value(&cfg).map_err(super::error::ApiError::internal)?,
             dataset,
             source_run: body.source_run,
             job,

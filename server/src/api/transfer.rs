@@ -2,9 +2,9 @@
 //! trains that search's cell on its own dataset, with the stem rebuilt for its channels and the
 //! head for its task. Its run page says where the cell came from and what was rebuilt, and the
 //! comparisons of its dataset list it as transferred, next to that dataset's own searches.
-use super::comparison::trained;
-use super::runs::CreateRun;
-use super::ApiResult;
+use super::error::ApiResult;
+use super::request::CreateRun;
+use super::rows::trained;
 use crate::store::{NewRun, RunRow, Status, Store};
 use app::types::ComparisonRow as Row;
 use engine::data::about::About;
@@ -48,7 +48,7 @@ pub async fn new_run(
         seeds: None,
         study: None,
     };
-    super::runs::prepare(store, body).await
+    super::prepare::prepare(store, body).await
 }
 
 /// The comparison row's name of cells from search `source` trained elsewhere.

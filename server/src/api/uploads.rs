@@ -1,7 +1,8 @@
 //! `POST /api/datasets`: a multipart upload (`file`, and `y_file` for two-file formats, with the
 //! import options as text fields), streamed to disk under a size limit, imported by the engine in
 //! a child process (`importer`), registered. Nothing is kept when the import fails.
-use super::{ApiError, ApiResult, State};
+use super::error::{ApiError, ApiResult};
+use super::state::State;
 use crate::importer::ImportError;
 use axum::extract::Multipart;
 use axum::http::StatusCode;

@@ -16,7 +16,7 @@ pub type Method<'a> = (String, Vec<&'a RunRow>);
 fn contender(method: &str, runs: &[&RunRow], searches: &[i64], data_dir: &Path) -> Contender {
     let results: Vec<&serde_json::Value> = runs.iter().filter_map(|r| r.result.as_ref()).collect();
     let mean = |key: &dyn Fn(&serde_json::Value) -> Option<f64>| {
-        super::comparison::mean_sd(&results.iter().filter_map(|r| key(r)).collect::<Vec<_>>()).0
+        super::rows::mean_sd(&results.iter().filter_map(|r| key(r)).collect::<Vec<_>>()).0
     };
     Contender {
         method: method.to_string(),

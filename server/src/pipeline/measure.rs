@@ -67,8 +67,8 @@ impl Measure {
 
 pub(super) fn row(method: &str, measures: &[Measure]) -> Value {
     let metrics: Vec<f64> = measures.iter().filter_map(|m| m.test_metric).collect();
-    let (mean, sd) = crate::api::comparison::mean_sd(&metrics);
-    let avg = |v: Vec<f64>| crate::api::comparison::mean_sd(&v).0;
+    let (mean, sd) = crate::api::rows::mean_sd(&metrics);
+    let avg = |v: Vec<f64>| crate::api::rows::mean_sd(&v).0;
     json!({
         "method": method,
         "n": metrics.len(),

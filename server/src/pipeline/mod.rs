@@ -300,7 +300,7 @@ pub fn run(mut args: Args) -> Result<()> {
             row(pruned_row, &pruned),
             row("ResNet-18", &r18),
             row("ResNet-10", &r10),
-            row(&crate::api::comparison::random_method(&candidates), &random),
+            row(&crate::api::rows::random_method(&candidates), &random),
         ]
     } else {
         vec![
@@ -342,7 +342,7 @@ pub fn run(mut args: Args) -> Result<()> {
         "preset": preset_name,
         // One seed's wall-clock budget, and what the study took per seed.
         "budget_seconds": budget,
-        "seconds_per_seed": crate::api::comparison::mean_sd(&seed_seconds).0,
+        "seconds_per_seed": crate::api::rows::mean_sd(&seed_seconds).0,
         "symmetry": data.symmetry,
         // What searched: the method's strategy, regulariser and selection.
         "strategy": searched.strategy,

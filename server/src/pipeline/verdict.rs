@@ -9,9 +9,7 @@ use serde_json::Value;
 
 fn contender(method: &str, measures: &[Measure]) -> Contender {
     let metrics: Vec<f64> = measures.iter().filter_map(|m| m.test_metric).collect();
-    let mean = crate::api::comparison::mean_sd(&metrics)
-        .0
-        .unwrap_or(f64::NAN);
+    let mean = crate::api::rows::mean_sd(&metrics).0.unwrap_or(f64::NAN);
     let latencies: Vec<f64> = measures
         .iter()
         .filter_map(|m| m.speed.map(|s| s.latency_ms))
@@ -24,7 +22,7 @@ fn contender(method: &str, measures: &[Measure]) -> Contender {
             .collect(),
         mean,
         macs: measures.first().and_then(|m| m.macs),
-        latency_ms: crate::api::comparison::mean_sd(&latencies).0,
+        latency_ms: crate::api::rows::mean_sd(&latencies).0,
     }
 }
 

@@ -1,8 +1,8 @@
 //! Where a run's worker executes: the seam between the runner (the queue, the store, the hub,
 //! how a run's end is recorded) and the machinery that starts, watches and stops workers. One
 //! file (or folder) per executor behind `Executor`: `local` (a child process of the server) and
-//! `slurm` (an `sbatch` job); `serve` builds the one `--executor` names (`build`). A new
-//! executor (PBS, Kubernetes Jobs, a second cluster) is a file here and its arm in `build`.
+//! `slurm` (an `sbatch` job); `serve` builds the one `--executor` names (`serve::executor`). A
+//! new executor (PBS, Kubernetes Jobs, a second cluster) is a file here and its arm there.
 use super::Runner;
 use std::future::Future;
 use std::pin::Pin;
@@ -48,19 +48,5 @@ pub trait Executor: Send + Sync {
     /// Each turn of the runner's loop: keeps the record true (by default nothing).
     fn upkeep<'a>(&'a self, _runner: &'a Runner) -> Task<'a, ()> {
         Box::pin(async {})
-    }
-}
-
-/// The executor `--executor` names, with the cluster options (`--slurm-*`) it takes.
-pub fn build(name: &str, slurm: super::slurm::Options) -> Result<Arc<dyn Executor>, String> {
-    match name {
-        "local" => {
-            if slurm != super::slurm::Options::default() {
-                return Err("the --slurm-* options need --executor slurm".into());
-            }
-            Ok(Arc::new(super::local::Local::default()))
-        }
-        "slurm" => Ok(Arc::new(super::slurm::Slurm::new(slurm))),
-        other => Err(format!("--executor: '{other}' is not one of local, slurm")),
     }
 }

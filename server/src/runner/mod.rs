@@ -3,7 +3,7 @@
 //! `sbatch` job on a cluster), and records how each run ended. Every executor runs the same
 //! `dartboard worker --run ID --data-dir DIR` and streams its events into the hub.
 pub mod executor;
-mod local;
+pub mod local;
 pub mod slurm;
 mod upkeep;
 

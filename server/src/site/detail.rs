@@ -1,6 +1,8 @@
 //! A run as its page shows it (its events folded, its config, figures and downloads), and what
 //! the page's buttons do: the same handlers the JSON API answers with.
-use crate::api::{datasets, runs, share, ApiError, AppState};
+use crate::api::error::ApiError;
+use crate::api::state::AppState;
+use crate::api::{datasets, runs, share};
 use app::backend::RunAction;
 use app::live::RunState;
 use app::types::{Artifact, RunDetail};
@@ -283,7 +285,7 @@ pub async fn derive(
         }
         other => match other.strip_prefix("seeds:").map(str::parse::<u64>) {
             Some(Ok(n)) => {
-                let study = groups::study(&config).map_err(refusal)?;
+                let study = crate::api::request::study(&config).map_err(refusal)?;
                 let admitted = runs::room(state, n).await.map_err(refusal)?;
                 let ids = groups::repeat(&state.store, &state.hub, source, n, study)
                     .await
@@ -315,7 +317,7 @@ pub async fn derive(
 }
 
 /// A refused request as one line: each field's message, or the error.
-pub(super) fn refusal(e: crate::api::ApiError) -> String {
+pub(super) fn refusal(e: crate::api::error::ApiError) -> String {
     e.body["errors"]
         .as_array()
         .map(|list| {

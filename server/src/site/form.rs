@@ -1,6 +1,7 @@
 //! The new-search form: what it offers (datasets, presets, primitives, devices), and starting or
 //! estimating a search through the API's own handlers, so the form shows the API's 422 messages.
-use crate::api::{estimate, runs, AppState};
+use crate::api::state::AppState;
+use crate::api::{estimate, runs};
 use app::types::{DeviceChoice, EstimateFigures, Estimated, FieldMessage, SearchForm, Started};
 use axum::extract::State;
 use axum::Json;

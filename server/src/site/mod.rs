@@ -5,7 +5,7 @@ mod form;
 mod rows;
 mod sweeps;
 
-use crate::api::AppState;
+use crate::api::state::AppState;
 use app::backend::{Backend, Reply, RunAction};
 use app::types::{
     DatasetDetail, DatasetRow, Estimated, RunDetail, RunRow, SearchForm, Started, SweepDetail,

@@ -1,11 +1,11 @@
 //! The sweep pages' data and buttons, through the sweep API's own functions.
-use crate::api::AppState;
+use crate::api::state::AppState;
 use crate::sweep::api;
 use app::types::{SweepDetail, SweepRow};
 use std::sync::Arc;
 
 /// An API error as the page says it (each refused field, or the error).
-fn reason(e: crate::api::ApiError) -> String {
+fn reason(e: crate::api::error::ApiError) -> String {
     super::detail::refusal(e)
 }
 

@@ -3,8 +3,12 @@
 //! links (`/api/share/sweeps/{token}`, the page at `/share/sweeps/{token}`).
 use super::fold;
 use super::spec::{self, Spec};
-use crate::api::runs::{field, parse_create, prepare, room, unprocessable};
-use crate::api::{body, datasets, groups, share, ApiError, ApiResult, AppState, Body, State};
+use crate::api::error::{body, ApiError, ApiResult, Body};
+use crate::api::prepare::prepare;
+use crate::api::request::{field, parse_create, unprocessable};
+use crate::api::runs::room;
+use crate::api::state::{AppState, State};
+use crate::api::{datasets, groups, share};
 use crate::store::{Status, SweepRow};
 use axum::extract::Path;
 use axum::http::{header, StatusCode};

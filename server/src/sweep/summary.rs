@@ -24,7 +24,7 @@ pub fn parameter_free(result: &Value) -> Option<usize> {
 }
 
 fn mean_sd(v: &[f64]) -> (Option<f64>, Option<f64>) {
-    crate::api::comparison::mean_sd(v)
+    crate::api::rows::mean_sd(v)
 }
 
 /// Every point of the spec with its runs folded.
